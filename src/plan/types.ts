@@ -1,0 +1,134 @@
+// The planner's vocabulary. Istio shapes come from @kubernetes-models/istio (generated from Istio's CRDs):
+// `import type` only, so nothing of that package reaches the bundles.
+import type { IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
+import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
+
+export const STAGES = ['route', 'shift', 'promote', 'rollback', 'finalize', 'progressive', 'status'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** The stages that write routing (`progressive` is a sequence of `shift` plans, `status` only reads). */
+export type WritingStage = Exclude<Stage, 'progressive' | 'status'>;
+
+export type VirtualServiceSpec = NonNullable<IVirtualService['spec']>;
+export type HTTPRoute = NonNullable<VirtualServiceSpec['http']>[number];
+export type HTTPMatchRequest = NonNullable<HTTPRoute['match']>[number];
+export type HTTPRouteDestination = NonNullable<HTTPRoute['route']>[number];
+export type DestinationRuleSpec = NonNullable<IDestinationRule['spec']>;
+export type Subset = NonNullable<DestinationRuleSpec['subsets']>[number];
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  resourceVersion?: string;
+  generation?: number;
+  uid?: string;
+  [field: string]: unknown;
+}
+
+/** A VirtualService as read from (or written to) the cluster: `networking.istio.io/v1` or `v1beta1`. */
+export interface VirtualService {
+  apiVersion: string;
+  kind: 'VirtualService';
+  metadata: ObjectMeta;
+  spec: VirtualServiceSpec;
+  status?: unknown;
+}
+
+export interface DestinationRule {
+  apiVersion: string;
+  kind: 'DestinationRule';
+  metadata: ObjectMeta;
+  spec: DestinationRuleSpec;
+  status?: unknown;
+}
+
+export type RoutingObject = VirtualService | DestinationRule;
+
+export type HeaderMatchKind = 'exact' | 'prefix' | 'regex';
+
+/** One line of `header-match`: several are AND-ed in one match block. */
+export interface HeaderMatch {
+  name: string;
+  kind: HeaderMatchKind;
+  value: string;
+}
+
+/** What the planner needs to know about a stage; every field already validated (see plan/validate.ts). */
+export interface StageOptions {
+  stage: Stage;
+  service: string;
+  namespace: string;
+  /** The host the routes name; defaults to the service name. */
+  host: string;
+  stable: string;
+  canary: string;
+  /** Canary share of the default route, 0–100 (`shift`, and each `progressive` step). */
+  weight?: number;
+  headerMatch: HeaderMatch[];
+  uriPrefix?: string;
+  method?: string;
+  /** The pod label that tells versions apart; subsets select on it. */
+  versionLabel: string;
+  /** Gateways for a VirtualService we create (an existing one keeps its own). */
+  gateways: string[];
+  mirrorPercent?: number;
+  stickyCookie?: string;
+  /** `progressive`: the canary weights to go through, e.g. [10, 25, 50, 100]. */
+  steps?: number[];
+}
+
+/** The routing objects of the namespace as they are now (either API version). */
+export interface ClusterState {
+  virtualServices: VirtualService[];
+  destinationRules: DestinationRule[];
+}
+
+export type FindingCode = 'IST0101' | 'IST0106' | 'IST0109' | 'IST0130' | 'IST0131';
+
+/** A pre-write check result, worded as `istioctl analyze` would report it. */
+export interface Finding {
+  code: FindingCode;
+  severity: 'error' | 'warning';
+  /** `VirtualService default/reviews` */
+  resource: string;
+  message: string;
+}
+
+/** One row of a routing table: which requests go where. */
+export interface RouteRow {
+  /** Route name, if any. */
+  name?: string;
+  /** Human form of the match: `end-user=test-user`, `uri prefix /api`, or `default`. */
+  match: string;
+  destinations: { subset: string; weight: number }[];
+}
+
+export interface WriteStep {
+  kind: 'VirtualService' | 'DestinationRule';
+  action: 'create' | 'update' | 'unchanged';
+  /** The object as it is in the cluster, when it exists. */
+  before?: RoutingObject;
+  /** The object to write (spec and our metadata; cluster-owned metadata is left to the writer). */
+  after: RoutingObject;
+  /** Why it comes in this position (make before break). */
+  reason: string;
+}
+
+export interface Plan {
+  options: StageOptions;
+  virtualService: VirtualService;
+  destinationRule: DestinationRule;
+  /** Ordered writes: DestinationRule first when a subset is added, VirtualService first when one is removed. */
+  writes: WriteStep[];
+  findings: Finding[];
+  /** Canary share of the default route before and after. */
+  previousWeight: number;
+  weight: number;
+  before: RouteRow[];
+  after: RouteRow[];
+  /** A unified, human diff of the YAML before → after. */
+  diff: string;
+  changed: boolean;
+}

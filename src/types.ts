@@ -1,0 +1,71 @@
+// What a run takes and what it gives back: shared by the library, the CLI and the action.
+import type { CanaryError } from './errors.js';
+import type { RouteRow, StageOptions, Stage } from './plan/types.js';
+
+export interface ProbeOptions {
+  url: string;
+  headers: Record<string, string>;
+  /** Consecutive 2xx answers needed. */
+  successes: number;
+}
+
+export interface AnalysisOptions {
+  prometheusUrl: string;
+  /** 0–1, e.g. 0.99. */
+  minSuccessRate?: number;
+  maxLatencyMs?: number;
+  intervalSeconds: number;
+  runs: number;
+  allowNoData: boolean;
+}
+
+export interface RunOptions extends StageOptions {
+  /** Kubeconfig content or a path to one; else KUBECONFIG, ~/.kube/config, in-cluster. */
+  kubeconfig?: string;
+  context?: string;
+  dryRun: boolean;
+  /** Bound on the whole health wait of one step, seconds. */
+  timeoutSeconds: number;
+  /** Wait after a write when istiod writes no status, seconds. */
+  settleSeconds: number;
+  /** `progressive`: pause between steps, seconds. */
+  intervalSeconds: number;
+  /** Label selector of the canary Deployment(s); default `app=<service>,<version-label>=<canary>`. */
+  canarySelector?: string;
+  probe?: ProbeOptions;
+  analysis?: AnalysisOptions;
+  rollbackOnFailure: boolean;
+  deleteStable: boolean;
+  /** The CI run that does this (recorded in annotations and the lease holder). */
+  runUrl?: string;
+}
+
+export interface HealthCheckResult {
+  name: string;
+  ok: boolean;
+  durationMs: number;
+  detail: string;
+}
+
+export interface StageResult {
+  stage: Stage;
+  service: string;
+  namespace: string;
+  stable: string;
+  canary: string;
+  dryRun: boolean;
+  changed: boolean;
+  healthy: boolean;
+  rolledBack: boolean;
+  previousWeight: number;
+  weight: number;
+  before: RouteRow[];
+  after: RouteRow[];
+  checks: HealthCheckResult[];
+  /** YAML of the objects as written (or as they would be, on a dry run). */
+  virtualServiceYaml: string;
+  destinationRuleYaml: string;
+  diff: string;
+  /** Set when the run failed; the cluster was restored when `rolledBack`. */
+  error?: CanaryError;
+}
