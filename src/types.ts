@@ -69,3 +69,23 @@ export interface StageResult {
   /** Set when the run failed; the cluster was restored when `rolledBack`. */
   error?: CanaryError;
 }
+
+/** Where a run reports progress: the action maps it to @actions/core, the CLI to the terminal. */
+export interface RunReporter {
+  info(message: string): void;
+  warning(message: string): void;
+  /** A long wait's progress ("waiting for reviews-v2: 1/3 ready"); may be shown on one updating line. */
+  progress?(message: string): void;
+  /** Groups the log lines of a phase (core.group in the action). */
+  group?<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /** Called with every secret (token, key, kubeconfig content) before anything is logged. */
+  setSecret?(secret: string): void;
+}
+
+export interface RunContext {
+  reporter?: RunReporter;
+  /** Cancellation (SIGINT/SIGTERM): the run stops, rolls back when it had written, and reports. */
+  signal?: AbortSignal;
+  /** A ready client configuration; when absent it is loaded from RunOptions.kubeconfig / the environment. */
+  kubeConfig?: import('@kubernetes/client-node').KubeConfig;
+}
