@@ -74,7 +74,10 @@ export interface StageOptions {
   /** Gateways for a VirtualService we create (an existing one keeps its own). */
   gateways: string[];
   mirrorPercent?: number;
+  /** Name of the consistent-hash cookie (`sticky-cookie`). */
   stickyCookie?: string;
+  /** Lifetime of that cookie, seconds; 0 (the default) makes it a session cookie. */
+  stickyCookieTtlSeconds?: number;
   /** `progressive`: the canary weights to go through, e.g. [10, 25, 50, 100]. */
   steps?: number[];
 }
