@@ -1,0 +1,4 @@
+// Health waiting: what a stage waits for after a write before it calls the step healthy.
+export { HealthCheckFailure } from './check.js';
+export { probeHttp, type ProbeHttpOptions } from './probe.js';
+export { analyzeCanary, canaryQueries, canarySelector, type CanaryAnalysisOptions } from './prometheus.js';
