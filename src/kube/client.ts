@@ -1,0 +1,165 @@
+// The one door to the cluster: every call goes through `call()`, which retries what is transient and turns
+// every failure into one CanaryError line. Typed APIs and CustomObjectsApi with known plurals keep a call at
+// one HTTP request (KubernetesObjectApi would add a discovery request per group/version).
+import {
+  AppsV1Api,
+  ApisApi,
+  CoordinationV1Api,
+  CustomObjectsApi,
+  Observable,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type RequestContext,
+} from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { CanaryError } from '../errors.js';
+import type { ClusterState, RoutingObject } from '../plan/types.js';
+import { describeApiError, ISTIO_GROUP, kubeMessages, type ApiAttempt } from './errors.js';
+import { serverOf } from './kubeconfig.js';
+import { withRetry, type RetryOptions } from './retry.js';
+import { readRouting } from './routing-read.js';
+import {
+  restoreRoutingObject,
+  writeRoutingObject,
+  type RoutingRef,
+  type WriteOptions,
+} from './routing-write.js';
+import { deleteDeployments, listDeployments, versionsOf } from './workloads.js';
+
+export interface ClusterClientOptions {
+  retry?: RetryOptions;
+  /** Cancels waits between retries and requests in flight. */
+  signal?: AbortSignal;
+  /** Bound on one HTTP request (default 30 s); a timed-out request counts as a dropped connection. */
+  requestTimeoutMs?: number;
+  /** Recorded in the `istio-canary.io/run-url` annotation and the lease holder. */
+  runUrl?: string;
+  /** The clock for annotations and lease times. */
+  now?: () => Date;
+}
+
+export type CallAttempt = Omit<ApiAttempt, 'server'>;
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export class ClusterClient {
+  readonly kubeConfig: KubeConfig;
+  /** The API server address of the selected context, for messages. */
+  readonly server: string;
+  readonly customObjects: CustomObjectsApi;
+  readonly apps: AppsV1Api;
+  readonly coordination: CoordinationV1Api;
+  readonly runUrl: string | undefined;
+  readonly now: () => Date;
+  private readonly apis: ApisApi;
+  private readonly options: ClusterClientOptions;
+  private istioVersionsPromise: Promise<string[]> | undefined;
+
+  constructor(kubeConfig: KubeConfig, options: ClusterClientOptions = {}) {
+    this.kubeConfig = kubeConfig;
+    this.server = serverOf(kubeConfig);
+    this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.coordination = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.apis = kubeConfig.makeApiClient(ApisApi);
+    this.options = options;
+    this.runUrl = options.runUrl;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.options.signal;
+  }
+
+  /**
+   * Per-request options: an abort signal joining the run's cancellation and a per-request timeout, set
+   * through a middleware because the generated methods take no signal parameter.
+   */
+  private requestOptions(): ConfigurationOptions {
+    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
+    return {
+      middleware: [
+        {
+          pre: (request: RequestContext) => {
+            request.setSignal(signal);
+            return new Observable(Promise.resolve(request));
+          },
+          post: (response) => new Observable(Promise.resolve(response)),
+        },
+      ],
+      middlewareMergeStrategy: 'append',
+    };
+  }
+
+  /** One API call: retried while transient, then described in one line. */
+  async call<T>(attempt: CallAttempt, send: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(() => send(this.requestOptions()), {
+        ...this.options.retry,
+        signal: this.options.signal,
+      });
+    } catch (err) {
+      throw describeApiError(err, { ...attempt, server: this.server });
+    }
+  }
+
+  /** The served versions of networking.istio.io, preferred first; asked once per client. */
+  istioVersions(): Promise<string[]> {
+    if (!this.istioVersionsPromise) {
+      const discovery = this.discoverIstioVersions();
+      this.istioVersionsPromise = discovery;
+      // A failed discovery is not cached: the next call asks again.
+      discovery.catch(() => {
+        if (this.istioVersionsPromise === discovery) this.istioVersionsPromise = undefined;
+      });
+    }
+    return this.istioVersionsPromise;
+  }
+
+  private async discoverIstioVersions(): Promise<string[]> {
+    // GET /apis lists every group with its versions in one request, and answers 200 whether or not Istio is
+    // there (GET /apis/networking.istio.io would 404 without it, which reads like a broken server).
+    const groups = await this.call({ verb: 'get', group: '', resource: 'apis' }, (options) =>
+      this.apis.getAPIVersions(options),
+    );
+    const istio = groups.groups.find((group) => group.name === ISTIO_GROUP);
+    const versions = istio?.versions.map((version) => version.version) ?? [];
+    if (!versions.includes('v1') && !versions.includes('v1beta1')) {
+      throw new CanaryError('istio-missing', kubeMessages.istioMissing());
+    }
+    const preferred = istio?.preferredVersion?.version;
+    return preferred ? [preferred, ...versions.filter((version) => version !== preferred)] : versions;
+  }
+
+  /** The namespace's VirtualServices and DestinationRules, each with the apiVersion it was last written with. */
+  readRouting(namespace: string): Promise<ClusterState> {
+    return readRouting(this, namespace);
+  }
+
+  /** Create, or replace on the resourceVersion it was read with (409 → CanaryError 'conflict'). */
+  write(object: RoutingObject, options: WriteOptions): Promise<RoutingObject> {
+    return writeRoutingObject(this, object, options);
+  }
+
+  /** Put back `original` exactly (spec, labels, annotations), or delete `current` when there was none. */
+  restore(original: RoutingObject | undefined, current: RoutingRef): Promise<RoutingObject | undefined> {
+    return restoreRoutingObject(this, original, current);
+  }
+
+  listDeployments(namespace: string, selector: string): Promise<V1Deployment[]> {
+    return listDeployments(this, namespace, selector);
+  }
+
+  versionsOf(namespace: string, app: string, versionLabel: string): Promise<string[]> {
+    return versionsOf(this, namespace, app, versionLabel);
+  }
+
+  deleteDeployments(
+    namespace: string,
+    selector: string,
+    options: { dryRun?: boolean } = {},
+  ): Promise<string[]> {
+    return deleteDeployments(this, namespace, selector, options);
+  }
+}

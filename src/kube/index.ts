@@ -1,0 +1,24 @@
+// The cluster I/O layer: credentials, one client with retries and one-line errors, routing reads and
+// writes, Deployments, and the per-service lease.
+export { loadKubeConfig, serverOf } from './kubeconfig.js';
+export type { KubeConfigEnvironment, KubeConfigOptions, LoadedKubeConfig } from './kubeconfig.js';
+export {
+  describeApiError,
+  isCode,
+  isSchemaError,
+  ISTIO_GROUP,
+  kubeMessages,
+  qualifiedResource,
+} from './errors.js';
+export type { ApiAttempt } from './errors.js';
+export { backoffMs, RETRY_DEFAULTS, retryAfterMs, retryReason, withRetry } from './retry.js';
+export type { RetryInfo, RetryOptions } from './retry.js';
+export { ClusterClient } from './client.js';
+export type { CallAttempt, ClusterClientOptions } from './client.js';
+export { readRouting, readVersionOf } from './routing-read.js';
+export { FIELD_MANAGER, restoreRoutingObject, writeRoutingObject } from './routing-write.js';
+export type { RoutingRef, WriteOptions } from './routing-write.js';
+export { ANNOTATIONS, PLURALS, versionOfObject } from './routing-objects.js';
+export { deleteDeployments, listDeployments, versionsOf } from './workloads.js';
+export { acquireLease, leaseExpiry, leaseHolderIdentity, leaseName } from './lease.js';
+export type { LeaseHandle, LeaseOptions } from './lease.js';

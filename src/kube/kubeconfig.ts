@@ -1,0 +1,252 @@
+// Where the cluster credentials come from, in kubectl's order: the `kubeconfig` option (content or path),
+// KUBECONFIG, ~/.kube/config, then the in-cluster service account. Nothing here ever echoes the content:
+// a kubeconfig holds tokens and keys, so errors name the source and the line, never the text.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { User } from '@kubernetes/client-node';
+import { parseDocument } from 'yaml';
+import { InputError } from '../errors.js';
+
+export interface KubeConfigOptions {
+  /** Kubeconfig content (YAML or JSON) or a path to a file holding it. */
+  kubeconfig?: string;
+  /** The context to use instead of the file's current-context. */
+  context?: string;
+}
+
+/** Where to look when no kubeconfig is given: the process's own by default, swapped in tests. */
+export interface KubeConfigEnvironment {
+  env: NodeJS.ProcessEnv;
+  homeDir: string;
+  /** Prefix of /var/run/secrets/kubernetes.io/serviceaccount (client-node's in-cluster convention). */
+  serviceAccountPrefix: string;
+}
+
+export interface LoadedKubeConfig {
+  kubeConfig: KubeConfig;
+  /** Every token, key, password and the raw content: mask them (core.setSecret) before logging anything. */
+  secrets: string[];
+  /** Where it came from, safe to print: `the kubeconfig input`, `KUBECONFIG (/path)`, `in-cluster`. */
+  source: string;
+}
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+const defaultEnvironment = (): KubeConfigEnvironment => ({
+  env: process.env,
+  homeDir: homedir(),
+  serviceAccountPrefix: '',
+});
+
+/** A path is one line without YAML structure; content always has a newline, a `{` or a `key:`. */
+function looksLikeContent(value: string): boolean {
+  const trimmed = value.trim();
+  return trimmed.includes('\n') || trimmed.startsWith('{') || /^[\w-]+:\s/.test(trimmed);
+}
+
+function readKubeConfigFile(path: string, source: string): string {
+  if (!existsSync(path)) {
+    throw new InputError(
+      'kubeconfig',
+      `kubeconfig file ${path} (from ${source}) not found: pass the kubeconfig's content or an existing path`,
+    );
+  }
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'read error';
+    throw new InputError(
+      'kubeconfig',
+      `kubeconfig file ${path} cannot be read (${code}): check its permissions`,
+    );
+  }
+}
+
+/** Parses with our own YAML parser first, so a syntax error is reported by line without any content. */
+function parseKubeConfig(content: string, source: string, baseDir?: string): KubeConfig {
+  const document = parseDocument(content, { prettyErrors: false });
+  const syntaxError = document.errors[0];
+  if (syntaxError) {
+    const line = syntaxError.linePos?.[0].line;
+    throw new InputError(
+      'kubeconfig',
+      `the kubeconfig from ${source} is not valid YAML or JSON${line ? ` (line ${line})` : ''}: pass the file exactly as kubectl writes it`,
+    );
+  }
+  const parsed: unknown = document.toJS();
+  if (typeof parsed !== 'object' || parsed === null || !('clusters' in parsed)) {
+    throw new InputError(
+      'kubeconfig',
+      `the kubeconfig from ${source} has no clusters: pass a kubeconfig (apiVersion: v1, kind: Config), not another file`,
+    );
+  }
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromString(content);
+  } catch (err) {
+    // client-node's messages name fields only (`clusters[0].cluster.server is missing`), never values.
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new InputError(
+      'kubeconfig',
+      `the kubeconfig from ${source} is incomplete (${reason}): fix that entry`,
+    );
+  }
+  if (baseDir) kubeConfig.makePathsAbsolute(baseDir);
+  return kubeConfig;
+}
+
+interface Loaded {
+  kubeConfig: KubeConfig;
+  contents: string[];
+  source: string;
+}
+
+function fromKubeconfigEnv(value: string): Loaded | undefined {
+  const paths = value.split(delimiter).filter((path) => path !== '');
+  // kubectl merges every listed file and skips the missing ones; the first file's current-context wins.
+  const existing = paths.filter((path) => existsSync(path));
+  if (existing.length === 0) {
+    if (paths.length === 0) return undefined;
+    throw new InputError(
+      'kubeconfig',
+      `KUBECONFIG names no existing file (${paths.join(delimiter)}): point it at a kubeconfig or pass the kubeconfig input`,
+    );
+  }
+  const merged = new KubeConfig();
+  const contents: string[] = [];
+  existing.forEach((path, index) => {
+    const content = readKubeConfigFile(path, 'KUBECONFIG');
+    contents.push(content);
+    const one = parseKubeConfig(content, `KUBECONFIG (${path})`, dirname(path));
+    if (index === 0) merged.loadFromOptions(one);
+    else mergeMissing(merged, one);
+  });
+  return { kubeConfig: merged, contents, source: `KUBECONFIG (${existing.join(delimiter)})` };
+}
+
+/** kubectl's merge rule: the first file that names a cluster, user or context wins. */
+function mergeMissing(into: KubeConfig, from: KubeConfig): void {
+  for (const cluster of from.clusters) if (!into.getCluster(cluster.name)) into.clusters.push(cluster);
+  for (const user of from.users) if (!into.getUser(user.name)) into.users.push(user);
+  for (const context of from.contexts) if (!into.getContextObject(context.name)) into.contexts.push(context);
+  if (!into.currentContext) into.currentContext = from.currentContext;
+}
+
+function fromServiceAccount(environment: KubeConfigEnvironment): Loaded | undefined {
+  const tokenPath = `${environment.serviceAccountPrefix}${SERVICE_ACCOUNT_DIR}/token`;
+  if (!environment.env.KUBERNETES_SERVICE_HOST || !existsSync(tokenPath)) return undefined;
+  const kubeConfig = new KubeConfig();
+  // client-node reads KUBERNETES_SERVICE_HOST/PORT from process.env itself.
+  kubeConfig.loadFromCluster(environment.serviceAccountPrefix);
+  return {
+    kubeConfig,
+    contents: [readFileSync(tokenPath, 'utf8').trim()],
+    source: 'the in-cluster service account',
+  };
+}
+
+function locate(options: KubeConfigOptions, environment: KubeConfigEnvironment): Loaded {
+  const given = options.kubeconfig?.trim();
+  if (given) {
+    if (looksLikeContent(given)) {
+      return {
+        kubeConfig: parseKubeConfig(options.kubeconfig ?? '', 'the kubeconfig input'),
+        contents: [options.kubeconfig ?? ''],
+        source: 'the kubeconfig input',
+      };
+    }
+    const content = readKubeConfigFile(given, 'the kubeconfig input');
+    return {
+      kubeConfig: parseKubeConfig(content, given, dirname(given)),
+      contents: [content],
+      source: given,
+    };
+  }
+  const fromEnv = fromKubeconfigEnv(environment.env.KUBECONFIG ?? '');
+  if (fromEnv) return fromEnv;
+  const homeConfig = join(environment.homeDir, '.kube', 'config');
+  if (existsSync(homeConfig)) {
+    const content = readKubeConfigFile(homeConfig, '~/.kube/config');
+    return {
+      kubeConfig: parseKubeConfig(content, homeConfig, dirname(homeConfig)),
+      contents: [content],
+      source: homeConfig,
+    };
+  }
+  const inCluster = fromServiceAccount(environment);
+  if (inCluster) return inCluster;
+  throw new InputError(
+    'kubeconfig',
+    'no kubeconfig found (no kubeconfig input, KUBECONFIG, ~/.kube/config or in-cluster service account): pass the kubeconfig input or set KUBECONFIG',
+  );
+}
+
+function selectContext(kubeConfig: KubeConfig, wanted: string | undefined, source: string): void {
+  const names = kubeConfig.contexts.map((context) => context.name);
+  const listed = names.length > 0 ? names.map((name) => `"${name}"`).join(', ') : 'none';
+  if (wanted !== undefined && wanted !== '') {
+    if (!names.includes(wanted)) {
+      throw new InputError(
+        'context',
+        `context "${wanted}" is not in the kubeconfig from ${source}: it has ${listed}; pass one of them`,
+      );
+    }
+    kubeConfig.setCurrentContext(wanted);
+  } else if (!kubeConfig.getContextObject(kubeConfig.currentContext)) {
+    throw new InputError(
+      'context',
+      `the kubeconfig from ${source} has no usable current-context: pass the context input (contexts: ${listed})`,
+    );
+  }
+  const context = kubeConfig.getContextObject(kubeConfig.currentContext);
+  if (context && !kubeConfig.getCluster(context.cluster)) {
+    throw new InputError(
+      'kubeconfig',
+      `context "${context.name}" names cluster "${context.cluster}", which the kubeconfig from ${source} does not define: fix the context`,
+    );
+  }
+}
+
+/** Values a log must never show: tokens, keys, passwords, auth-provider tokens, exec environment values. */
+function userSecrets(user: User): string[] {
+  const found: string[] = [];
+  if (user.token) found.push(user.token);
+  if (user.password) found.push(user.password);
+  if (user.keyData) {
+    found.push(user.keyData);
+    found.push(Buffer.from(user.keyData, 'base64').toString('utf8').trim());
+  }
+  const providerConfig: unknown = (user.authProvider as { config?: unknown } | undefined)?.config;
+  if (providerConfig && typeof providerConfig === 'object') {
+    for (const [key, value] of Object.entries(providerConfig)) {
+      if (typeof value === 'string' && /token|secret|password/i.test(key)) found.push(value);
+    }
+  }
+  const execEnv: unknown = (user.exec as { env?: unknown } | undefined)?.env;
+  if (Array.isArray(execEnv)) {
+    for (const entry of execEnv) {
+      const value: unknown = (entry as { value?: unknown }).value;
+      if (typeof value === 'string') found.push(value);
+    }
+  }
+  return found;
+}
+
+export function loadKubeConfig(
+  options: KubeConfigOptions = {},
+  environment: KubeConfigEnvironment = defaultEnvironment(),
+): LoadedKubeConfig {
+  const { kubeConfig, contents, source } = locate(options, environment);
+  const secrets = [...contents, ...kubeConfig.users.flatMap(userSecrets)]
+    .map((secret) => secret.trim())
+    .filter((secret, index, all) => secret.length > 0 && all.indexOf(secret) === index);
+  selectContext(kubeConfig, options.context, source);
+  return { kubeConfig, secrets, source };
+}
+
+/** The API server address of the selected context (for messages). */
+export function serverOf(kubeConfig: KubeConfig): string {
+  return kubeConfig.getCurrentCluster()?.server ?? 'the configured API server';
+}

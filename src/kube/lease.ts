@@ -1,0 +1,228 @@
+// One run at a time per service: a coordination.k8s.io/v1 Lease `istio-canary-<service>`. Taking a free
+// lease is one request (create); a held one is waited for (bounded), an expired one taken over with a
+// resourceVersion precondition, so two runs racing for it cannot both win.
+import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
+import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { CanaryError } from '../errors.js';
+import type { ClusterClient } from './client.js';
+import { isCode, kubeMessages } from './errors.js';
+
+export interface LeaseOptions {
+  namespace: string;
+  service: string;
+  /** Who holds it, as other runs will see it: see leaseHolderIdentity(). */
+  holder: string;
+  /** How long the lease stays ours without renewal (a crashed run frees it after this). */
+  durationSeconds: number;
+  /** How long to wait for another run's lease before failing. */
+  waitSeconds: number;
+  signal?: AbortSignal;
+  /** How often to look again while another run holds it (default 2 s). */
+  pollIntervalMs?: number;
+  /** How often to renew while held (default a third of the duration). */
+  renewIntervalMs?: number;
+}
+
+export interface LeaseHandle {
+  readonly name: string;
+  readonly holder: string;
+  /** Set when another run took the lease over while we held it (our renewals had stopped too long). */
+  readonly lost: CanaryError | undefined;
+  /** Stops renewing and deletes the lease if it is still ours. */
+  release(): Promise<void>;
+}
+
+const LEASES = { group: 'coordination.k8s.io', resource: 'leases' };
+
+export function leaseName(service: string): string {
+  return `istio-canary-${service}`;
+}
+
+/** `github-actions https://github.com/o/r/actions/runs/1 (pid 123@host)`: enough to find the other run. */
+export function leaseHolderIdentity(
+  runUrl?: string,
+  process_: { pid: number; host: string; githubActions: boolean } = {
+    pid: process.pid,
+    host: hostname(),
+    githubActions: process.env.GITHUB_ACTIONS === 'true',
+  },
+): string {
+  const runner = process_.githubActions ? 'github-actions' : 'istio-canary';
+  return `${runner}${runUrl ? ` ${runUrl}` : ''} (pid ${process_.pid}@${process_.host})`;
+}
+
+function timeOf(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  return typeof value === 'string' ? Date.parse(value) : NaN;
+}
+
+/** When the holder's claim ends: renewTime (or acquireTime) + leaseDurationSeconds. */
+export function leaseExpiry(lease: V1Lease): Date {
+  const spec = lease.spec ?? {};
+  const renewed = timeOf(spec.renewTime ?? spec.acquireTime);
+  const duration = (spec.leaseDurationSeconds ?? 0) * 1000;
+  return new Date((Number.isNaN(renewed) ? 0 : renewed) + duration);
+}
+
+function isFree(lease: V1Lease, holder: string, now: Date): boolean {
+  const current = lease.spec?.holderIdentity;
+  return !current || current === holder || leaseExpiry(lease).getTime() <= now.getTime();
+}
+
+function leaseBody(name: string, options: LeaseOptions, now: Date, previous?: V1Lease): V1Lease {
+  const takenOver = previous && previous.spec?.holderIdentity !== options.holder;
+  const transitions = previous?.spec?.leaseTransitions ?? 0;
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {
+      name,
+      namespace: options.namespace,
+      ...(previous?.metadata?.resourceVersion ? { resourceVersion: previous.metadata.resourceVersion } : {}),
+    },
+    spec: {
+      holderIdentity: options.holder,
+      leaseDurationSeconds: options.durationSeconds,
+      // V1MicroTime prints six fractional digits: the server's MicroTime parser rejects toISOString()'s three.
+      acquireTime: new V1MicroTime(takenOver || !previous ? now : timeOf(previous.spec?.acquireTime)),
+      renewTime: new V1MicroTime(now),
+      leaseTransitions: takenOver ? transitions + 1 : transitions,
+    },
+  };
+}
+
+class HeldLease implements LeaseHandle {
+  lost: CanaryError | undefined;
+  private current: V1Lease;
+  private readonly timer: NodeJS.Timeout;
+  private renewing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly client: ClusterClient,
+    private readonly options: LeaseOptions,
+    readonly name: string,
+    lease: V1Lease,
+  ) {
+    this.current = lease;
+    const every = options.renewIntervalMs ?? (options.durationSeconds * 1000) / 3;
+    this.timer = setInterval(() => {
+      this.renewing = this.renewing.then(() => this.renew());
+    }, every);
+    // Renewal must never keep a finished CLI process alive.
+    this.timer.unref();
+  }
+
+  get holder(): string {
+    return this.options.holder;
+  }
+
+  private async renew(): Promise<void> {
+    if (this.lost) return;
+    try {
+      this.current = await replaceLease(
+        this.client,
+        leaseBody(this.name, this.options, this.client.now(), this.current),
+      );
+    } catch (err) {
+      if (isCode(err, 'conflict') || isCode(err, 'not-found')) {
+        const other = await readLease(this.client, this.options.namespace, this.name).catch(() => undefined);
+        const holder = other?.spec?.holderIdentity ?? 'nobody (it was deleted)';
+        this.lost = new CanaryError(
+          'lease-held',
+          kubeMessages.leaseLost(this.name, this.options.namespace, holder),
+        );
+      }
+      // Other failures were already retried: the next tick tries again while the lease has time left.
+    }
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    await this.renewing;
+    if (this.lost) return;
+    const { namespace } = this.options;
+    const resourceVersion = this.current.metadata?.resourceVersion;
+    try {
+      // The precondition makes sure we never delete a lease another run has taken since.
+      await this.client.call({ verb: 'delete', ...LEASES, namespace, name: this.name }, (options) =>
+        this.client.coordination.deleteNamespacedLease(
+          { name: this.name, namespace, body: { preconditions: resourceVersion ? { resourceVersion } : {} } },
+          options,
+        ),
+      );
+    } catch (err) {
+      if (!isCode(err, 'conflict') && !isCode(err, 'not-found')) throw err;
+    }
+  }
+}
+
+function readLease(client: ClusterClient, namespace: string, name: string): Promise<V1Lease> {
+  return client.call({ verb: 'get', ...LEASES, namespace, name }, (options) =>
+    client.coordination.readNamespacedLease({ name, namespace }, options),
+  );
+}
+
+function replaceLease(client: ClusterClient, body: V1Lease): Promise<V1Lease> {
+  const name = body.metadata?.name ?? '';
+  const namespace = body.metadata?.namespace ?? '';
+  return client.call({ verb: 'update', ...LEASES, namespace, name }, (options) =>
+    client.coordination.replaceNamespacedLease({ name, namespace, body }, options),
+  );
+}
+
+function createLease(client: ClusterClient, body: V1Lease): Promise<V1Lease> {
+  const namespace = body.metadata?.namespace ?? '';
+  return client.call({ verb: 'create', ...LEASES, namespace, name: body.metadata?.name }, (options) =>
+    client.coordination.createNamespacedLease({ namespace, body }, options),
+  );
+}
+
+async function waitBeforeRetry(ms: number, signal: AbortSignal | undefined, name: string): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch {
+    throw new CanaryError('cancelled', `the run was cancelled while waiting for the lease ${name}`);
+  }
+}
+
+/**
+ * Takes the service's lease: create it (free), take it over (expired, or already ours), or wait up to
+ * `waitSeconds` for its holder to release it, then fail naming the holder and how to free it.
+ */
+export async function acquireLease(client: ClusterClient, options: LeaseOptions): Promise<LeaseHandle> {
+  const name = leaseName(options.service);
+  const { namespace } = options;
+  const deadline = client.now().getTime() + options.waitSeconds * 1000;
+  const signal = options.signal ?? client.signal;
+  for (;;) {
+    try {
+      const created = await createLease(client, leaseBody(name, options, client.now()));
+      return new HeldLease(client, options, name, created);
+    } catch (err) {
+      if (!isCode(err, 'conflict')) throw err;
+    }
+    let existing: V1Lease | undefined;
+    try {
+      existing = await readLease(client, namespace, name);
+    } catch (err) {
+      if (!isCode(err, 'not-found')) throw err; // released between our create and our read: try again
+    }
+    if (existing && isFree(existing, options.holder, client.now())) {
+      try {
+        const taken = await replaceLease(client, leaseBody(name, options, client.now(), existing));
+        return new HeldLease(client, options, name, taken);
+      } catch (err) {
+        if (!isCode(err, 'conflict') && !isCode(err, 'not-found')) throw err; // another run was faster
+      }
+    } else if (existing) {
+      const remaining = deadline - client.now().getTime();
+      if (remaining <= 0) {
+        const holder = existing.spec?.holderIdentity ?? 'another run';
+        const until = leaseExpiry(existing).toISOString();
+        throw new CanaryError('lease-held', kubeMessages.leaseHeld(name, namespace, holder, until));
+      }
+      await waitBeforeRetry(Math.min(options.pollIntervalMs ?? 2000, remaining), signal, name);
+    }
+  }
+}

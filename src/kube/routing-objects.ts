@@ -1,0 +1,79 @@
+// The Istio kinds we read and write, by known plural (no discovery round trip per call), and the rule that
+// decides which API version an object "has": the version its latest writer used.
+import type { RoutingObject } from '../plan/types.js';
+import { ISTIO_GROUP } from './errors.js';
+
+export type RoutingKind = RoutingObject['kind'];
+
+export const PLURALS: Record<RoutingKind, string> = {
+  VirtualService: 'virtualservices',
+  DestinationRule: 'destinationrules',
+};
+
+/** Versions we can read and write, preferred first (v1alpha3 is served by Istio but deprecated). */
+export const READ_VERSIONS = ['v1', 'v1beta1'];
+
+export const ANNOTATIONS = {
+  updatedAt: 'istio-canary.io/updated-at',
+  runUrl: 'istio-canary.io/run-url',
+};
+
+/** Metadata the server owns: never sent back when an object is re-created. */
+const SERVER_OWNED = [
+  'resourceVersion',
+  'uid',
+  'creationTimestamp',
+  'generation',
+  'managedFields',
+  'selfLink',
+];
+
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+interface ManagedFieldsEntry {
+  apiVersion?: string;
+  time?: string;
+}
+
+/**
+ * The apiVersion of the latest managedFields entry (by time; the last listed wins a tie), when the cluster
+ * still serves it; else the version we read with. One storage serves every version, so a list only tells
+ * the version of the request — managedFields remember the version each writer used.
+ */
+export function versionOfObject(
+  metadata: { managedFields?: unknown },
+  servedVersions: string[],
+  readVersion: string,
+): string {
+  const entries = Array.isArray(metadata.managedFields)
+    ? (metadata.managedFields as ManagedFieldsEntry[])
+    : [];
+  const timeOf = (entry: ManagedFieldsEntry): number => Date.parse(entry.time ?? '') || -Infinity;
+  let latest: ManagedFieldsEntry | undefined;
+  for (const entry of entries) if (!latest || timeOf(entry) >= timeOf(latest)) latest = entry;
+  const { group, version } = splitApiVersion(latest?.apiVersion ?? '');
+  const chosen = group === ISTIO_GROUP && servedVersions.includes(version) ? version : readVersion;
+  return `${ISTIO_GROUP}/${chosen}`;
+}
+
+/** The object as callers see it: its own apiVersion, no managedFields (they would flood every diff). */
+export function asRoutingObject(raw: unknown, kind: RoutingKind, apiVersion: string): RoutingObject {
+  const object = structuredClone(raw) as RoutingObject;
+  object.kind = kind;
+  object.apiVersion = apiVersion;
+  delete object.metadata.managedFields;
+  return object;
+}
+
+/** A copy without what the server owns: for re-creating an object that was deleted meanwhile. */
+export function withoutServerFields<T extends RoutingObject>(object: T): T {
+  const copy = structuredClone(object);
+  for (const field of SERVER_OWNED) delete copy.metadata[field];
+  delete copy.status;
+  return copy;
+}

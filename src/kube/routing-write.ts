@@ -1,0 +1,195 @@
+// Writing a VirtualService or DestinationRule, and putting one back as it was.
+//
+// PUT with the resourceVersion it was read with, rather than server-side apply: the planner computes the
+// whole object from what it read, so a replace is exactly "this object, if nobody changed it since" — the
+// server answers 409 on any change we did not see, and nothing of anyone's is overwritten blindly. SSA
+// would merge our fields with other managers' (a restore could not remove a field another manager added
+// after us, and dropping a subset would need every owner to let go of it), and on a schema error real
+// servers answer SSA with a 500 instead of a 422. A restore is the same PUT with the spec, labels and
+// annotations read at the start: byte-for-byte what was there.
+import type { RoutingObject } from '../plan/types.js';
+import type { CallAttempt, ClusterClient } from './client.js';
+import { isCode, ISTIO_GROUP } from './errors.js';
+import { withRetry } from './retry.js';
+import {
+  ANNOTATIONS,
+  asRoutingObject,
+  PLURALS,
+  splitApiVersion,
+  withoutServerFields,
+  type RoutingKind,
+} from './routing-objects.js';
+
+export const FIELD_MANAGER = 'istio-canary';
+
+export interface WriteOptions {
+  dryRun: boolean;
+  fieldManager?: typeof FIELD_MANAGER;
+}
+
+/** Names a routing object in the cluster, whatever state it is in now. */
+export interface RoutingRef {
+  kind: RoutingKind;
+  name: string;
+  namespace: string;
+  /** Version to use; defaults to networking.istio.io/v1. */
+  apiVersion?: string;
+}
+
+interface Target {
+  version: string;
+  namespace: string;
+  name: string;
+  plural: string;
+}
+
+function targetOf(ref: RoutingRef): Target {
+  const { version } = splitApiVersion(ref.apiVersion ?? `${ISTIO_GROUP}/v1`);
+  return { version, namespace: ref.namespace, name: ref.name, plural: PLURALS[ref.kind] };
+}
+
+function refOf(object: RoutingObject): RoutingRef {
+  return {
+    kind: object.kind,
+    name: object.metadata.name,
+    namespace: object.metadata.namespace ?? 'default',
+    apiVersion: object.apiVersion,
+  };
+}
+
+/** Our annotations: when the object was last written and by which CI run. */
+function annotate(object: RoutingObject, client: ClusterClient): RoutingObject {
+  const copy = structuredClone(object);
+  copy.metadata.annotations = {
+    ...copy.metadata.annotations,
+    [ANNOTATIONS.updatedAt]: client.now().toISOString(),
+    ...(client.runUrl ? { [ANNOTATIONS.runUrl]: client.runUrl } : {}),
+  };
+  return copy;
+}
+
+/** The body of a PUT: managedFields left out so the server keeps its own; status is not ours to send. */
+function replaceBody(object: RoutingObject): RoutingObject {
+  const body = structuredClone(object);
+  delete body.metadata.managedFields;
+  delete body.status;
+  return body;
+}
+
+/** One routing call's description for errors: `update virtualservices.networking.istio.io "reviews" …`. */
+function attemptOn(target: Target, verb: string): CallAttempt {
+  return {
+    verb,
+    group: ISTIO_GROUP,
+    resource: target.plural,
+    namespace: target.namespace,
+    name: target.name,
+  };
+}
+
+async function send(
+  client: ClusterClient,
+  verb: 'create' | 'update',
+  ref: RoutingRef,
+  body: RoutingObject,
+  dryRun: boolean,
+): Promise<RoutingObject> {
+  const target = targetOf(ref);
+  const request = {
+    group: ISTIO_GROUP,
+    ...target,
+    body,
+    fieldManager: FIELD_MANAGER,
+    ...(dryRun ? { dryRun: 'All' } : {}),
+  };
+  const written: unknown = await client.call(attemptOn(target, verb), (options) =>
+    verb === 'create'
+      ? client.customObjects.createNamespacedCustomObject(request, options)
+      : client.customObjects.replaceNamespacedCustomObject(request, options),
+  );
+  return asRoutingObject(written, ref.kind, body.apiVersion);
+}
+
+/**
+ * Creates the object (no resourceVersion: it was not there when read), or replaces it on the condition
+ * that it is still at the resourceVersion it was read with; a change we did not see → CanaryError 'conflict'.
+ * Written with the object's own apiVersion; `dryRun` sends `dryRun=All` and changes nothing.
+ */
+export async function writeRoutingObject(
+  client: ClusterClient,
+  object: RoutingObject,
+  options: WriteOptions,
+): Promise<RoutingObject> {
+  const body = replaceBody(annotate(object, client));
+  const ref = refOf(object);
+  return send(client, object.metadata.resourceVersion ? 'update' : 'create', ref, body, options.dryRun);
+}
+
+async function readCurrent(client: ClusterClient, ref: RoutingRef): Promise<RoutingObject | undefined> {
+  const target = targetOf(ref);
+  try {
+    const current: unknown = await client.call(attemptOn(target, 'get'), (options) =>
+      client.customObjects.getNamespacedCustomObject({ group: ISTIO_GROUP, ...target }, options),
+    );
+    return asRoutingObject(current, ref.kind, ref.apiVersion ?? `${ISTIO_GROUP}/v1`);
+  } catch (err) {
+    if (isCode(err, 'not-found')) return undefined;
+    throw err;
+  }
+}
+
+async function deleteIfPresent(client: ClusterClient, ref: RoutingRef): Promise<void> {
+  const target = targetOf(ref);
+  try {
+    await client.call(attemptOn(target, 'delete'), (options) =>
+      client.customObjects.deleteNamespacedCustomObject({ group: ISTIO_GROUP, ...target }, options),
+    );
+  } catch (err) {
+    if (!isCode(err, 'not-found')) throw err;
+  }
+}
+
+/** Conflicts while restoring are someone writing between our read and our write: read again and retry. */
+const RESTORE_ATTEMPTS = 5;
+
+/**
+ * Puts back exactly the spec, labels and annotations `original` had (re-reading for the current
+ * resourceVersion), re-creates it when it was deleted meanwhile, or deletes `current` when there was no
+ * original (we created it). Returns the object as restored, or undefined when deleted.
+ */
+export async function restoreRoutingObject(
+  client: ClusterClient,
+  original: RoutingObject | undefined,
+  current: RoutingRef,
+): Promise<RoutingObject | undefined> {
+  if (!original) {
+    await deleteIfPresent(client, current);
+    return undefined;
+  }
+  const ref = refOf(original);
+  // Conflicts are the only error worth another read here; transient ones are retried inside client.call.
+  return withRetry(
+    async () => {
+      const now = await readCurrent(client, ref);
+      if (!now) return send(client, 'create', ref, withoutServerFields(original), false);
+      const body = replaceBody({
+        ...now,
+        apiVersion: original.apiVersion,
+        metadata: {
+          ...now.metadata,
+          labels: original.metadata.labels,
+          annotations: original.metadata.annotations,
+        },
+        spec: original.spec,
+      } as RoutingObject);
+      if (!body.metadata.labels) delete body.metadata.labels;
+      if (!body.metadata.annotations) delete body.metadata.annotations;
+      return send(client, 'update', ref, body, false);
+    },
+    { attempts: RESTORE_ATTEMPTS, baseDelayMs: 50, signal: client.signal, retryOn: isConflict },
+  );
+}
+
+function isConflict(err: unknown): string | undefined {
+  return isCode(err, 'conflict') ? 'conflict' : undefined;
+}
