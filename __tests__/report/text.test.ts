@@ -1,0 +1,44 @@
+import { renderText } from '../../src/report/index.js';
+import { rolledBackAfterProbe, shiftedTo50 } from './results.js';
+
+describe('renderText', () => {
+  test('prints the same facts as the summary, aligned for a terminal', () => {
+    const text = renderText(shiftedTo50());
+    expect(text).toContain(
+      'istio-canary shift reviews (namespace default)\n' +
+        '  stable v1, canary v2, canary weight 0 → 50, changed: yes, healthy: yes\n',
+    );
+    expect(text).toContain(
+      'Routing (before → after)\n' +
+        '  end-user=test-user  v2: 100  →  v2: 100\n' +
+        '  default             v1: 100  →  v1: 50, v2: 50\n',
+    );
+    expect(text).toContain(
+      'Split (default route)\n' + '  v1  ██████████░░░░░░░░░░  50%\n' + '  v2  ██████████░░░░░░░░░░  50%\n',
+    );
+    expect(text).toContain(
+      'Health checks\n' +
+        '  ✓  rollout reviews-v2                1.2 s   1/1 replicas ready\n' +
+        '  ✓  probe http://reviews:9080/health  420 ms  3 consecutive 2xx\n',
+    );
+    expect(text).toContain('VirtualService (applied)\n  apiVersion: networking.istio.io/v1\n');
+    expect(text).toContain('Diff\n  --- VirtualService default/reviews\n');
+  });
+
+  test('says the run was rolled back and which check failed', () => {
+    const text = renderText(rolledBackAfterProbe());
+    expect(text).toContain(
+      'Warning: Rolled back: probe http://reviews:9080/health failed: HTTP 503 on 3 of 3 requests; fix the ' +
+        'canary or raise timeout. The VirtualService and DestinationRule were restored to what they were ' +
+        'before this run.\n',
+    );
+    expect(text).toContain('  ✗  probe http://reviews:9080/health  30.0 s  HTTP 503 on 3 of 3 requests\n');
+    expect(text).toContain('VirtualService (written, then rolled back)');
+  });
+
+  test('marks a dry run', () => {
+    expect(renderText(shiftedTo50({ dryRun: true }))).toContain(
+      'Note: Dry run: nothing was written; this is what would be applied.\n',
+    );
+  });
+});

@@ -1,0 +1,68 @@
+// The step's inputs → one typed settings object. Parsing and validation belong to src/options (shared with
+// the CLI's flags); here: read each input by the table's names and mask secrets before anything is logged.
+import * as core from '@actions/core';
+import { InputError } from '../errors.js';
+import { OPTION_DEFINITIONS, parseRunOptions, type OptionDefinition } from '../options/index.js';
+import type { RunOptions } from '../types.js';
+import { kubeconfigSecrets, looksLikeKubeconfigContent } from './secrets.js';
+
+export interface ActionInputs {
+  options: RunOptions;
+  /** Token for the pull-request comment; no comment without one. */
+  githubToken?: string;
+  /** Write the job summary. */
+  summary: boolean;
+}
+
+/** Inputs only the action has (the CLI prints its report instead). */
+export const ACTION_ONLY_INPUTS: readonly OptionDefinition[] = [
+  {
+    name: 'github-token',
+    description:
+      'Token for one pull-request comment with the split and how to reach the canary, e.g. ${{ github.token }} (needs pull-requests: write); no comment without it.',
+    secret: true,
+  },
+  {
+    name: 'summary',
+    description: 'Write the job summary.',
+    default: 'true',
+    boolean: true,
+    allowed: ['true', 'false'],
+  },
+];
+
+function maskSecrets(raw: Record<string, string>, githubToken: string): void {
+  if (githubToken) core.setSecret(githubToken);
+  for (const definition of OPTION_DEFINITIONS.filter((option) => option.secret)) {
+    const value = raw[definition.name] ?? '';
+    if (looksLikeKubeconfigContent(value))
+      kubeconfigSecrets(value).forEach((secret) => core.setSecret(secret));
+    else if (value) core.setSecret(value);
+  }
+}
+
+function readSummarySwitch(): boolean {
+  const value = core.getInput('summary') || 'true';
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  throw new InputError('summary', `summary must be true or false, got "${value}"`);
+}
+
+/** The CI run doing this, recorded by runStage in annotations and the lease holder. */
+function runUrl(): string | undefined {
+  const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = process.env;
+  if (!GITHUB_SERVER_URL || !GITHUB_REPOSITORY || !GITHUB_RUN_ID) return undefined;
+  return `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`;
+}
+
+export function readInputs(): ActionInputs {
+  const raw = Object.fromEntries(OPTION_DEFINITIONS.map(({ name }) => [name, core.getInput(name)]));
+  const githubToken = core.getInput('github-token');
+  maskSecrets(raw, githubToken);
+  const options = parseRunOptions(raw);
+  return {
+    options: { ...options, runUrl: options.runUrl ?? runUrl() },
+    githubToken: githubToken || undefined,
+    summary: readSummarySwitch(),
+  };
+}

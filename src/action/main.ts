@@ -1,0 +1,57 @@
+// The action: inputs → runStage → outputs, job summary, pull-request comment. The one place that fails the step.
+import * as core from '@actions/core';
+import { CanaryError } from '../errors.js';
+import { renderMarkdown } from '../report/index.js';
+import { runStage } from '../run-stage.js';
+import type { StageResult } from '../types.js';
+import { readInputs } from './inputs.js';
+import { setOutputs } from './outputs.js';
+import { commentOnPullRequest } from './pull-request.js';
+import { actionReporter } from './reporter.js';
+
+/** The runner shows the first line of a failure as the annotation: keep it one line. */
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\r?\n\s*/g, ' ').trim();
+}
+
+async function writeSummary(result: StageResult): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  try {
+    await core.summary.addRaw(renderMarkdown(result)).write();
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${oneLine(error)}`);
+  }
+}
+
+/** A cancelled workflow sends SIGINT, then SIGTERM: either stops the run, which rolls back what it wrote. */
+function abortOnSignals(controller: AbortController): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
+    core.warning(`${signal} received: stopping and restoring what this run changed.`);
+    controller.abort(new CanaryError('cancelled', `the run was cancelled (${signal})`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+export async function run(): Promise<void> {
+  const controller = new AbortController();
+  const stopListening = abortOnSignals(controller);
+  try {
+    const inputs = readInputs();
+    const result = await runStage(inputs.options, { reporter: actionReporter, signal: controller.signal });
+    setOutputs(result);
+    if (inputs.summary) await writeSummary(result);
+    await commentOnPullRequest(inputs.githubToken, result, inputs.options, actionReporter);
+    if (result.error) core.setFailed(oneLine(result.error));
+  } catch (error) {
+    core.setFailed(oneLine(error));
+  } finally {
+    stopListening();
+  }
+}

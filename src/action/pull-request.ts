@@ -1,0 +1,149 @@
+// One comment per service on the pull request, found again by a hidden marker and updated in place.
+import * as github from '@actions/github';
+import type { HeaderMatch } from '../plan/types.js';
+import type { RunOptions, RunReporter, StageResult } from '../types.js';
+import { escapeMarkdown, inlineCode, codeBlock } from '../report/escape.js';
+import { formatDestinations } from '../report/routing.js';
+
+type Octokit = ReturnType<typeof github.getOctokit>;
+type Context = typeof github.context;
+
+export interface PullRequestRef {
+  owner: string;
+  repo: string;
+  number: number;
+}
+
+/** The pull request of a `pull_request` / `pull_request_target` event; none for other events. */
+export function pullRequestOf(context: Context): PullRequestRef | undefined {
+  const number = context.payload.pull_request?.number;
+  if (typeof number !== 'number') return undefined;
+  return { ...context.repo, number };
+}
+
+export function commentMarker(namespace: string, service: string): string {
+  return `<!-- istio-canary:${namespace}/${service} -->`;
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A header value the match accepts: the value itself for exact and prefix, a placeholder for a regex. */
+function headerValue(match: HeaderMatch): string {
+  return match.kind === 'regex' ? `<a value matching ${match.value}>` : match.value;
+}
+
+/** `curl -H 'end-user: test-user' http://reviews/`: a request the header route sends to the canary. */
+export function canaryCurl(
+  options: Pick<RunOptions, 'host' | 'headerMatch' | 'uriPrefix' | 'method'>,
+): string {
+  const method = options.method && options.method !== 'GET' ? ['-X', options.method] : [];
+  const headers = options.headerMatch.flatMap((match) => [
+    '-H',
+    shellQuote(`${match.name}: ${headerValue(match)}`),
+  ]);
+  const path = options.uriPrefix ?? '/';
+  const url = shellQuote(`http://${options.host}${path.startsWith('/') ? path : `/${path}`}`);
+  return ['curl', ...method, ...headers, url].join(' ');
+}
+
+function routingTable(result: StageResult): string {
+  const rows = result.after.map(
+    (row) => `| ${escapeMarkdown(row.match)} | ${escapeMarkdown(formatDestinations(row))} |`,
+  );
+  return ['| Match | Destinations |', '| --- | --- |', ...rows].join('\n');
+}
+
+/** What happened, in one sentence, when the canary no longer runs beside stable under test. */
+function ending(result: StageResult): string | undefined {
+  const canary = inlineCode(result.canary);
+  const stable = inlineCode(result.stable);
+  if (result.rolledBack)
+    return `⚠️ **Rolled back**: ${escapeMarkdown(result.error?.message ?? 'the run failed')} The routing is as it was before the run.`;
+  if (result.error) return `❌ **Failed**: ${escapeMarkdown(result.error.message)}`;
+  if (result.stage === 'rollback')
+    return `↩️ **Rolled back**: all traffic is on ${stable}; ${canary} gets none.`;
+  if (result.stage === 'finalize')
+    return `🏁 **Finalized**: ${canary} serves all traffic; the ${stable} subset is gone.`;
+  if (result.stage === 'promote') return `🚀 **Promoted**: ${canary} serves all traffic.`;
+  return undefined;
+}
+
+function howToReach(result: StageResult, options: RunOptions): string | undefined {
+  if (result.rolledBack || result.stage === 'rollback' || result.stage === 'finalize') return undefined;
+  const share =
+    result.weight > 0
+      ? `${result.weight}% of all other requests go to ${inlineCode(result.canary)}.`
+      : undefined;
+  if (options.headerMatch.length === 0) return share;
+  const where = options.gateways.length > 0 ? 'through the gateway' : 'from inside the mesh';
+  const reach = `Reach ${inlineCode(result.canary)} ${where}:\n\n${codeBlock(canaryCurl(options), 'sh')}`;
+  return share ? `${reach}\n\n${share}` : reach;
+}
+
+export function renderComment(result: StageResult, options: RunOptions): string {
+  const title = `### istio-canary: ${escapeMarkdown(result.service)} (${escapeMarkdown(result.namespace)})`;
+  const state = `Stage ${inlineCode(result.stage)}${result.dryRun ? ' (dry run: nothing changed)' : ''}: ${inlineCode(
+    result.stable,
+  )} stable, ${inlineCode(result.canary)} canary at ${result.weight}%.`;
+  const run = options.runUrl ? `[Run](${options.runUrl})` : undefined;
+  const parts = [
+    commentMarker(result.namespace, result.service),
+    title,
+    ending(result),
+    state,
+    routingTable(result),
+    howToReach(result, options),
+    run,
+  ];
+  return parts.filter((part) => part !== undefined).join('\n\n');
+}
+
+/** Creates the comment the first time, then edits the one carrying the marker. */
+export async function upsertComment(
+  octokit: Octokit,
+  pullRequest: PullRequestRef,
+  marker: string,
+  body: string,
+): Promise<'created' | 'updated'> {
+  const { owner, repo, number: issue_number } = pullRequest;
+  const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
+    owner,
+    repo,
+    issue_number,
+    per_page: 100,
+  });
+  for await (const page of pages) {
+    const ours = page.data.find((comment) => comment.body?.includes(marker));
+    if (ours) {
+      await octokit.rest.issues.updateComment({ owner, repo, comment_id: ours.id, body });
+      return 'updated';
+    }
+  }
+  await octokit.rest.issues.createComment({ owner, repo, issue_number, body });
+  return 'created';
+}
+
+/** A comment that cannot be written is worth a warning, never a failed release. */
+export async function commentOnPullRequest(
+  token: string | undefined,
+  result: StageResult,
+  options: RunOptions,
+  reporter: RunReporter,
+): Promise<void> {
+  const pullRequest = pullRequestOf(github.context);
+  if (!token || !pullRequest) return;
+  try {
+    const octokit = github.getOctokit(token);
+    const marker = commentMarker(result.namespace, result.service);
+    const action = await upsertComment(octokit, pullRequest, marker, renderComment(result, options));
+    reporter.info(`Pull request #${pullRequest.number}: comment ${action}.`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    reporter.warning(
+      `Could not comment on pull request #${pullRequest.number}: ${message.split('\n')[0]}; ` +
+        'give the token pull-requests: write, or leave github-token empty.',
+    );
+  }
+}

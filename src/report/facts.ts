@@ -1,0 +1,62 @@
+// What both renderings say about a run, in plain words; markdown and text only differ in how they lay it out.
+import type { StageResult } from '../types.js';
+
+export function yesNo(value: boolean): string {
+  return value ? 'yes' : 'no';
+}
+
+export function weightChange(result: StageResult): string {
+  return result.previousWeight === result.weight
+    ? `${result.weight}`
+    : `${result.previousWeight} → ${result.weight}`;
+}
+
+/** Whether the YAML shown is what was written, what would be, or what is. */
+export function yamlLabel(result: StageResult): string {
+  if (result.stage === 'status') return 'current';
+  if (result.dryRun) return 'would be applied';
+  if (result.rolledBack) return 'written, then rolled back';
+  return result.changed ? 'applied' : 'unchanged';
+}
+
+export interface Notice {
+  level: 'note' | 'warning' | 'failure';
+  text: string;
+}
+
+/** The sentences a reader must not miss: dry run, rollback, failure, and what the rollback stages did. */
+export function notices(result: StageResult): Notice[] {
+  const list: Notice[] = [];
+  if (result.dryRun)
+    list.push({ level: 'note', text: 'Dry run: nothing was written; this is what would be applied.' });
+  if (result.rolledBack) {
+    const cause = result.error ? `${result.error.message} ` : '';
+    list.push({
+      level: 'warning',
+      text: `Rolled back: ${cause}The VirtualService and DestinationRule were restored to what they were before this run.`,
+    });
+  } else if (result.error) {
+    list.push({ level: 'failure', text: `Failed: ${result.error.message}` });
+  }
+  if (!result.error && result.stage === 'rollback') {
+    list.push({
+      level: 'note',
+      text: `All traffic is back on ${result.stable}; the canary header routes were removed.`,
+    });
+  }
+  if (!result.error && result.stage === 'finalize') {
+    list.push({
+      level: 'note',
+      text: `All traffic is on ${result.canary}; the ${result.stable} subset was removed.`,
+    });
+  }
+  return list;
+}
+
+/** The routing objects' YAML worth showing (a read-only or failed run may have none). */
+export function objectYamls(result: StageResult): { kind: string; yaml: string }[] {
+  return [
+    { kind: 'VirtualService', yaml: result.virtualServiceYaml },
+    { kind: 'DestinationRule', yaml: result.destinationRuleYaml },
+  ].filter(({ yaml }) => yaml.trim() !== '');
+}

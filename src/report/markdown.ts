@@ -1,0 +1,97 @@
+// The job summary: GitHub-flavoured markdown for core.summary (also fine for any markdown viewer).
+import type { HealthCheckResult, StageResult } from '../types.js';
+import { formatDuration } from './duration.js';
+import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js';
+import { notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
+import { defaultSplit, routeChanges } from './routing.js';
+
+const ALERT: Record<Notice['level'], string> = { note: 'NOTE', warning: 'WARNING', failure: 'CAUTION' };
+const NONE = '—';
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function overview(result: StageResult): string {
+  return table(
+    ['Namespace', 'Stable', 'Canary', 'Canary weight', 'Changed', 'Healthy'],
+    [
+      [
+        escapeMarkdown(result.namespace),
+        escapeMarkdown(result.stable),
+        escapeMarkdown(result.canary),
+        weightChange(result),
+        yesNo(result.changed),
+        result.healthy ? '✅ yes' : '❌ no',
+      ],
+    ],
+  );
+}
+
+function alert(notice: Notice): string {
+  return `> [!${ALERT[notice.level]}]\n> ${escapeMarkdown(notice.text)}`;
+}
+
+function routing(result: StageResult): string {
+  const rows = routeChanges(result.before, result.after).map((change) => [
+    escapeMarkdown(change.match),
+    escapeMarkdown(change.before ?? NONE),
+    escapeMarkdown(change.after ?? NONE),
+  ]);
+  return `### Routing (before → after)\n\n${table(['Match', 'Before', 'After'], rows)}`;
+}
+
+/** Mermaid labels are quoted strings: keep them to characters that cannot end the quote or the line. */
+function mermaidLabel(text: string): string {
+  return text.replace(/["\\\r\n]/g, '');
+}
+
+function splitChart(result: StageResult): string | undefined {
+  const slices = defaultSplit(result.after);
+  if (slices.length === 0) return undefined;
+  const lines = slices.map(({ subset, weight }) => `    "${mermaidLabel(subset)}" : ${weight}`);
+  return codeBlock(['pie showData title Default route split', ...lines].join('\n'), 'mermaid');
+}
+
+function checkRow(check: HealthCheckResult): string[] {
+  return [
+    check.ok ? '✅' : '❌',
+    escapeMarkdown(check.name),
+    formatDuration(check.durationMs),
+    escapeMarkdown(check.detail),
+  ];
+}
+
+function healthChecks(result: StageResult): string | undefined {
+  if (result.checks.length === 0) return undefined;
+  return `### Health checks\n\n${table(['', 'Check', 'Duration', 'Detail'], result.checks.map(checkRow))}`;
+}
+
+function details(summary: string, body: string, open = false): string {
+  return `<details${open ? ' open' : ''}><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
+}
+
+function appliedYaml(result: StageResult): string[] {
+  const label = yamlLabel(result);
+  return objectYamls(result).map(({ kind, yaml }) => details(`${kind} (${label})`, codeBlock(yaml, 'yaml')));
+}
+
+function diff(result: StageResult): string | undefined {
+  if (result.diff.trim() === '') return undefined;
+  return details(result.dryRun ? 'Diff (dry run)' : 'Diff', codeBlock(result.diff, 'diff'), result.dryRun);
+}
+
+export function renderMarkdown(result: StageResult): string {
+  const sections = [
+    `## istio-canary: ${inlineCode(result.stage)} ${escapeMarkdown(result.service)}`,
+    overview(result),
+    ...notices(result).map(alert),
+    routing(result),
+    splitChart(result),
+    healthChecks(result),
+    ...appliedYaml(result),
+    diff(result),
+  ];
+  return `${sections.filter((section) => section !== undefined).join('\n\n')}\n`;
+}

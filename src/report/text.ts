@@ -1,0 +1,86 @@
+// The same report for a terminal: aligned plain text, a bar for the split, YAML and diff indented.
+import type { StageResult } from '../types.js';
+import { formatDuration } from './duration.js';
+import { notices, objectYamls, weightChange, yamlLabel, yesNo } from './facts.js';
+import { defaultSplit, routeChanges } from './routing.js';
+
+const BAR_WIDTH = 20;
+const NONE = '—';
+const NOTICE_PREFIX = { note: 'Note', warning: 'Warning', failure: 'Error' } as const;
+
+function oneLine(text: string): string {
+  return text.replace(/\r?\n/g, ' ');
+}
+
+function indent(block: string): string {
+  return block
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
+/** Left-aligned columns, as wide as their widest cell. */
+function columns(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, index) => Math.max(...rows.map((row) => (row[index] ?? '').length))) ?? [];
+  return rows.map((row) =>
+    row
+      .map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function bar(weight: number): string {
+  const filled = Math.round((weight / 100) * BAR_WIDTH);
+  return `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`;
+}
+
+function section(title: string, lines: string[]): string {
+  return [title, ...lines.map((line) => `  ${line}`)].join('\n');
+}
+
+export function renderText(result: StageResult): string {
+  const overview = [
+    `istio-canary ${result.stage} ${result.service} (namespace ${result.namespace})`,
+    `  stable ${result.stable}, canary ${result.canary}, canary weight ${weightChange(result)}, ` +
+      `changed: ${yesNo(result.changed)}, healthy: ${yesNo(result.healthy)}`,
+  ].join('\n');
+  const alerts = notices(result).map((notice) => `${NOTICE_PREFIX[notice.level]}: ${oneLine(notice.text)}`);
+  const routing = section(
+    'Routing (before → after)',
+    columns(
+      routeChanges(result.before, result.after).map((change) => [
+        oneLine(change.match),
+        change.before ?? NONE,
+        '→',
+        change.after ?? NONE,
+      ]),
+    ),
+  );
+  const slices = defaultSplit(result.after);
+  const split = slices.length
+    ? section(
+        'Split (default route)',
+        columns(slices.map(({ subset, weight }) => [subset, bar(weight), `${weight}%`])),
+      )
+    : undefined;
+  const checks = result.checks.length
+    ? section(
+        'Health checks',
+        columns(
+          result.checks.map((check) => [
+            check.ok ? '✓' : '✗',
+            oneLine(check.name),
+            formatDuration(check.durationMs),
+            oneLine(check.detail),
+          ]),
+        ),
+      )
+    : undefined;
+  const label = yamlLabel(result);
+  const yaml = objectYamls(result).map(({ kind, yaml }) => `${kind} (${label})\n${indent(yaml)}`);
+  const diff = result.diff.trim() ? `Diff\n${indent(result.diff)}` : undefined;
+  const parts = [overview, ...alerts, routing, split, checks, ...yaml, diff];
+  return `${parts.filter((part) => part !== undefined).join('\n\n')}\n`;
+}
