@@ -1,0 +1,131 @@
+// Conversions between stored objects and what goes on the wire, and the checks every write makes.
+import { ResourceRegistry, type ResourceType } from './resources.js';
+import { validateAndPrune, type Schema } from './schema.js';
+import { badRequest, invalid, type FieldError } from './status.js';
+import { clone, type KubeObject } from './store.js';
+
+/** The object as a client of `version` sees it: custom resources share one storage across versions. */
+export function toWire(obj: KubeObject, t: ResourceType, version: string): KubeObject {
+  const out = clone(obj);
+  const { apiVersion: _a, kind: _k, ...rest } = out;
+  return { apiVersion: ResourceRegistry.groupVersion(t.group, version), kind: t.kind, ...rest } as KubeObject;
+}
+
+export function listOf(t: ResourceType, version: string, items: KubeObject[], resourceVersion: number) {
+  return {
+    apiVersion: ResourceRegistry.groupVersion(t.group, version),
+    kind: `${t.kind}List`,
+    metadata: { resourceVersion: String(resourceVersion) },
+    items: items.map((o) => toWire(o, t, version)),
+  };
+}
+
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+export function fieldValidationOf(query: URLSearchParams): FieldValidation {
+  const v = query.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
+  throw badRequest(`fieldValidation parameter unsupported: ${v}`);
+}
+
+function builtInErrors(t: ResourceType, obj: KubeObject): FieldError[] {
+  const errors: FieldError[] = [];
+  const spec = (obj.spec ?? {}) as Record<string, unknown>;
+  if (t.kind === 'Deployment' || t.kind === 'ReplicaSet') {
+    const selector = spec.selector as { matchLabels?: Record<string, string> } | undefined;
+    const template = spec.template as {
+      metadata?: { labels?: Record<string, string> };
+      spec?: { containers?: unknown[] };
+    };
+    if (!selector)
+      errors.push({ type: 'FieldValueRequired', field: 'spec.selector', body: 'Required value' });
+    const labels = template?.metadata?.labels ?? {};
+    const selects = Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    if (selector && !selects) {
+      const goMap = `map[string]string{${Object.entries(labels)
+        .map(([k, v]) => `"${k}":"${v}"`)
+        .join(', ')}}`;
+      errors.push({
+        type: 'FieldValueInvalid',
+        field: 'spec.template.metadata.labels',
+        body: `Invalid value: ${goMap}: \`selector\` does not match template \`labels\``,
+      });
+    }
+    if (!template?.spec?.containers?.length) {
+      errors.push({
+        type: 'FieldValueRequired',
+        field: 'spec.template.spec.containers',
+        body: 'Required value',
+      });
+    }
+    const replicas = spec.replicas;
+    if (typeof replicas === 'number' && replicas < 0) {
+      errors.push({
+        type: 'FieldValueInvalid',
+        field: 'spec.replicas',
+        body: `Invalid value: ${replicas}: must be greater than or equal to 0`,
+      });
+    }
+  }
+  return errors;
+}
+
+export interface Checked {
+  object: KubeObject;
+  warnings: string[];
+}
+
+/**
+ * Validates a write: the object's name, and for custom resources the CRD schema (unknown fields pruned,
+ * a 400 under fieldValidation=Strict, a 422 for violations).
+ */
+export function checkObject(
+  t: ResourceType,
+  version: string,
+  obj: KubeObject,
+  schemas: Map<string, Schema>,
+  validation: FieldValidation,
+): Checked {
+  const name = obj.metadata.name ?? '';
+  const errors: FieldError[] = [];
+  if (!name) {
+    errors.push({
+      type: 'FieldValueRequired',
+      field: 'metadata.name',
+      body: 'Required value: name or generateName is required',
+    });
+  } else if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
+    errors.push({
+      type: 'FieldValueInvalid',
+      field: 'metadata.name',
+      body: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+    });
+  }
+  const warnings: string[] = [];
+  const schema = t.custom ? schemas.get(`${t.group}/${t.kind}/${version}`) : undefined;
+  if (schema) {
+    const unknown: string[] = [];
+    for (const [field, value] of Object.entries(obj)) {
+      if (field === 'apiVersion' || field === 'kind' || field === 'metadata') continue;
+      const fieldSchema = schema.properties?.[field];
+      if (!fieldSchema) {
+        unknown.push(field);
+        delete obj[field];
+        continue;
+      }
+      const r = validateAndPrune(value, fieldSchema, field);
+      errors.push(...r.errors);
+      unknown.push(...r.unknownFields);
+    }
+    for (const field of schema.required ?? []) {
+      if (!(field in obj)) errors.push({ type: 'FieldValueRequired', field, body: 'Required value' });
+    }
+    if (unknown.length > 0 && validation === 'Strict') {
+      throw badRequest(`strict decoding error: ${unknown.map((u) => `unknown field "${u}"`).join(', ')}`);
+    }
+    if (validation === 'Warn') warnings.push(...unknown.map((u) => `unknown field "${u}"`));
+  } else errors.push(...builtInErrors(t, obj));
+  if (errors.length > 0) throw invalid(t, name, errors);
+  return { object: obj, warnings };
+}

@@ -1,0 +1,237 @@
+// Structural validation of custom objects against the openAPIV3Schema of Istio's own CRDs, with the
+// messages kube-apiserver gives: 422 field errors, pruning of unknown fields (or 400 under
+// fieldValidation=Strict), and the typed-object errors server-side apply reports as 500.
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import type { FieldError } from './status.js';
+
+export interface Schema {
+  type?: string;
+  properties?: Record<string, Schema>;
+  additionalProperties?: Schema | boolean;
+  items?: Schema;
+  required?: string[];
+  enum?: unknown[];
+  nullable?: boolean;
+  minimum?: number;
+  maximum?: number;
+  maxItems?: number;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  allOf?: Schema[];
+  not?: Schema;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-int-or-string'?: boolean;
+}
+
+interface CrdDocument {
+  kind?: string;
+  spec?: {
+    group: string;
+    names: { kind: string };
+    versions: { name: string; schema?: { openAPIV3Schema?: Schema } }[];
+  };
+}
+
+/** `group/Kind/version` → openAPIV3Schema, read from the CRD files shipped beside this module. */
+export function loadCrdSchemas(): Map<string, Schema> {
+  const file = new URL('./crds/networking-istio-io.yaml', import.meta.url);
+  const schemas = new Map<string, Schema>();
+  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+    const crd = doc.toJS() as CrdDocument | null;
+    if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
+    for (const v of crd.spec.versions) {
+      const schema = v.schema?.openAPIV3Schema;
+      if (schema) schemas.set(`${crd.spec.group}/${crd.spec.names.kind}/${v.name}`, schema);
+    }
+  }
+  return schemas;
+}
+
+type Json = unknown;
+
+function isObject(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function jsonType(v: Json): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v; // string, boolean, object
+}
+
+function typeMatches(schema: Schema, v: Json): boolean {
+  if (schema['x-kubernetes-int-or-string']) return typeof v === 'string' || Number.isInteger(v);
+  if (v === null) return schema.nullable === true;
+  switch (schema.type) {
+    case undefined:
+      return true;
+    case 'integer':
+      return Number.isInteger(v);
+    case 'number':
+      return typeof v === 'number';
+    default:
+      return jsonType(v) === schema.type;
+  }
+}
+
+function goQuote(v: Json): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+function childPath(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+export interface ValidationResult {
+  errors: FieldError[];
+  /** paths of fields the schema does not declare (already removed from the object) */
+  unknownFields: string[];
+}
+
+/** Validates `value` in place: removes undeclared fields and lists every schema violation. */
+export function validateAndPrune(value: Json, schema: Schema, path = ''): ValidationResult {
+  const result: ValidationResult = { errors: [], unknownFields: [] };
+  walk(value, schema, path, result);
+  return result;
+}
+
+function walk(v: Json, schema: Schema, path: string, out: ValidationResult): void {
+  if (!typeMatches(schema, v)) {
+    const actual = jsonType(v);
+    out.errors.push({
+      type: 'FieldValueTypeInvalid',
+      field: path,
+      body: `Invalid value: "${actual}": ${path} in body must be of type ${schema.type}: "${actual}"`,
+    });
+    return;
+  }
+  if (v === null) return;
+  if (schema.enum && !schema.enum.some((e) => e === v)) {
+    out.errors.push({
+      type: 'FieldValueNotSupported',
+      field: path,
+      body: `Unsupported value: ${goQuote(v)}: supported values: ${schema.enum.map(goQuote).join(', ')}`,
+    });
+  }
+  if (typeof v === 'number') checkBounds(v, schema, path, out);
+  if (schema.oneOf && schema.oneOf.filter((s) => satisfies(v, s)).length !== 1) {
+    out.errors.push({
+      type: 'FieldValueInvalid',
+      field: path,
+      body: `Invalid value: "${jsonType(v)}": ${path} in body must validate one and only one schema (oneOf)`,
+    });
+  }
+  for (const sub of schema.allOf ?? []) {
+    if (sub.oneOf && sub.oneOf.filter((s) => satisfies(v, s)).length !== 1) {
+      out.errors.push({
+        type: 'FieldValueInvalid',
+        field: path,
+        body: `Invalid value: "${jsonType(v)}": ${path} in body must validate one and only one schema (oneOf)`,
+      });
+    }
+  }
+  if (Array.isArray(v)) {
+    if (schema.maxItems !== undefined && v.length > schema.maxItems) {
+      out.errors.push({
+        type: 'FieldValueInvalid',
+        field: path,
+        body: `Too many: ${v.length}: must have at most ${schema.maxItems} items`,
+      });
+    }
+    if (schema.items) v.forEach((item, i) => walk(item, schema.items!, `${path}[${i}]`, out));
+    return;
+  }
+  if (isObject(v)) walkObject(v, schema, path, out);
+}
+
+function checkBounds(v: number, schema: Schema, path: string, out: ValidationResult): void {
+  if (schema.minimum !== undefined && v < schema.minimum) {
+    out.errors.push({
+      type: 'FieldValueInvalid',
+      field: path,
+      body: `Invalid value: ${v}: ${path} in body should be greater than or equal to ${schema.minimum}`,
+    });
+  }
+  if (schema.maximum !== undefined && v > schema.maximum) {
+    out.errors.push({
+      type: 'FieldValueInvalid',
+      field: path,
+      body: `Invalid value: ${v}: ${path} in body should be less than or equal to ${schema.maximum}`,
+    });
+  }
+}
+
+function walkObject(v: Record<string, Json>, schema: Schema, path: string, out: ValidationResult): void {
+  for (const name of schema.required ?? []) {
+    if (!(name in v)) {
+      out.errors.push({ type: 'FieldValueRequired', field: childPath(path, name), body: 'Required value' });
+    }
+  }
+  for (const [k, child] of Object.entries(v)) {
+    const childSchema = schema.properties?.[k];
+    if (childSchema) walk(child, childSchema, childPath(path, k), out);
+    else if (typeof schema.additionalProperties === 'object')
+      walk(child, schema.additionalProperties, childPath(path, k), out);
+    else if (!schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties !== true) {
+      out.unknownFields.push(childPath(path, k));
+      delete v[k];
+    }
+  }
+}
+
+/** Whether `v` satisfies a oneOf/anyOf branch: Istio's branches only test `required`, `not` and `anyOf`. */
+function satisfies(v: Json, s: Schema): boolean {
+  if (s.required && !(isObject(v) && s.required.every((r) => r in v))) return false;
+  if (s.not && satisfies(v, s.not)) return false;
+  if (s.anyOf && !s.anyOf.some((x) => satisfies(v, x))) return false;
+  if (s.allOf && !s.allOf.every((x) => satisfies(v, x))) return false;
+  if (s.oneOf && s.oneOf.filter((x) => satisfies(v, x)).length !== 1) return false;
+  return true;
+}
+
+/** How structured-merge-diff prints a value it did not expect (Go's %#v of its wrapper). */
+function goValue(v: Json): string {
+  return `&value.valueUnstructured{Value:${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v)}}`;
+}
+
+/**
+ * The errors server-side apply gives when it converts a custom object to its typed form: wrong types
+ * and undeclared fields only (no enums, no required), with `.a.b[0]` paths.
+ */
+export function typedObjectErrors(v: Json, schema: Schema, path = ''): string[] {
+  if (schema['x-kubernetes-preserve-unknown-fields'] && !schema.properties) return [];
+  if (v === null) return [];
+  if (schema['x-kubernetes-int-or-string']) {
+    return typeof v === 'string' || typeof v === 'number'
+      ? []
+      : [`${path}: expected string or number, got ${goValue(v)}`];
+  }
+  switch (schema.type) {
+    case 'integer':
+    case 'number':
+      return typeof v === 'number' ? [] : [`${path}: expected numeric (int or float), got ${jsonType(v)}`];
+    case 'string':
+      return typeof v === 'string' ? [] : [`${path}: expected string, got ${goValue(v)}`];
+    case 'boolean':
+      return typeof v === 'boolean' ? [] : [`${path}: expected boolean, got ${goValue(v)}`];
+    case 'array':
+      if (!Array.isArray(v)) return [`${path}: expected list, got ${goValue(v)}`];
+      return v.flatMap((item, i) =>
+        schema.items ? typedObjectErrors(item, schema.items, `${path}[${i}]`) : [],
+      );
+    default: {
+      if (!isObject(v)) return schema.type === 'object' ? [`${path}: expected map, got ${goValue(v)}`] : [];
+      return Object.entries(v).flatMap(([k, child]) => {
+        const childSchema = schema.properties?.[k];
+        if (childSchema) return typedObjectErrors(child, childSchema, `${path}.${k}`);
+        if (typeof schema.additionalProperties === 'object') {
+          return typedObjectErrors(child, schema.additionalProperties, `${path}.${k}`);
+        }
+        if (schema['x-kubernetes-preserve-unknown-fields'] || schema.additionalProperties === true) return [];
+        return [`${path}.${k}: field not declared in schema`];
+      });
+    }
+  }
+}

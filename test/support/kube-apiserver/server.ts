@@ -1,0 +1,449 @@
+// The HTTPS front: request log, injected faults, authentication and authorisation, then routing to
+// discovery, OpenAPI, resource verbs and watches.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ADMIN_RULES, allowed, userForToken, type RbacRule } from './auth.js';
+import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
+import { FaultState, type Faults } from './faults.js';
+import {
+  createObject,
+  deleteCollection,
+  deleteObject,
+  getObject,
+  listObjects,
+  patchObject,
+  updateObject,
+  type Cluster,
+  type Reply,
+  type ResourceRequest,
+} from './handlers.js';
+import { kubeconfigFor } from './kubeconfig.js';
+import { tableOf, wantsTable } from './table.js';
+import { ResourceRegistry, type ResourceType } from './resources.js';
+import { loadCrdSchemas } from './schema.js';
+import { ApiError, failure, forbidden, methodNotAllowed, pathNotFound, unauthorized } from './status.js';
+import { ObjectStore, type KubeObject } from './store.js';
+import { servingTls } from './tls.js';
+import { serveWatch } from './watch.js';
+import { WorkloadSimulator, type Workloads } from './workloads.js';
+
+export type { RbacRule } from './auth.js';
+
+export interface StartOptions {
+  /** default true; false = no networking.istio.io group ("Istio not installed") */
+  istio?: boolean;
+  /** bearer token → user name; default { 'admin-token': 'admin' } */
+  users?: Record<string, string>;
+  /** default: admin may do everything */
+  rules?: RbacRule[];
+  latencyMs?: number;
+  /** how often a watch with allowWatchBookmarks=true gets a BOOKMARK; default 1000 ms */
+  bookmarkIntervalMs?: number;
+  /** default 0 = a random free port */
+  port?: number;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  contentType: string;
+  status: number;
+  /** the Kubernetes verb for resource requests: get, list, watch, create, update, patch, delete, deletecollection */
+  verb?: string;
+  user?: string;
+  at: number;
+}
+
+export interface TestStore {
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): object | undefined;
+  list(apiVersion: string, kind: string, namespace?: string): object[];
+  /** create-or-replace as a controller would: no validation, no precondition, bumps resourceVersion */
+  put(obj: object): object;
+  delete(apiVersion: string, kind: string, namespace: string | undefined, name: string): void;
+  /** forget the event history, as an etcd compaction does: older watch resourceVersions get 410 Gone */
+  compact(): void;
+}
+
+export interface ApiServer {
+  url: string;
+  kubeconfigPath: string;
+  kubeconfigYaml(user?: string): string;
+  kubeConfig(user?: string): KubeConfig;
+  store: TestStore;
+  requests: RequestLogEntry[];
+  faults: Faults;
+  workloads: Workloads;
+  setRules(rules: RbacRule[]): void;
+  close(): Promise<void>;
+}
+
+const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'istio-system'];
+
+interface Route {
+  group: string;
+  version: string;
+  rest: string[];
+}
+
+function splitPath(path: string): Route | undefined {
+  const segs = path.split('/').filter((s) => s !== '');
+  if (segs[0] === 'api' && segs.length >= 2) return { group: '', version: segs[1]!, rest: segs.slice(2) };
+  if (segs[0] === 'apis' && segs.length >= 3)
+    return { group: segs[1]!, version: segs[2]!, rest: segs.slice(3) };
+  return undefined;
+}
+
+function verbOf(method: string, name: string | undefined, watch: boolean): string {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return watch ? 'watch' : name ? 'get' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return name ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function injectedFailure(status: 500 | 503 | 429, retryAfterSeconds: number | undefined): ApiError {
+  if (status === 429) {
+    const seconds = retryAfterSeconds ?? 1;
+    const e = failure(
+      429,
+      'TooManyRequests',
+      'the server has received too many requests and has asked us to try again later',
+      {
+        retryAfterSeconds: seconds,
+      },
+    );
+    e.headers['Retry-After'] = String(seconds);
+    return e;
+  }
+  if (status === 503) {
+    return failure(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+  }
+  return failure(500, 'InternalError', 'Internal error occurred: injected fault', {
+    causes: [{ message: 'injected fault' }],
+  });
+}
+
+export async function startApiServer(options: StartOptions = {}): Promise<ApiServer> {
+  const registry = new ResourceRegistry(options.istio ?? true);
+  const store = new ObjectStore();
+  const faults = new FaultState(options.latencyMs ?? 0);
+  const cluster: Cluster = { registry, store, schemas: loadCrdSchemas(), faults };
+  const users = options.users ?? { 'admin-token': 'admin' };
+  let rules = options.rules ?? ADMIN_RULES;
+  const requests: RequestLogEntry[] = [];
+  const workloads = new WorkloadSimulator(registry, store);
+  const nsType = registry.byPlural('', 'v1', 'namespaces')!;
+  for (const ns of INITIAL_NAMESPACES)
+    store.write(nsType, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns },
+      status: { phase: 'Active' },
+    });
+
+  const tls = servingTls();
+  let url = '';
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = new URL(req.url ?? '/', 'https://stand-in');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const entry: RequestLogEntry = {
+      method,
+      path: parsed.pathname,
+      query: Object.fromEntries(parsed.searchParams),
+      contentType: (req.headers['content-type'] ?? '').split(';')[0]!.trim(),
+      status: 0,
+      at: Date.now(),
+    };
+    requests.push(entry);
+    res.on('finish', () => (entry.status = res.statusCode));
+    res.on('close', () => (entry.status = entry.status || res.statusCode));
+    const body = await readBody(req);
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (faults.takeReset(method, parsed.pathname)) {
+      entry.status = -1;
+      req.socket.destroy();
+      return;
+    }
+    const failing = faults.takeFailure(method, parsed.pathname);
+    if (failing) throw injectedFailure(failing.status!, failing.match.retryAfterSeconds);
+
+    const user = userForToken(users, req.headers.authorization);
+    if (!user) throw unauthorized();
+    entry.user = user;
+    const path = parsed.pathname.replace(/\/+$/, '') || '/';
+    if (method === 'GET' && serveNonResource(path, res)) return;
+
+    const route = splitPath(path);
+    if (!route) throw pathNotFound();
+    if (route.rest.length === 0) {
+      const doc = method === 'GET' ? apiResourceList(registry, route.group, route.version) : undefined;
+      if (!doc) throw pathNotFound();
+      return sendJson(res, 200, doc);
+    }
+    const resourceRequest = toResourceRequest(route, method, parsed, req, entry.contentType, body);
+    const watch = ['1', 'true'].includes(parsed.searchParams.get('watch') ?? '');
+    const verb = verbOf(method, resourceRequest.name, watch);
+    entry.verb = verb;
+    const resource = resourceRequest.subresource
+      ? `${resourceRequest.type.plural}/${resourceRequest.subresource}`
+      : resourceRequest.type.plural;
+    if (!allowed(rules, { user, verb, group: route.group, resource, namespace: resourceRequest.namespace })) {
+      throw forbidden(
+        resourceRequest.type,
+        resourceRequest.name,
+        user,
+        verb,
+        resource,
+        route.group,
+        resourceRequest.namespace,
+      );
+    }
+    if (['create', 'update', 'patch', 'delete', 'deletecollection'].includes(verb)) {
+      let object: object | undefined;
+      try {
+        object =
+          body.length > 0 && entry.contentType !== 'application/apply-patch+yaml'
+            ? JSON.parse(body.toString())
+            : undefined;
+      } catch {
+        object = undefined;
+      }
+      await faults.runWriteHooks({ method, path, ...(object ? { object } : {}) });
+    }
+    if (watch)
+      return serveWatch(cluster, resourceRequest, res, {
+        bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
+      });
+    const reply = dispatch(verb, resourceRequest);
+    const headers: Record<string, string> = {};
+    if (reply.warnings?.length)
+      headers.Warning = reply.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
+    if (verb === 'list' && wantsTable(req.headers.accept)) {
+      return sendJson(
+        res,
+        200,
+        tableOf(resourceRequest.type, reply.body as { items: KubeObject[]; metadata: object }),
+      );
+    }
+    if (verb === 'get' && wantsTable(req.headers.accept) && !resourceRequest.subresource) {
+      const obj = reply.body as KubeObject;
+      return sendJson(
+        res,
+        200,
+        tableOf(resourceRequest.type, {
+          items: [obj],
+          metadata: { resourceVersion: obj.metadata.resourceVersion },
+        }),
+      );
+    }
+    sendJson(res, reply.status, reply.body, headers);
+  }
+
+  function dispatch(verb: string, r: ResourceRequest): Reply {
+    switch (verb) {
+      case 'get':
+        return getObject(cluster, r);
+      case 'list':
+        return listObjects(cluster, r);
+      case 'create':
+        return createObject(cluster, r);
+      case 'update':
+        return updateObject(cluster, r);
+      case 'patch':
+        return patchObject(cluster, r);
+      case 'delete':
+        return deleteObject(cluster, r);
+      case 'deletecollection':
+        return deleteCollection(cluster, r);
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  function toResourceRequest(
+    route: Route,
+    method: string,
+    parsed: URL,
+    req: IncomingMessage,
+    contentType: string,
+    body: Buffer,
+  ): ResourceRequest {
+    const { group, version, rest } = route;
+    let namespace: string | undefined;
+    let parts = rest;
+    if (rest[0] === 'namespaces' && rest.length >= 3 && registry.byPlural(group, version, rest[2]!)) {
+      namespace = rest[1];
+      parts = rest.slice(2);
+    }
+    const type: ResourceType | undefined = registry.byPlural(group, version, parts[0]!);
+    if (!type || parts.length > 3) throw pathNotFound();
+    const subresource = parts[2];
+    if (subresource && !type.subresources.includes(subresource as 'status' | 'scale')) throw pathNotFound();
+    if (!type.namespaced && namespace) throw pathNotFound();
+    return {
+      method,
+      path: parsed.pathname,
+      type,
+      version,
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(parts[1] !== undefined ? { name: parts[1] } : {}),
+      ...(subresource !== undefined ? { subresource } : {}),
+      query: parsed.searchParams,
+      contentType,
+      body,
+      userAgent: req.headers['user-agent'] ?? '',
+    };
+  }
+
+  /** Discovery and health endpoints; true when the path was one of them. */
+  function serveNonResource(path: string, res: ServerResponse): boolean {
+    if (path === '/version') sendJson(res, 200, SERVER_VERSION);
+    else if (path === '/api') sendJson(res, 200, apiVersions(url.replace(/^https:\/\//, '')));
+    else if (path === '/apis') sendJson(res, 200, apiGroupList(registry));
+    else if (/^\/(healthz|livez|readyz)$/.test(path)) {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+    } else if (/^\/apis\/[^/]+$/.test(path)) {
+      const doc = apiGroupDocument(registry, path.split('/')[2]!);
+      if (!doc) return false;
+      sendJson(res, 200, doc);
+    } else return false;
+    return true;
+  }
+
+  const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      if (e instanceof ApiError) sendJson(res, e.status.code, e.status, e.headers);
+      else
+        sendJson(
+          res,
+          500,
+          failure(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`).status,
+        );
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const dir = mkdtempSync(join(tmpdir(), 'kube-apiserver-'));
+  const tokenOf = (user: string) => {
+    const found = Object.entries(users).find(([, u]) => u === user);
+    if (!found) throw new Error(`no token for user "${user}": add it to startApiServer({ users })`);
+    return found[0];
+  };
+  const kubeconfigYaml = (user = 'admin') => kubeconfigFor(url, tls.caPem, user, tokenOf(user));
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfigPath, kubeconfigYaml(Object.values(users)[0]), { mode: 0o600 });
+
+  const typeOf = (apiVersion: string, kind: string) => {
+    const t = registry.byKind(apiVersion, kind);
+    if (!t) throw new Error(`the stand-in does not serve ${kind} in ${apiVersion}`);
+    return t;
+  };
+  const version = (apiVersion: string) => ResourceRegistry.splitApiVersion(apiVersion).version;
+  const testStore: TestStore = {
+    get(apiVersion, kind, namespace, name) {
+      const t = typeOf(apiVersion, kind);
+      const obj = store.get(t, namespace, name);
+      return obj ? toWireFor(t, apiVersion, obj) : undefined;
+    },
+    list(apiVersion, kind, namespace) {
+      const t = typeOf(apiVersion, kind);
+      return store.list(t, namespace).map((o) => toWireFor(t, apiVersion, o));
+    },
+    put(obj) {
+      const o = structuredClone(obj) as KubeObject;
+      const t = typeOf(o.apiVersion ?? '', o.kind ?? '');
+      o.metadata = o.metadata ?? {};
+      if (t.namespaced && !o.metadata.namespace) o.metadata.namespace = 'default';
+      return toWireFor(t, o.apiVersion!, store.write(t, o));
+    },
+    delete(apiVersion, kind, namespace, name) {
+      store.remove(typeOf(apiVersion, kind), namespace, name);
+    },
+    compact() {
+      store.compact();
+    },
+  };
+  function toWireFor(t: ResourceType, apiVersion: string, obj: KubeObject): object {
+    const out = structuredClone(obj);
+    return { ...out, apiVersion: ResourceRegistry.groupVersion(t.group, version(apiVersion)), kind: t.kind };
+  }
+
+  return {
+    url,
+    kubeconfigPath,
+    kubeconfigYaml,
+    kubeConfig(user) {
+      const kc = new KubeConfig();
+      kc.loadFromString(kubeconfigYaml(user));
+      return kc;
+    },
+    store: testStore,
+    requests,
+    faults,
+    workloads,
+    setRules(next) {
+      rules = next;
+    },
+    async close() {
+      workloads.close();
+      faults.cutWatches(0);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// Object storage with one cluster-wide resourceVersion counter and an event history for watches.
+import { randomUUID } from 'node:crypto';
+import type { ResourceType } from './resources.js';
+
+export type KubeObject = Record<string, unknown> & {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+};
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  managedFields?: unknown[];
+  finalizers?: string[];
+  [key: string]: unknown;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoreEvent {
+  type: WatchEventType;
+  resource: ResourceType;
+  object: KubeObject; // stored form; a deep copy is made before it leaves the server
+  resourceVersion: number;
+}
+
+type Listener = (event: StoreEvent) => void;
+
+/** How many events a watch can replay; older resourceVersions answer 410 Gone, as an etcd compaction does. */
+const HISTORY_LIMIT = 5000;
+
+export function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function key(t: ResourceType, namespace: string | undefined, name: string): string {
+  return `${t.group}/${t.plural}/${t.namespaced ? (namespace ?? '') : ''}/${name}`;
+}
+
+/** Fields that are not spec: changing only these does not bump metadata.generation. */
+function specPart(obj: KubeObject): unknown {
+  const rest: Record<string, unknown> = { ...obj };
+  delete rest.metadata;
+  delete rest.status;
+  delete rest.apiVersion;
+  delete rest.kind;
+  return rest;
+}
+
+export class ObjectStore {
+  private objects = new Map<string, KubeObject>();
+  private history: StoreEvent[] = [];
+  private listeners = new Set<Listener>();
+  private revision = 1;
+  /** The oldest resourceVersion a watch may still start from. */
+  private compactedRevision = 1;
+
+  get currentRevision(): number {
+    return this.revision;
+  }
+
+  get oldestWatchableRevision(): number {
+    return this.compactedRevision;
+  }
+
+  get(t: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.objects.get(key(t, namespace, name));
+  }
+
+  list(t: ResourceType, namespace?: string): KubeObject[] {
+    const out: KubeObject[] = [];
+    const prefix = `${t.group}/${t.plural}/`;
+    for (const [k, obj] of this.objects) {
+      if (!k.startsWith(prefix)) continue;
+      if (t.namespaced && namespace !== undefined && obj.metadata.namespace !== namespace) continue;
+      out.push(obj);
+    }
+    return out.sort((a, b) =>
+      `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(
+        `${b.metadata.namespace ?? ''}/${b.metadata.name}`,
+      ),
+    );
+  }
+
+  /** Stores a new or changed object: fills uid, timestamps, generation and a new resourceVersion. */
+  write(t: ResourceType, obj: KubeObject): KubeObject {
+    const meta = obj.metadata;
+    const k = key(t, meta.namespace, meta.name!);
+    const previous = this.objects.get(k);
+    const stored = clone(obj);
+    const m = stored.metadata;
+    if (!t.namespaced) delete m.namespace;
+    if (previous) {
+      m.uid = previous.metadata.uid;
+      m.creationTimestamp = previous.metadata.creationTimestamp;
+      const specChanged = JSON.stringify(specPart(previous)) !== JSON.stringify(specPart(stored));
+      const prevGeneration = previous.metadata.generation ?? 1;
+      m.generation = specChanged ? prevGeneration + 1 : prevGeneration;
+    } else {
+      m.uid = m.uid ?? randomUUID();
+      m.creationTimestamp = m.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      m.generation = 1;
+    }
+    this.revision++;
+    m.resourceVersion = String(this.revision);
+    this.objects.set(k, stored);
+    this.emit({
+      type: previous ? 'MODIFIED' : 'ADDED',
+      resource: t,
+      object: stored,
+      resourceVersion: this.revision,
+    });
+    return stored;
+  }
+
+  remove(t: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
+    const k = key(t, namespace, name);
+    const previous = this.objects.get(k);
+    if (!previous) return undefined;
+    this.objects.delete(k);
+    this.revision++;
+    const gone = clone(previous);
+    gone.metadata.resourceVersion = String(this.revision);
+    this.emit({ type: 'DELETED', resource: t, object: gone, resourceVersion: this.revision });
+    return gone;
+  }
+
+  /** Forgets the event history, as an etcd compaction does: watches from older versions get 410 Gone. */
+  compact(): void {
+    this.history = [];
+    this.compactedRevision = this.revision;
+  }
+
+  /** Events after `fromRevision` for a watch that starts there, or undefined when they are compacted away. */
+  eventsSince(fromRevision: number): StoreEvent[] | undefined {
+    if (fromRevision < this.compactedRevision) return undefined;
+    return this.history.filter((e) => e.resourceVersion > fromRevision);
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: StoreEvent): void {
+    this.history.push(event);
+    if (this.history.length > HISTORY_LIMIT) {
+      const dropped = this.history.splice(0, this.history.length - HISTORY_LIMIT);
+      this.compactedRevision = dropped[dropped.length - 1]!.resourceVersion;
+    }
+    for (const l of [...this.listeners]) l(event);
+  }
+}

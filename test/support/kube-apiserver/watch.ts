@@ -1,0 +1,107 @@
+// Watch streams: JSON lines of ADDED/MODIFIED/DELETED events from a resourceVersion, BOOKMARK events when
+// asked for, ERROR 410 Gone for a compacted resourceVersion, and an end after timeoutSeconds.
+import type { ServerResponse } from 'node:http';
+import type { Cluster, ResourceRequest } from './handlers.js';
+import { toWire } from './objects.js';
+import { ResourceRegistry } from './resources.js';
+import { fieldMatcher, labelMatcher } from './selectors.js';
+import { badRequest, gone } from './status.js';
+import type { KubeObject, StoreEvent } from './store.js';
+
+export interface WatchOptions {
+  bookmarkIntervalMs: number;
+}
+
+export function serveWatch(
+  cluster: Cluster,
+  req: ResourceRequest,
+  res: ServerResponse,
+  options: WatchOptions,
+): void {
+  const byLabel = labelMatcher(req.query.get('labelSelector') ?? undefined);
+  const byField = fieldMatcher(req.query.get('fieldSelector') ?? undefined);
+  const relevant = (e: { resource: { plural: string; group: string }; object: KubeObject }) =>
+    e.resource === req.type &&
+    (!req.type.namespaced || req.namespace === undefined || e.object.metadata.namespace === req.namespace) &&
+    (req.name === undefined || e.object.metadata.name === req.name) &&
+    byLabel(e.object.metadata.labels ?? {}) &&
+    byField(e.object.metadata);
+
+  const rvParam = req.query.get('resourceVersion');
+  let from: number | undefined;
+  if (rvParam !== null && rvParam !== '' && rvParam !== '0') {
+    from = Number(rvParam);
+    if (!Number.isInteger(from)) throw badRequest(`invalid resource version: ${rvParam}`);
+  }
+
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache',
+  });
+  res.flushHeaders();
+  let lastRevision = cluster.store.currentRevision;
+  let remainingBeforeCut = Infinity;
+  let ended = false;
+
+  const send = (type: string, object: unknown) => {
+    if (ended) return;
+    res.write(JSON.stringify({ type, object }) + '\n');
+    if (type !== 'BOOKMARK' && --remainingBeforeCut <= 0) finish();
+  };
+  const sendEvent = (e: StoreEvent) => {
+    lastRevision = e.resourceVersion;
+    send(e.type, toWire(e.object, req.type, req.version));
+  };
+
+  const cutter = {
+    cut(afterEvents: number) {
+      remainingBeforeCut = afterEvents;
+      if (afterEvents <= 0) finish();
+    },
+  };
+  const unsubscribe = cluster.store.subscribe((e) => {
+    if (relevant(e)) sendEvent(e);
+  });
+  const bookmarks =
+    req.query.get('allowWatchBookmarks') === 'true'
+      ? setInterval(() => {
+          send('BOOKMARK', {
+            kind: req.type.kind,
+            apiVersion: ResourceRegistry.groupVersion(req.type.group, req.version),
+            metadata: { resourceVersion: String(Math.max(lastRevision, cluster.store.currentRevision)) },
+          });
+        }, options.bookmarkIntervalMs)
+      : undefined;
+  const timeoutSeconds = Number(req.query.get('timeoutSeconds') ?? '0');
+  const timer = timeoutSeconds > 0 ? setTimeout(finish, timeoutSeconds * 1000) : undefined;
+
+  function finish() {
+    if (ended) return;
+    ended = true;
+    unsubscribe();
+    cluster.faults.openWatches.delete(cutter);
+    if (bookmarks) clearInterval(bookmarks);
+    if (timer) clearTimeout(timer);
+    res.end();
+  }
+  cluster.faults.openWatches.add(cutter);
+  res.on('close', finish);
+
+  if (from === undefined) {
+    for (const obj of cluster.store.list(req.type, req.namespace)) {
+      if (relevant({ resource: req.type, object: obj })) send('ADDED', toWire(obj, req.type, req.version));
+    }
+    return;
+  }
+  const replay = cluster.store.eventsSince(from);
+  if (!replay) {
+    const status = gone(
+      `too old resource version: ${from} (${cluster.store.oldestWatchableRevision})`,
+    ).status;
+    send('ERROR', status);
+    finish();
+    return;
+  }
+  for (const e of replay) if (relevant(e)) sendEvent(e);
+}
