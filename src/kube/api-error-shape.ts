@@ -11,9 +11,18 @@ export interface ApiStatus {
 }
 
 export function isApiException(err: unknown): err is ApiException<unknown> {
+  return err instanceof ApiException;
+}
+
+/**
+ * Errors from Node's own fetch (undici) come from another realm than the caller's `Error` under test
+ * runners with VM contexts, so `instanceof Error` would miss them: look at the shape instead.
+ */
+export function isErrorLike(value: unknown): value is Error {
   return (
-    err instanceof ApiException ||
-    (err instanceof Error && typeof (err as { code?: unknown }).code === 'number')
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { message?: unknown }).message === 'string'
   );
 }
 
@@ -72,7 +81,7 @@ const TLS_CODES = new Set([
 function errorChain(err: unknown): Error[] {
   const chain: Error[] = [];
   let current: unknown = err;
-  while (current instanceof Error && chain.length < 5) {
+  while (isErrorLike(current) && chain.length < 5) {
     chain.push(current);
     current = current.cause;
   }

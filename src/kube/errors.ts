@@ -4,6 +4,7 @@ import { CanaryError, type ErrorCode } from '../errors.js';
 import {
   connectionErrorCode,
   isAbortError,
+  isErrorLike,
   oneLine,
   statusCodeOf,
   statusOf,
@@ -184,6 +185,6 @@ export function describeApiError(err: unknown, attempt: ApiAttempt): CanaryError
       cause: err,
     });
   }
-  const detail = err instanceof Error ? oneLine(err.message) : String(err);
+  const detail = isErrorLike(err) ? oneLine(err.message) : String(err);
   return new CanaryError('api-error', kubeMessages.unexpected(attempt, detail), { cause: err });
 }

@@ -66,7 +66,8 @@ function readKubeConfigFile(path: string, source: string): string {
 
 /** Parses with our own YAML parser first, so a syntax error is reported by line without any content. */
 function parseKubeConfig(content: string, source: string, baseDir?: string): KubeConfig {
-  const document = parseDocument(content, { prettyErrors: false });
+  // prettyErrors gives line positions; its message (which quotes the text) is never used.
+  const document = parseDocument(content, { prettyErrors: true });
   const syntaxError = document.errors[0];
   if (syntaxError) {
     const line = syntaxError.linePos?.[0].line;
@@ -221,7 +222,8 @@ function userSecrets(user: User): string[] {
   const providerConfig: unknown = (user.authProvider as { config?: unknown } | undefined)?.config;
   if (providerConfig && typeof providerConfig === 'object') {
     for (const [key, value] of Object.entries(providerConfig)) {
-      if (typeof value === 'string' && /token|secret|password/i.test(key)) found.push(value);
+      if (typeof value === 'string' && /token|secret|password/i.test(key) && !/file$/i.test(key))
+        found.push(value);
     }
   }
   const execEnv: unknown = (user.exec as { env?: unknown } | undefined)?.env;

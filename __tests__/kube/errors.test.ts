@@ -1,0 +1,190 @@
+// Every failure of a call, as the user reads it: one line, cause and remedy, exact text.
+import { createServer } from 'node:net';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { parse, stringify } from 'yaml';
+import { CanaryError } from '../../src/errors.js';
+import { ClusterClient, loadKubeConfig } from '../../src/kube/index.js';
+import type { VirtualService } from '../../src/plan/types.js';
+import { FAST_RETRY, reviewsVirtualService, startCluster, type TestCluster } from './cluster.js';
+
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startCluster({ users: { 'admin-token': 'admin', 'ci-token': 'ci' } });
+  cluster.server.store.put(reviewsVirtualService());
+});
+afterAll(() => cluster.server.close());
+afterEach(() =>
+  cluster.server.setRules([{ users: ['admin'], verbs: ['*'], groups: ['*'], resources: ['*'] }]),
+);
+
+async function failure(promise: Promise<unknown>): Promise<CanaryError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof CanaryError) return err;
+    throw err;
+  }
+  throw new Error('expected a failure');
+}
+
+function clientFor(kubeconfig: string): ClusterClient {
+  return new ClusterClient(loadKubeConfig({ kubeconfig }).kubeConfig, { retry: FAST_RETRY });
+}
+
+test('unreachable: a closed port', async () => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const config = parse(cluster.server.kubeconfigYaml());
+  config.clusters[0].cluster.server = `https://127.0.0.1:${port}`;
+  const error = await failure(clientFor(stringify(config)).readRouting('default'));
+  expect(error.code).toBe('unreachable');
+  expect(error.message).toBe(
+    `cannot reach the Kubernetes API at https://127.0.0.1:${port} (ECONNREFUSED): check the kubeconfig's server address and that the cluster is up`,
+  );
+});
+
+test('a server certificate the kubeconfig does not trust', async () => {
+  const config = parse(cluster.server.kubeconfigYaml());
+  delete config.clusters[0].cluster['certificate-authority-data'];
+  const error = await failure(clientFor(stringify(config)).readRouting('default'));
+  expect(error.code).toBe('unreachable');
+  expect(error.message).toMatch(
+    new RegExp(
+      `^the Kubernetes API at ${cluster.server.url} presented a certificate the kubeconfig does not trust \\([A-Z_]+\\): check the cluster's certificate-authority-data in the kubeconfig$`,
+    ),
+  );
+});
+
+test('401: a wrong token', async () => {
+  const config = parse(cluster.server.kubeconfigYaml());
+  config.users[0].user.token = 'expired-token';
+  const mark = cluster.mark();
+  const error = await failure(clientFor(stringify(config)).readRouting('default'));
+  expect(error.code).toBe('unauthorized');
+  expect(error.message).toBe(
+    `the Kubernetes API at ${cluster.server.url} rejected the credentials (401 Unauthorized): refresh the kubeconfig's token or client certificate`,
+  );
+  // Not retried: one request per call that went out in parallel.
+  expect(cluster.requestsSince(mark)).toHaveLength(3);
+});
+
+test('403: RBAC names the verb, resource, namespace and user, and the rule to grant; not retried', async () => {
+  cluster.server.setRules([{ users: ['ci'], verbs: ['get', 'list'], groups: ['*'], resources: ['*'] }]);
+  const client = cluster.client({ user: 'ci' });
+  const { virtualServices } = await client.readRouting('default');
+  const mark = cluster.mark();
+  const error = await failure(client.write(virtualServices[0]!, { dryRun: false }));
+  expect(error.code).toBe('forbidden');
+  expect(error.message).toBe(
+    'RBAC forbids update on virtualservices.networking.istio.io in namespace "default" for User "ci": grant a Role rule {apiGroups: ["networking.istio.io"], resources: ["virtualservices"], verbs: ["update"]} in "default"',
+  );
+  expect(cluster.requestsSince(mark)).toEqual([
+    'PUT /apis/networking.istio.io/v1/namespaces/default/virtualservices/reviews',
+  ]);
+});
+
+test('403 on a core resource names the core group', async () => {
+  cluster.server.setRules([{ users: ['ci'], verbs: ['get'], groups: ['*'], resources: ['*'] }]);
+  const error = await failure(cluster.client({ user: 'ci' }).listDeployments('default', 'app=reviews'));
+  expect(error.message).toBe(
+    'RBAC forbids list on deployments.apps in namespace "default" for User "ci": grant a Role rule {apiGroups: ["apps"], resources: ["deployments"], verbs: ["list"]} in "default"',
+  );
+});
+
+test('Istio missing: the cluster serves no networking.istio.io', async () => {
+  const bare = await startCluster({ istio: false });
+  try {
+    const error = await failure(bare.client().readRouting('default'));
+    expect(error.code).toBe('istio-missing');
+    expect(error.message).toBe(
+      "Istio's CRDs are not installed: the cluster serves no networking.istio.io/v1 or v1beta1 (install Istio, or check the context)",
+    );
+  } finally {
+    await bare.server.close();
+  }
+});
+
+test('422: the server refuses an invalid object with its own message', async () => {
+  const bad = reviewsVirtualService();
+  bad.metadata.name = 'bad';
+  (bad.spec.http![0]!.route![0] as { weight: unknown }).weight = 'fifty';
+  const mark = cluster.mark();
+  const error = await failure(cluster.client().write(bad, { dryRun: false }));
+  expect(error.code).toBe('api-error');
+  expect(error.message).toBe(
+    'the Kubernetes API refused to create virtualservices.networking.istio.io "bad" in namespace "default" (422 Invalid): VirtualService.networking.istio.io "bad" is invalid: spec.http[0].route[0].weight: Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string": fix the field it names, in the inputs or in the object already in the cluster',
+  );
+  expect(cluster.requestsSince(mark)).toHaveLength(1);
+});
+
+test('500 from server-side apply of a schema-invalid object: the message, not retried', async () => {
+  const client = cluster.client();
+  const bad = reviewsVirtualService() as VirtualService & {
+    spec: { http: { route: { wieght?: number }[] }[] };
+  };
+  bad.metadata.name = 'bad-apply';
+  bad.spec.http[0]!.route[0]!.wieght = 50;
+  const mark = cluster.mark();
+  const error = await failure(
+    client.call(
+      {
+        verb: 'patch',
+        group: 'networking.istio.io',
+        resource: 'virtualservices',
+        namespace: 'default',
+        name: 'bad-apply',
+      },
+      (options) =>
+        client.customObjects.patchNamespacedCustomObject(
+          {
+            group: 'networking.istio.io',
+            version: 'v1',
+            namespace: 'default',
+            plural: 'virtualservices',
+            name: 'bad-apply',
+            body: bad,
+            fieldManager: 'istio-canary',
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, options),
+        ),
+    ),
+  );
+  expect(error.code).toBe('api-error');
+  expect(error.message).toBe(
+    'the Kubernetes API refused to patch virtualservices.networking.istio.io "bad-apply" in namespace "default" (500 InternalError): failed to create typed patch object (default/bad-apply; networking.istio.io/v1, Kind=VirtualService): .spec.http[0].route[0].wieght: field not declared in schema: fix the field it names, in the inputs or in the object already in the cluster',
+  );
+  expect(cluster.requestsSince(mark)).toHaveLength(1);
+});
+
+test('404 on a named object', async () => {
+  const client = cluster.client();
+  const error = await failure(
+    client.call(
+      {
+        verb: 'get',
+        group: 'networking.istio.io',
+        resource: 'destinationrules',
+        namespace: 'default',
+        name: 'ratings',
+      },
+      (options) =>
+        client.customObjects.getNamespacedCustomObject(
+          {
+            group: 'networking.istio.io',
+            version: 'v1',
+            namespace: 'default',
+            plural: 'destinationrules',
+            name: 'ratings',
+          },
+          options,
+        ),
+    ),
+  );
+  expect(error.code).toBe('not-found');
+  expect(error.message).toBe(
+    'destinationrules.networking.istio.io "ratings" in namespace "default" was not found (404 Not Found): it was deleted while the run worked; run the stage again',
+  );
+});
