@@ -1,0 +1,67 @@
+// Shared test inputs: the Bookinfo scenario (project fixtures or ../shared) and stage options.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { readRoutingYaml } from '../../src/plan/index.js';
+import type { ClusterState, Plan, StageOptions, VirtualService } from '../../src/plan/index.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const fixtureDir = path.join(repoRoot, 'test/fixtures/bookinfo');
+export const sharedScenarioDir = path.resolve(repoRoot, '../shared/scenarios/bookinfo-reviews');
+
+export const SCENARIO_FILES = [
+  '02-bookinfo.yaml',
+  '03-virtual-services-v1.yaml',
+  '04-destination-rules.yaml',
+  '05-reviews-test-user.yaml',
+  '06-reviews-50.yaml',
+  '07-reviews-100-v2.yaml',
+];
+
+export function readScenario(dir: string, ...files: string[]): ClusterState {
+  let state: ClusterState = { virtualServices: [], destinationRules: [] };
+  for (const file of files) state = readRoutingYaml(readFileSync(path.join(dir, file), 'utf8'), file, state);
+  return state;
+}
+
+/** The seed's starting point: every service on v1 (03) and the DestinationRules (04). */
+export function seedState(dir = fixtureDir): ClusterState {
+  return readScenario(dir, '03-virtual-services-v1.yaml', '04-destination-rules.yaml');
+}
+
+export function scenarioVirtualService(dir: string, file: string, name = 'reviews'): VirtualService {
+  const found = readScenario(dir, file).virtualServices.find((vs) => vs.metadata.name === name);
+  if (!found) throw new Error(`${file} has no VirtualService ${name}`);
+  return found;
+}
+
+export function stageOptions(overrides: Partial<StageOptions>): StageOptions {
+  return {
+    stage: 'route',
+    service: 'reviews',
+    namespace: 'default',
+    host: 'reviews',
+    stable: 'v1',
+    canary: 'v2',
+    headerMatch: [],
+    versionLabel: 'version',
+    gateways: [],
+    ...overrides,
+  };
+}
+
+/** The cluster after a plan's writes: its objects replace those of the same kind and name. */
+export function applyPlan(state: ClusterState, plan: Plan): ClusterState {
+  const replace = <T extends { metadata: { name: string } }>(objects: T[], next: T): T[] =>
+    objects.some((object) => object.metadata.name === next.metadata.name)
+      ? objects.map((object) => (object.metadata.name === next.metadata.name ? next : object))
+      : [...objects, next];
+  return {
+    virtualServices: replace(state.virtualServices, plan.virtualService),
+    destinationRules: replace(state.destinationRules, plan.destinationRule),
+  };
+}
+
+export function sharedAvailable(): boolean {
+  return existsSync(sharedScenarioDir);
+}

@@ -1,0 +1,63 @@
+// Routing objects from YAML text (files, `kubectl get -o yaml` output): multi-document, `List` items
+// unwrapped, kinds other than VirtualService and DestinationRule ignored.
+import { parseAllDocuments } from 'yaml';
+import { InputError } from '../errors.js';
+import type { ClusterState, DestinationRule, VirtualService } from './types.js';
+
+const ISTIO_NETWORKING_VERSIONS = [
+  'networking.istio.io/v1',
+  'networking.istio.io/v1beta1',
+  'networking.istio.io/v1alpha3',
+];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function itemsOf(document: unknown): unknown[] {
+  if (
+    isRecord(document) &&
+    typeof document.kind === 'string' &&
+    document.kind.endsWith('List') &&
+    Array.isArray(document.items)
+  ) {
+    return document.items;
+  }
+  return [document];
+}
+
+/** Adds the routing objects found in `text` to `state`; `source` names the text in error messages. */
+export function readRoutingYaml(
+  text: string,
+  source: string,
+  state: ClusterState = emptyState(),
+): ClusterState {
+  for (const document of parseAllDocuments(text)) {
+    if (document.errors.length > 0) {
+      const reason = document.errors[0]?.message.split('\n')[0] ?? 'invalid YAML';
+      throw new InputError(
+        'from',
+        `from must be YAML files of Kubernetes objects, got "${source}": ${reason}`,
+      );
+    }
+    for (const object of itemsOf(document.toJS())) {
+      if (
+        !isRecord(object) ||
+        typeof object.apiVersion !== 'string' ||
+        !ISTIO_NETWORKING_VERSIONS.includes(object.apiVersion)
+      )
+        continue;
+      if (!isRecord(object.metadata) || typeof object.metadata.name !== 'string') continue;
+      const spec = isRecord(object.spec) ? object.spec : {};
+      if (object.kind === 'VirtualService')
+        state.virtualServices.push({ ...object, spec } as unknown as VirtualService);
+      if (object.kind === 'DestinationRule')
+        state.destinationRules.push({ ...object, spec } as unknown as DestinationRule);
+    }
+  }
+  return state;
+}
+
+export function emptyState(): ClusterState {
+  return { virtualServices: [], destinationRules: [] };
+}

@@ -1,0 +1,70 @@
+// Small pure helpers over routing objects: host identity, canonical comparison, cleaning for output.
+import type { DestinationRule, ObjectMeta, RoutingObject, VirtualService } from './types.js';
+
+export const ISTIO_API_VERSION = 'networking.istio.io/v1';
+export const STAGE_ANNOTATION = 'istio-canary.io/stage';
+export const WEIGHTS_ANNOTATION = 'istio-canary.io/weights';
+
+/** Metadata the API server owns: never part of what the planner writes or prints. */
+const SERVER_OWNED_METADATA = [
+  'resourceVersion',
+  'uid',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields',
+  'selfLink',
+];
+
+/**
+ * The fully qualified form of a host as Istio resolves a short name: `reviews` and `reviews.default` in
+ * namespace `default` are `reviews.default.svc.cluster.local`. Wildcards and external names stay as written.
+ */
+export function qualifyHost(host: string, namespace: string): string {
+  if (host.includes('*')) return host;
+  const labels = host.split('.');
+  if (labels.length === 1) return `${host}.${namespace}.svc.cluster.local`;
+  if (labels.length === 2) return `${host}.svc.cluster.local`;
+  if (labels.length === 3 && labels[2] === 'svc') return `${host}.cluster.local`;
+  return host;
+}
+
+export function sameHost(a: string | undefined, b: string, namespace: string): boolean {
+  return a !== undefined && qualifyHost(a, namespace) === qualifyHost(b, namespace);
+}
+
+export function namespaceOf(object: RoutingObject, fallback: string): string {
+  return object.metadata.namespace ?? fallback;
+}
+
+export function resourceName(object: RoutingObject, fallbackNamespace: string): string {
+  return `${object.kind} ${namespaceOf(object, fallbackNamespace)}/${object.metadata.name}`;
+}
+
+/** JSON with sorted keys and no undefined members: equal strings mean the same object. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, member: unknown) => {
+    if (member === null || typeof member !== 'object' || Array.isArray(member)) return member;
+    const entries = Object.entries(member).filter(([, field]) => field !== undefined);
+    return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+}
+
+export function sameJson(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** A deep copy without undefined members (what YAML and the API server would see). */
+export function copy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** The object as a user would keep it in Git: no status, no server-owned metadata. */
+export function cleanObject<T extends VirtualService | DestinationRule>(object: T): T {
+  const metadata: ObjectMeta = { name: object.metadata.name };
+  for (const [key, value] of Object.entries(object.metadata)) {
+    if (!SERVER_OWNED_METADATA.includes(key)) metadata[key] = value;
+  }
+  return copy({ apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec } as T);
+}

@@ -1,0 +1,204 @@
+// Writes a routing intent into the service's VirtualService, owning only the two routes it names and
+// leaving every other route, field and piece of metadata as it was.
+import type { CanaryMatch, RoutingIntent, WeightedVersion } from './intent.js';
+import {
+  copy,
+  ISTIO_API_VERSION,
+  sameHost,
+  sameJson,
+  STAGE_ANNOTATION,
+  WEIGHTS_ANNOTATION,
+} from './objects.js';
+import type {
+  HTTPMatchRequest,
+  HTTPRoute,
+  HTTPRouteDestination,
+  StageOptions,
+  VirtualService,
+} from './types.js';
+
+/** Names of the routes this project owns in a service's VirtualService. */
+export function ownedRouteNames(service: string): { header: string; primary: string } {
+  return { header: `${service}-canary-header`, primary: `${service}-primary` };
+}
+
+function isCatchAll(route: HTTPRoute): boolean {
+  return (
+    route.match === undefined || route.match.length === 0 || route.match.some((block) => sameJson(block, {}))
+  );
+}
+
+/**
+ * The index of our default route: the one carrying our name, else (first run) the catch-all route whose
+ * destinations all point at the host, which we adopt with everything else it carries.
+ */
+export function primaryRouteIndex(http: HTTPRoute[], options: StageOptions, namespace: string): number {
+  const named = http.findIndex((route) => route.name === ownedRouteNames(options.service).primary);
+  if (named >= 0) return named;
+  return http.findIndex(
+    (route) =>
+      isCatchAll(route) &&
+      route.route !== undefined &&
+      route.route.length > 0 &&
+      route.route.every((destination) => sameHost(destination.destination.host, options.host, namespace)),
+  );
+}
+
+/** Weights as Istio reads them: a lone destination without weight gets everything. */
+export function effectiveWeights(destinations: HTTPRouteDestination[]): number[] {
+  return destinations.map((destination) =>
+    destinations.length === 1 ? (destination.weight ?? 100) : (destination.weight ?? 0),
+  );
+}
+
+function sameSplit(destinations: HTTPRouteDestination[], split: WeightedVersion[]): boolean {
+  const weights = effectiveWeights(destinations);
+  const present = destinations
+    .map((destination, index) => ({ version: destination.destination.subset, weight: weights[index] ?? 0 }))
+    .filter((entry) => entry.weight > 0);
+  return sameJson(present, split);
+}
+
+/**
+ * Destinations for a split. Existing destinations of a version keep their other fields (port, headers);
+ * new ones copy the port of the first existing one. A lone destination is written without weight (as the
+ * tutorial's step 5 does), but an existing `weight: 100` is left alone: both forms route the same.
+ */
+function destinationsFor(
+  existing: HTTPRouteDestination[],
+  split: WeightedVersion[],
+  host: string,
+): HTTPRouteDestination[] {
+  if (existing.length > 0 && sameSplit(existing, split)) return existing;
+  const template = existing[0]?.destination;
+  return split.map(({ version, weight }) => {
+    const previous = existing.find((destination) => destination.destination.subset === version);
+    const destination: HTTPRouteDestination = previous
+      ? copy(previous)
+      : {
+          destination: {
+            host: template?.host ?? host,
+            subset: version,
+            ...(template?.port ? { port: copy(template.port) } : {}),
+          },
+        };
+    if (split.length === 1) delete destination.weight;
+    else destination.weight = weight;
+    return destination;
+  });
+}
+
+function matchBlock(match: CanaryMatch): HTTPMatchRequest {
+  const headers = Object.fromEntries(
+    match.headers.map((header) => [header.name, { [header.kind]: header.value }]),
+  );
+  const block: Record<string, unknown> = { headers };
+  if (match.uriPrefix !== undefined) block.uri = { prefix: match.uriPrefix };
+  if (match.method !== undefined) block.method = { exact: match.method };
+  return block as HTTPMatchRequest;
+}
+
+/** Route-level policies the canary route shares with the default route, so canary users see the same. */
+const SHARED_POLICY_FIELDS = ['timeout', 'retries', 'corsPolicy', 'headers'] as const;
+
+function headerRoute(
+  match: CanaryMatch,
+  previous: HTTPRoute | undefined,
+  primary: HTTPRoute,
+  options: StageOptions,
+  name: string,
+): HTTPRoute {
+  const route: HTTPRoute = previous ? copy(previous) : { name };
+  if (!previous) {
+    for (const field of SHARED_POLICY_FIELDS) {
+      if (primary[field] !== undefined) Object.assign(route, { [field]: copy(primary[field]) });
+    }
+  }
+  route.match = [matchBlock(match)];
+  route.route = destinationsFor(
+    route.route ?? primary.route ?? [],
+    [{ version: options.canary, weight: 100 }],
+    options.host,
+  );
+  return route;
+}
+
+function applyMirror(
+  route: HTTPRoute,
+  intent: RoutingIntent,
+  options: StageOptions,
+  namespace: string,
+): void {
+  const mirrorsCanary =
+    route.mirror !== undefined &&
+    sameHost(route.mirror.host, options.host, namespace) &&
+    route.mirror.subset === options.canary;
+  if (intent.mirror.kind === 'set') {
+    const host = route.route?.[0]?.destination.host ?? options.host;
+    route.mirror = { host, subset: options.canary };
+    route.mirrorPercentage = { value: intent.mirror.percent };
+    delete route.mirrorPercent;
+  } else if (intent.mirror.kind === 'remove' && mirrorsCanary) {
+    delete route.mirror;
+    delete route.mirrorPercentage;
+    delete route.mirrorPercent;
+  }
+}
+
+/** `v1=50,v2=50`: the default route's split as recorded in the `istio-canary.io/weights` annotation. */
+export function weightsAnnotation(split: WeightedVersion[]): string {
+  return split.map(({ version, weight }) => `${version}=${weight}`).join(',');
+}
+
+/** The service's VirtualService after the intent: created when absent, merged into when present. */
+export function mergeVirtualService(
+  existing: VirtualService | undefined,
+  intent: RoutingIntent,
+  options: StageOptions,
+): VirtualService {
+  const namespace = options.namespace;
+  const names = ownedRouteNames(options.service);
+  const base: VirtualService = existing
+    ? copy(existing)
+    : {
+        apiVersion: ISTIO_API_VERSION,
+        kind: 'VirtualService',
+        metadata: { name: options.service, namespace },
+        spec: {
+          hosts: [options.host],
+          ...(options.gateways.length > 0 ? { gateways: [...options.gateways] } : {}),
+        },
+      };
+  const http = base.spec.http ?? [];
+  const primaryIndex = primaryRouteIndex(http, options, namespace);
+  const previousPrimary = primaryIndex >= 0 ? http[primaryIndex] : undefined;
+  const previousHeader = http.find((route) => route.name === names.header);
+
+  // Our name first, so the adopted route reads as ours; its other fields keep their order.
+  const { name: _adoptedName, ...adopted }: HTTPRoute = previousPrimary ? copy(previousPrimary) : {};
+  const primary: HTTPRoute = { name: names.primary, ...adopted };
+  primary.route = destinationsFor(previousPrimary?.route ?? [], intent.split, options.host);
+  applyMirror(primary, intent, options, namespace);
+
+  const header =
+    intent.headerRoute.kind === 'set'
+      ? headerRoute(intent.headerRoute.match, previousHeader, primary, options, names.header)
+      : intent.headerRoute.kind === 'keep'
+        ? previousHeader
+        : undefined;
+
+  // Everything we do not own keeps its order; ours go where the default route was (or last).
+  const others = http.filter((route, index) => index !== primaryIndex && route !== previousHeader);
+  const othersBeforePrimary = http
+    .slice(0, primaryIndex >= 0 ? primaryIndex : http.length)
+    .filter((route) => route !== previousHeader).length;
+  const ours = header ? [header, primary] : [primary];
+  base.spec.http = [...others.slice(0, othersBeforePrimary), ...ours, ...others.slice(othersBeforePrimary)];
+
+  base.metadata.annotations = {
+    ...base.metadata.annotations,
+    [STAGE_ANNOTATION]: options.stage,
+    [WEIGHTS_ANNOTATION]: weightsAnnotation(intent.split),
+  };
+  return base;
+}
