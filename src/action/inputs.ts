@@ -19,7 +19,7 @@ export const ACTION_ONLY_INPUTS: readonly OptionDefinition[] = [
   {
     name: 'github-token',
     description:
-      'Token for one pull-request comment with the split and how to reach the canary, e.g. ${{ github.token }} (needs pull-requests: write); no comment without it.',
+      'Token for one pull-request comment with the split and how to reach the canary, e.g. the workflow token github.token (needs pull-requests: write); no comment without it.',
     secret: true,
   },
   {

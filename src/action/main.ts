@@ -6,7 +6,7 @@ import { runStage } from '../run-stage.js';
 import type { StageResult } from '../types.js';
 import { readInputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
-import { commentOnPullRequest } from './pull-request.js';
+import { commentOnPullRequest, commentTarget } from './pull-request.js';
 import { actionReporter } from './reporter.js';
 
 /** The runner shows the first line of a failure as the annotation: keep it one line. */
@@ -47,7 +47,7 @@ export async function run(): Promise<void> {
     const result = await runStage(inputs.options, { reporter: actionReporter, signal: controller.signal });
     setOutputs(result);
     if (inputs.summary) await writeSummary(result);
-    await commentOnPullRequest(inputs.githubToken, result, inputs.options, actionReporter);
+    await commentOnPullRequest(commentTarget(inputs.githubToken), result, inputs.options, actionReporter);
     if (result.error) core.setFailed(oneLine(result.error));
   } catch (error) {
     core.setFailed(oneLine(error));

@@ -125,24 +125,41 @@ export async function upsertComment(
   return 'created';
 }
 
+export interface CommentTarget {
+  token: string;
+  pullRequest: PullRequestRef;
+  /** GITHUB_API_URL (GitHub Enterprise Server has its own). */
+  apiUrl: string;
+}
+
+/** Where to comment: needs both a token and a pull-request event; otherwise no comment and no error. */
+export function commentTarget(
+  token: string | undefined,
+  context: Context = github.context,
+): CommentTarget | undefined {
+  const pullRequest = pullRequestOf(context);
+  return token && pullRequest ? { token, pullRequest, apiUrl: context.apiUrl } : undefined;
+}
+
 /** A comment that cannot be written is worth a warning, never a failed release. */
 export async function commentOnPullRequest(
-  token: string | undefined,
+  target: CommentTarget | undefined,
   result: StageResult,
   options: RunOptions,
   reporter: RunReporter,
 ): Promise<void> {
-  const pullRequest = pullRequestOf(github.context);
-  if (!token || !pullRequest) return;
+  if (!target) return;
+  const { number } = target.pullRequest;
   try {
-    const octokit = github.getOctokit(token);
+    const octokit = github.getOctokit(target.token, { baseUrl: target.apiUrl });
     const marker = commentMarker(result.namespace, result.service);
-    const action = await upsertComment(octokit, pullRequest, marker, renderComment(result, options));
-    reporter.info(`Pull request #${pullRequest.number}: comment ${action}.`);
+    const action = await upsertComment(octokit, target.pullRequest, marker, renderComment(result, options));
+    reporter.info(`Pull request #${number}: comment ${action}.`);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    const status = (error as { status?: unknown }).status;
     reporter.warning(
-      `Could not comment on pull request #${pullRequest.number}: ${message.split('\n')[0]}; ` +
+      `Could not comment on pull request #${number}: ${typeof status === 'number' ? `HTTP ${status} ` : ''}${message}; ` +
         'give the token pull-requests: write, or leave github-token empty.',
     );
   }
