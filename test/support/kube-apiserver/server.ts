@@ -24,6 +24,7 @@ import {
   type ResourceRequest,
 } from './handlers.js';
 import { kubeconfigFor } from './kubeconfig.js';
+import { openApiGroupVersion, openApiIndex } from './openapi.js';
 import { tableOf, wantsTable } from './table.js';
 import { ResourceRegistry, type ResourceType } from './resources.js';
 import { loadCrdSchemas } from './schema.js';
@@ -255,6 +256,7 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
     if (watch)
       return serveWatch(cluster, resourceRequest, res, {
         bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
+        table: wantsTable(req.headers.accept),
       });
     const reply = dispatch(verb, resourceRequest);
     const headers: Record<string, string> = {};
@@ -345,6 +347,11 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
     else if (/^\/(healthz|livez|readyz)$/.test(path)) {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
+    } else if (path === '/openapi/v3') sendJson(res, 200, openApiIndex(registry));
+    else if (path.startsWith('/openapi/v3/')) {
+      const doc = openApiGroupVersion(registry, path.slice('/openapi/v3/'.length));
+      if (!doc) return false;
+      sendJson(res, 200, doc);
     } else if (/^\/apis\/[^/]+$/.test(path)) {
       const doc = apiGroupDocument(registry, path.split('/')[2]!);
       if (!doc) return false;

@@ -3,6 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Cluster, ResourceRequest } from './handlers.js';
 import { toWire } from './objects.js';
+import { tableOf } from './table.js';
 import { ResourceRegistry } from './resources.js';
 import { fieldMatcher, labelMatcher } from './selectors.js';
 import { badRequest, gone } from './status.js';
@@ -10,6 +11,8 @@ import type { KubeObject, StoreEvent } from './store.js';
 
 export interface WatchOptions {
   bookmarkIntervalMs: number;
+  /** `kubectl get -w` asks for each event's object as a one-row Table */
+  table: boolean;
 }
 
 export function serveWatch(
@@ -49,9 +52,18 @@ export function serveWatch(
     res.write(JSON.stringify({ type, object }) + '\n');
     if (type !== 'BOOKMARK' && --remainingBeforeCut <= 0) finish();
   };
+  const sendObject = (type: string, obj: KubeObject) => {
+    const out = toWire(obj, req.type, req.version);
+    send(
+      type,
+      options.table
+        ? tableOf(req.type, { items: [out], metadata: { resourceVersion: obj.metadata.resourceVersion } })
+        : out,
+    );
+  };
   const sendEvent = (e: StoreEvent) => {
     lastRevision = e.resourceVersion;
-    send(e.type, toWire(e.object, req.type, req.version));
+    sendObject(e.type, e.object);
   };
 
   const cutter = {
@@ -90,7 +102,7 @@ export function serveWatch(
 
   if (from === undefined) {
     for (const obj of cluster.store.list(req.type, req.namespace)) {
-      if (relevant({ resource: req.type, object: obj })) send('ADDED', toWire(obj, req.type, req.version));
+      if (relevant({ resource: req.type, object: obj })) sendObject('ADDED', obj);
     }
     return;
   }
