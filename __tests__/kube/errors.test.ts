@@ -28,6 +28,15 @@ async function failure(promise: Promise<unknown>): Promise<CanaryError> {
   throw new Error('expected a failure');
 }
 
+/** A direct call on one Istio object in default: the call's description and its request parameters. */
+function onIstioObject(verb: string, plural: string, name: string) {
+  const group = 'networking.istio.io';
+  return {
+    attempt: { verb, group, resource: plural, namespace: 'default', name },
+    target: { group, version: 'v1', namespace: 'default', plural, name },
+  };
+}
+
 function clientFor(kubeconfig: string): ClusterClient {
   return new ClusterClient(loadKubeConfig({ kubeconfig }).kubeConfig, { retry: FAST_RETRY });
 }
@@ -128,28 +137,13 @@ test('500 from server-side apply of a schema-invalid object: the message, not re
   bad.metadata.name = 'bad-apply';
   bad.spec.http[0]!.route[0]!.wieght = 50;
   const mark = cluster.mark();
+  const { attempt, target } = onIstioObject('patch', 'virtualservices', 'bad-apply');
   const error = await failure(
-    client.call(
-      {
-        verb: 'patch',
-        group: 'networking.istio.io',
-        resource: 'virtualservices',
-        namespace: 'default',
-        name: 'bad-apply',
-      },
-      (options) =>
-        client.customObjects.patchNamespacedCustomObject(
-          {
-            group: 'networking.istio.io',
-            version: 'v1',
-            namespace: 'default',
-            plural: 'virtualservices',
-            name: 'bad-apply',
-            body: bad,
-            fieldManager: 'istio-canary',
-          },
-          setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, options),
-        ),
+    client.call(attempt, (options) =>
+      client.customObjects.patchNamespacedCustomObject(
+        { ...target, body: bad, fieldManager: 'istio-canary' },
+        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, options),
+      ),
     ),
   );
   expect(error.code).toBe('api-error');
@@ -161,27 +155,9 @@ test('500 from server-side apply of a schema-invalid object: the message, not re
 
 test('404 on a named object', async () => {
   const client = cluster.client();
+  const { attempt, target } = onIstioObject('get', 'destinationrules', 'ratings');
   const error = await failure(
-    client.call(
-      {
-        verb: 'get',
-        group: 'networking.istio.io',
-        resource: 'destinationrules',
-        namespace: 'default',
-        name: 'ratings',
-      },
-      (options) =>
-        client.customObjects.getNamespacedCustomObject(
-          {
-            group: 'networking.istio.io',
-            version: 'v1',
-            namespace: 'default',
-            plural: 'destinationrules',
-            name: 'ratings',
-          },
-          options,
-        ),
-    ),
+    client.call(attempt, (options) => client.customObjects.getNamespacedCustomObject(target, options)),
   );
   expect(error.code).toBe('not-found');
   expect(error.message).toBe(
