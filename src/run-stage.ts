@@ -1,8 +1,53 @@
 // The one orchestration shared by the action, the CLI and library users.
-import type { RunContext, RunOptions, StageResult } from './types.js';
+import { validateStageOptions } from './plan/validate.js';
+import { connect } from './run/connect.js';
+import { StageRun, asCanaryError } from './run/stage-run.js';
+import { readStatus } from './run/status.js';
+import type { RunContext, RunOptions, RunReporter, StageResult } from './types.js';
 
+const quiet: RunReporter = { info: () => {}, warning: () => {} };
+
+/**
+ * Runs one stage against the cluster: read, plan, check, write in make-before-break order, wait for
+ * health; on a failure after the first write, restore what was read at the start (rollback-on-failure).
+ *
+ * Invalid options and unusable credentials throw an InputError before anything is read. Every other
+ * failure is returned in `result.error`, with the cluster as it was (`rolledBack` says when it had to
+ * be put back), so the caller can still report what happened.
+ */
 export async function runStage(options: RunOptions, context: RunContext = {}): Promise<StageResult> {
-  void options;
-  void context;
-  throw new Error('runStage is being written');
+  validateStageOptions(options);
+  const reporter = context.reporter ?? quiet;
+  const connection = connect(options, context, reporter);
+  if (options.stage === 'status') {
+    try {
+      return await readStatus(connection.client, options);
+    } catch (err) {
+      const error = asCanaryError(err);
+      return { ...(await emptyStatus(options)), healthy: false, error };
+    }
+  }
+  return new StageRun(options, connection, reporter, context.signal).execute();
+}
+
+async function emptyStatus(options: RunOptions): Promise<StageResult> {
+  return {
+    stage: options.stage,
+    service: options.service,
+    namespace: options.namespace,
+    stable: options.stable,
+    canary: options.canary,
+    dryRun: options.dryRun,
+    changed: false,
+    healthy: false,
+    rolledBack: false,
+    previousWeight: 0,
+    weight: 0,
+    before: [],
+    after: [],
+    checks: [],
+    virtualServiceYaml: '',
+    destinationRuleYaml: '',
+    diff: '',
+  };
 }

@@ -1,0 +1,34 @@
+// `status`: reads the current split and reports it; writes nothing.
+import type { ClusterClient } from '../kube/index.js';
+import { toYaml } from '../plan/diff.js';
+import { canaryShare, routeRows } from '../plan/routes.js';
+import { sameHost } from '../plan/objects.js';
+import type { RunOptions, StageResult } from '../types.js';
+
+export async function readStatus(client: ClusterClient, options: RunOptions): Promise<StageResult> {
+  const state = await client.readRouting(options.namespace);
+  const forHost = (host: string | undefined) => sameHost(host, options.host, options.namespace);
+  const virtualService = state.virtualServices.find((vs) => (vs.spec.hosts ?? []).some(forHost));
+  const destinationRule = state.destinationRules.find((dr) => forHost(dr.spec.host));
+  const rows = routeRows(virtualService);
+  const weight = canaryShare(virtualService, options);
+  return {
+    stage: 'status',
+    service: options.service,
+    namespace: options.namespace,
+    stable: options.stable,
+    canary: options.canary,
+    dryRun: options.dryRun,
+    changed: false,
+    healthy: true,
+    rolledBack: false,
+    previousWeight: weight,
+    weight,
+    before: rows,
+    after: rows,
+    checks: [],
+    virtualServiceYaml: virtualService ? toYaml(virtualService) : '',
+    destinationRuleYaml: destinationRule ? toYaml(destinationRule) : '',
+    diff: '',
+  };
+}

@@ -1,0 +1,47 @@
+// The Bookinfo example (the project's copies of the scenario files) loaded into an API server stand-in,
+// and the option set a test starts a stage from.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import type { RunOptions } from '../../src/types.js';
+import type { ApiServer } from './kube-apiserver/index.js';
+
+export const BOOKINFO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bookinfo');
+
+/** The objects of one Bookinfo file, in the namespace given (documents with no kind are skipped). */
+export function bookinfoObjects(file: string, namespace = 'default'): Record<string, unknown>[] {
+  return parseAllDocuments(readFileSync(join(BOOKINFO_DIR, file), 'utf8'))
+    .map((doc) => doc.toJS() as Record<string, unknown> | null)
+    .filter((obj): obj is Record<string, unknown> => obj !== null && typeof obj.kind === 'string')
+    .map((obj) => ({ ...obj, metadata: { ...(obj.metadata as object), namespace } }));
+}
+
+/** The cluster of seed steps 2–4: services, Deployments, everything routed to v1, the DestinationRules. */
+export function loadBookinfo(server: ApiServer, namespace = 'default'): void {
+  for (const file of ['02-bookinfo.yaml', '03-virtual-services-v1.yaml', '04-destination-rules.yaml']) {
+    for (const object of bookinfoObjects(file, namespace)) server.store.put(object);
+  }
+}
+
+/** Options for a stage on `reviews` v1 → v2, quick to run against the stand-in. */
+export function reviewsOptions(overrides: Partial<RunOptions> = {}): RunOptions {
+  return {
+    stage: 'route',
+    service: 'reviews',
+    namespace: 'default',
+    host: 'reviews',
+    stable: 'v1',
+    canary: 'v2',
+    headerMatch: [],
+    versionLabel: 'version',
+    gateways: [],
+    dryRun: false,
+    timeoutSeconds: 20,
+    settleSeconds: 0,
+    intervalSeconds: 0,
+    rollbackOnFailure: true,
+    deleteStable: false,
+    ...overrides,
+  };
+}
