@@ -14,6 +14,8 @@ export type { ApiAttempt } from './errors.js';
 export { backoffMs, RETRY_DEFAULTS, retryAfterMs, retryReason, withRetry } from './retry.js';
 export type { RetryInfo, RetryOptions } from './retry.js';
 export { ClusterClient } from './client.js';
+export { connect } from './connect.js';
+export type { ConnectOptions } from './connect.js';
 export type { CallAttempt, ClusterClientOptions } from './client.js';
 export { readRouting, readVersionOf } from './routing-read.js';
 export { FIELD_MANAGER, restoreRoutingObject, writeRoutingObject } from './routing-write.js';
