@@ -1,7 +1,6 @@
 // The stand-in through the real @kubernetes/client-node: TLS with its CA, discovery, object semantics and
 // the error bodies of the real server.
 import {
-  ApiException,
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -10,40 +9,8 @@ import {
   setHeaderOptions,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import { failureOf, virtualService, VS as ISTIO } from './helpers.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
-
-const ISTIO = {
-  group: 'networking.istio.io',
-  version: 'v1',
-  namespace: 'default',
-  plural: 'virtualservices',
-};
-
-function virtualService(name: string, weight: unknown = 100): KubernetesObject & { spec: object } {
-  return {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'VirtualService',
-    metadata: { name, namespace: 'default', labels: { app: name } },
-    spec: { hosts: [name], http: [{ route: [{ destination: { host: name, subset: 'v1' }, weight }] }] },
-  };
-}
-
-/** The Status body of a failed call, parsed from the ApiException. */
-async function failureOf(call: Promise<unknown>): Promise<{ code: number; body: Record<string, unknown> }> {
-  try {
-    await call;
-  } catch (e) {
-    if (e instanceof ApiException) {
-      const body =
-        typeof e.body === 'string'
-          ? (JSON.parse(e.body) as Record<string, unknown>)
-          : (e.body as Record<string, unknown>);
-      return { code: e.code, body };
-    }
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 let server: ApiServer;
 beforeAll(async () => {

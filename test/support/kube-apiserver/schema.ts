@@ -33,8 +33,11 @@ interface CrdDocument {
   };
 }
 
-/** `group/Kind/version` → openAPIV3Schema, read from the CRD files shipped beside this module. */
+let loaded: Map<string, Schema> | undefined;
+
+/** `group/Kind/version` → openAPIV3Schema, read once from the CRD files shipped beside this module. */
 export function loadCrdSchemas(): Map<string, Schema> {
+  if (loaded) return loaded;
   const file = new URL('./crds/networking-istio-io.yaml', import.meta.url);
   const schemas = new Map<string, Schema>();
   for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
@@ -45,6 +48,7 @@ export function loadCrdSchemas(): Map<string, Schema> {
       if (schema) schemas.set(`${crd.spec.group}/${crd.spec.names.kind}/${v.name}`, schema);
     }
   }
+  loaded = schemas;
   return schemas;
 }
 
