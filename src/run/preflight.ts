@@ -2,7 +2,7 @@
 // together with the versions that do exist, so a typo in `canary` reads as one.
 import type { V1Deployment } from '@kubernetes/client-node';
 import { CanaryError } from '../errors.js';
-import type { ClusterClient } from '../kube/index.js';
+import { kubeMessages, type ClusterClient } from '../kube/index.js';
 import type { RunOptions } from '../types.js';
 
 /** `app=reviews,version=v2`, or the selector the user gave for the canary. */
@@ -57,13 +57,9 @@ export async function checkVersionsDeployed(
         ? selected.length > 0
         : appDeployments.some((d) => deploymentVersion(d, versionLabel) === version);
     if (!found) {
-      const have =
-        existing.length > 0
-          ? `app=${service} has versions ${existing.join(', ')}`
-          : `no Deployment has app=${service}`;
       throw new CanaryError(
         'not-found',
-        `no Deployment for the ${role} version ${version} in namespace "${namespace}" (${versionSelector(options, version)}): ${have}; deploy ${service} ${version} first, or fix the ${role} input`,
+        kubeMessages.deploymentMissing(role, version, namespace, service, existing),
       );
     }
   }

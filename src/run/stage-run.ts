@@ -43,12 +43,17 @@ export class StageRun {
     const { client } = this.connection;
     let lease: LeaseHandle | undefined;
     try {
-      const [leaseHandle, state, canaryDeployments] = await Promise.all([
+      // One round trip: the lease, the routing and the Deployments are asked for at once. All three are
+      // awaited, so that a lease taken while a read failed is still released.
+      const [leaseTaken, read, listed] = await Promise.allSettled([
         this.options.dryRun ? undefined : this.takeLease(),
         client.readRouting(this.options.namespace),
         checkVersionsDeployed(client, this.options),
       ]);
-      lease = leaseHandle;
+      if (leaseTaken.status === 'fulfilled') lease = leaseTaken.value;
+      const state = valueOf(read);
+      const canaryDeployments = valueOf(listed);
+      valueOf(leaseTaken);
       if (!this.options.dryRun && this.sendsTrafficToCanary()) {
         await this.phase('canary rollout', () =>
           checkRollout(this.gate, this.options.canary, canaryDeployments),
@@ -158,7 +163,7 @@ export class StageRun {
    * error to report, saying what state the cluster is in.
    */
   private async recover(err: unknown): Promise<{ error: CanaryError; rolledBack: boolean }> {
-    const error = asCanaryError(this.signal?.aborted ? (this.signal.reason ?? err) : err);
+    const error = this.signal?.aborted ? cancellation(this.signal.reason) : asCanaryError(err);
     this.reporter.warning(error.message);
     if (this.journal.empty) return { error, rolledBack: false };
     if (!this.options.rollbackOnFailure) {
@@ -236,6 +241,17 @@ function afterWrites(state: ClusterState, written: RoutingObject[]): ClusterStat
     virtualServices: replace(state.virtualServices, 'VirtualService'),
     destinationRules: replace(state.destinationRules, 'DestinationRule'),
   };
+}
+
+function valueOf<T>(outcome: PromiseSettledResult<T>): T {
+  if (outcome.status === 'rejected') throw outcome.reason;
+  return outcome.value;
+}
+
+/** What a cancelled run reports, whatever the signal's reason was. */
+function cancellation(reason: unknown): CanaryError {
+  if (reason instanceof CanaryError && reason.code === 'cancelled') return reason;
+  return new CanaryError('cancelled', 'the run was cancelled before it finished');
 }
 
 export function asCanaryError(err: unknown): CanaryError {

@@ -1,0 +1,24 @@
+// What "the cluster exactly as it was" means in a test: every routing object's spec, labels and
+// annotations, and every Deployment, serialised so that any change at all shows.
+import type { ApiServer } from './kube-apiserver/index.js';
+
+interface Stored {
+  metadata: { name: string; labels?: unknown; annotations?: unknown };
+  spec?: unknown;
+}
+
+export function routingSnapshot(server: ApiServer, namespace = 'default'): Record<string, string> {
+  const snapshot: Record<string, string> = {};
+  const kinds: [string, string][] = [
+    ['networking.istio.io/v1', 'VirtualService'],
+    ['networking.istio.io/v1', 'DestinationRule'],
+    ['apps/v1', 'Deployment'],
+  ];
+  for (const [apiVersion, kind] of kinds) {
+    for (const object of server.store.list(apiVersion, kind, namespace) as Stored[]) {
+      const { name, labels, annotations } = object.metadata;
+      snapshot[`${kind}/${name}`] = JSON.stringify({ labels, annotations, spec: object.spec });
+    }
+  }
+  return snapshot;
+}
