@@ -2,3 +2,16 @@
 export { HealthCheckFailure } from './check.js';
 export { probeHttp, type ProbeHttpOptions } from './probe.js';
 export { analyzeCanary, canaryQueries, canarySelector, type CanaryAnalysisOptions } from './prometheus.js';
+export { waitForRollout, type WaitForRolloutOptions } from './rollout.js';
+export {
+  podNotStarting,
+  podSelectorOf,
+  progressDeadlineExceeded,
+  rolloutProgress,
+} from './workload-state.js';
+export {
+  propagationState,
+  waitForPropagation,
+  type WaitForPropagationOptions,
+  type WrittenObject,
+} from './propagation.js';
