@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { InputError } from '../../src/errors.js';
-import { ClusterClient, loadKubeConfig, type KubeConfigEnvironment } from '../../src/kube/index.js';
+import { ClusterClient, connect, loadKubeConfig, type KubeConfigEnvironment } from '../../src/kube/index.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 
 let server: ApiServer;
@@ -244,5 +244,22 @@ describe('errors', () => {
     expect(() => loadKubeConfig({}, nothing())).toThrow(
       'no kubeconfig found (no kubeconfig input, KUBECONFIG, ~/.kube/config or in-cluster service account): pass the kubeconfig input or set KUBECONFIG',
     );
+  });
+});
+
+describe('connect', () => {
+  test('every secret goes to the masker before the client exists', async () => {
+    const masked: string[] = [];
+    const content = server.kubeconfigYaml();
+    const client = connect({ kubeconfig: content, setSecret: (s) => void masked.push(s) });
+    expect(masked).toEqual([content.trim(), 'admin-token']);
+    await expect(client.istioVersions()).resolves.toContain('v1');
+  });
+
+  test('a ready KubeConfig is used as is', async () => {
+    const masked: string[] = [];
+    const client = connect({ kubeConfig: server.kubeConfig(), setSecret: (s) => void masked.push(s) });
+    expect(client.server).toBe(server.url);
+    expect(masked).toEqual([]);
   });
 });

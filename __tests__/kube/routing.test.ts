@@ -236,3 +236,36 @@ describe('restore', () => {
     await expect(c.restore(undefined, ref)).resolves.toBeUndefined();
   });
 });
+
+describe('a write whose answer is lost', () => {
+  test('applied, then answered 500: the retry meets our own write and the write succeeds', async () => {
+    const c = client();
+    const [vs] = (await c.readRouting('default')).virtualServices;
+    let lost = false;
+    cluster.server.faults.beforeWrite(({ method, object }) => {
+      if (lost || method !== 'PUT') return;
+      lost = true;
+      // The server stores the write, then fails before answering.
+      cluster.server.store.put(object!);
+      throw new Error('etcd answered late');
+    });
+    const mark = cluster.mark();
+    const written = await c.write(shifted(vs!), { dryRun: false });
+    expect(cluster.requestsSince(mark)).toEqual([
+      `PUT ${VS_PATH}/reviews`,
+      `PUT ${VS_PATH}/reviews`,
+      `GET ${VS_PATH}/reviews`,
+    ]);
+    expect(written.spec).toEqual(shifted(vs!).spec);
+    expect(written.metadata.annotations?.[ANNOTATIONS.updatedAt]).toBe('2026-11-25T12:00:00.000Z');
+  });
+
+  test('a conflict from someone else is still a conflict', async () => {
+    const c = client();
+    const [vs] = (await c.readRouting('default')).virtualServices;
+    const theirs = structuredClone(stored('VirtualService')!);
+    theirs.metadata.labels = { app: 'reviews', edited: 'by-hand' };
+    cluster.server.store.put(theirs);
+    await expect(c.write(shifted(vs!), { dryRun: false })).rejects.toMatchObject({ code: 'conflict' });
+  });
+});

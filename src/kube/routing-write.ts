@@ -122,7 +122,36 @@ export async function writeRoutingObject(
 ): Promise<RoutingObject> {
   const body = replaceBody(annotate(object, client));
   const ref = refOf(object);
-  return send(client, object.metadata.resourceVersion ? 'update' : 'create', ref, body, options.dryRun);
+  try {
+    return await send(
+      client,
+      object.metadata.resourceVersion ? 'update' : 'create',
+      ref,
+      body,
+      options.dryRun,
+    );
+  } catch (err) {
+    if (!isCode(err, 'conflict') || options.dryRun) throw err;
+    const ours = await ownEarlierAttempt(client, ref, body);
+    if (ours) return ours;
+    throw err;
+  }
+}
+
+/**
+ * A write is retried when its answer is lost (reset, 5xx); if the lost attempt had gone through, the retry
+ * meets a 409 from our own write. The object then carries exactly the spec, labels and annotations we
+ * sent — our updated-at stamp included — and the write has succeeded.
+ */
+async function ownEarlierAttempt(
+  client: ClusterClient,
+  ref: RoutingRef,
+  sent: RoutingObject,
+): Promise<RoutingObject | undefined> {
+  const current = await readCurrent(client, ref);
+  const same = (o: RoutingObject) =>
+    JSON.stringify([o.spec, o.metadata.labels ?? {}, o.metadata.annotations ?? {}]);
+  return current && same(current) === same(sent) ? current : undefined;
 }
 
 async function readCurrent(client: ClusterClient, ref: RoutingRef): Promise<RoutingObject | undefined> {
