@@ -81,6 +81,7 @@ describe('readRouting', () => {
     expect(await c.istioVersions()).toEqual(['v1', 'v1beta1', 'v1alpha3']);
     expect(await c.istioVersions()).toEqual(['v1', 'v1beta1', 'v1alpha3']);
     expect(cluster.requestsSince(mark)).toEqual(['GET /apis']);
+    await expect(c.newObjectApiVersion()).resolves.toBe('networking.istio.io/v1');
   });
 });
 

@@ -17,7 +17,7 @@ import type { ClusterState, RoutingObject } from '../plan/types.js';
 import { describeApiError, ISTIO_GROUP, kubeMessages, type ApiAttempt } from './errors.js';
 import { serverOf } from './kubeconfig.js';
 import { withRetry, type RetryOptions } from './retry.js';
-import { readRouting } from './routing-read.js';
+import { readRouting, readVersionOf } from './routing-read.js';
 import {
   restoreRoutingObject,
   writeRoutingObject,
@@ -115,6 +115,11 @@ export class ClusterClient {
       });
     }
     return this.istioVersionsPromise;
+  }
+
+  /** The apiVersion for an object that does not exist yet: v1, or v1beta1 on a cluster without v1. */
+  async newObjectApiVersion(): Promise<string> {
+    return `${ISTIO_GROUP}/${readVersionOf(await this.istioVersions())}`;
   }
 
   private async discoverIstioVersions(): Promise<string[]> {
