@@ -134,7 +134,8 @@ export class WorkloadSimulator implements Workloads {
     const rs = this.ensureReplicaSet(dep, rsName, hash, replicas);
     this.retireOldReplicaSets(dep, rsName);
     const podsUp = mode.kind === 'healthy' && settled;
-    this.ensurePods(rs, replicas, mode, podsUp);
+    // Pods start once the rollout settles, except on a stalled one; a failing container keeps its pod unready.
+    this.ensurePods(rs, replicas, mode, settled && mode.kind !== 'stalled');
     const available = podsUp ? replicas : 0;
     const conditions = [
       available >= replicas
@@ -286,6 +287,8 @@ export class WorkloadSimulator implements Workloads {
         started: ready,
         ready: ready && !failing(c),
       };
+      if (!ready)
+        return { ...base, restartCount: restarts, state: { waiting: { reason: 'ContainerCreating' } } };
       if (mode.kind === 'crashLoop' && failing(c)) {
         return {
           ...base,
@@ -317,7 +320,7 @@ export class WorkloadSimulator implements Workloads {
       return {
         ...base,
         restartCount: restarts,
-        state: ready ? { running: { startedAt: timestamp() } } : { waiting: { reason: 'ContainerCreating' } },
+        state: { running: { startedAt: timestamp() } },
       };
     });
     const allReady = containerStatuses.every((c) => c.ready) && containerStatuses.length > 0;
