@@ -248,6 +248,26 @@ describe('stages', () => {
     expect([shifted.previousWeight, shifted.weight]).toEqual([0, 25]);
   });
 
+  it('a kept header route follows a new canary version', () => {
+    const routed = planStage(stageOptions({ stage: 'route', headerMatch: testUser }), seedState());
+    const next = planStage(
+      stageOptions({ stage: 'shift', weight: 10, canary: 'v3' }),
+      applyPlan(seedState(), routed),
+    );
+    expect(next.virtualService.spec.http?.[0]).toEqual({
+      name: 'reviews-canary-header',
+      match: [{ headers: { 'end-user': { exact: 'test-user' } } }],
+      route: [{ destination: { host: 'reviews', subset: 'v3' } }],
+    });
+  });
+
+  it('finalize refuses while a route of our own VirtualService still names stable', () => {
+    const state = readRoutingYaml(richYaml.replace('subset: v3 } }]', 'subset: v1 } }]'), 'rich.yaml');
+    expect(() => planStage(stageOptions({ stage: 'finalize' }), state)).toThrow(
+      'finalize refuses to drop subset v1 of reviews: VirtualService default/reviews still routes to it; move that route to v2 first',
+    );
+  });
+
   it('shift 0 and 100 leave the weight-0 destination out', () => {
     const none = planStage(stageOptions({ stage: 'shift', weight: 0 }), seedState());
     const all = planStage(stageOptions({ stage: 'shift', weight: 100 }), seedState());

@@ -123,6 +123,13 @@ function headerRoute(
   return route;
 }
 
+/** A kept header route still sends its requests to the canary of this run (which may be a newer one). */
+function retargeted(route: HTTPRoute, options: StageOptions): HTTPRoute {
+  const kept = copy(route);
+  kept.route = destinationsFor(kept.route ?? [], [{ version: options.canary, weight: 100 }], options.host);
+  return kept;
+}
+
 function applyMirror(
   route: HTTPRoute,
   intent: RoutingIntent,
@@ -183,8 +190,8 @@ export function mergeVirtualService(
   const header =
     intent.headerRoute.kind === 'set'
       ? headerRoute(intent.headerRoute.match, previousHeader, primary, options, names.header)
-      : intent.headerRoute.kind === 'keep'
-        ? previousHeader
+      : intent.headerRoute.kind === 'keep' && previousHeader
+        ? retargeted(previousHeader, options)
         : undefined;
 
   // Everything we do not own keeps its order; ours go where the default route was (or last).
