@@ -199,6 +199,36 @@ describe('waitForRollout', () => {
     ).toEqual(['list', 'watch', 'watch', 'list']);
   });
 
+  test('starts a failed list again and goes on', async () => {
+    cluster.server.workloads.autoRollout(0);
+    await create(deployment());
+    cluster.server.faults.failNext(1, 503, { method: 'GET', path: /\/deployments$/ });
+    expect((await wait()).detail).toBe('reviews-v2 2/2 ready');
+    // The injected answer comes before the request is classified, hence no verb on the first entry;
+    // the canary is already rolled out at the second list, so no watch is opened.
+    expect(deploymentReads().map((r) => `${r.verb ?? 'list'} ${r.status}`)).toEqual(['list 503', 'list 200']);
+  });
+
+  test('fails at once when RBAC refuses to watch the pods', async () => {
+    const admin = { users: ['admin'], verbs: ['*'], groups: ['*'], resources: ['*'] };
+    cluster.server.setRules([
+      { ...admin, groups: ['apps'] },
+      { ...admin, groups: [''], verbs: ['get', 'list', 'create'] },
+    ]);
+    try {
+      cluster.server.workloads.autoRollout(600_000);
+      await create(deployment());
+      const failure = await failureOf(wait());
+      expect(failure.code).toBe('forbidden');
+      expect(failure.message).toBe(
+        `RBAC forbids watch on pods in namespace "${cluster.namespace}": grant a Role rule ` +
+          `{apiGroups: [""], resources: ["pods"], verbs: ["watch"]} in "${cluster.namespace}"`,
+      );
+    } finally {
+      cluster.server.setRules([admin]);
+    }
+  });
+
   test('times out naming what it waited for and the counts reached', async () => {
     cluster.server.workloads.autoRollout(600_000);
     await create(deployment());

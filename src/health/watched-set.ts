@@ -4,6 +4,7 @@
 // 5xx) is started again after a pause, and 401/403/404 end the wait with the API error's one line.
 import {
   ADD,
+  ApiException,
   DELETE,
   ERROR,
   ListWatch,
@@ -23,6 +24,27 @@ const RESTART_DELAY_MS = 1000;
 
 /** Answers that retrying cannot change: the wait ends with them. */
 const FATAL_STATUS = new Set([401, 403, 404]);
+
+/**
+ * ListWatch checks whether it was stopped only before it lists; a stop that comes while a list is in
+ * flight would leave the watch that follows open. This Watch opens none once the set is stopped.
+ */
+class StoppableWatch extends Watch {
+  constructor(
+    config: KubeConfig,
+    private readonly stopped: () => boolean,
+  ) {
+    super(config);
+  }
+
+  override async watch(...args: Parameters<Watch['watch']>): Promise<AbortController> {
+    const idle = new AbortController();
+    if (this.stopped()) return idle;
+    const controller = await super.watch(...args);
+    if (this.stopped()) controller.abort();
+    return controller;
+  }
+}
 
 export interface WatchedSetOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;
@@ -51,7 +73,7 @@ export class WatchedSet<T extends KubernetesObject> {
   constructor(private readonly options: WatchedSetOptions<T>) {
     this.informer = new ListWatch<T>(
       options.path,
-      new Watch(options.kubeConfig),
+      new StoppableWatch(options.kubeConfig, () => this.stopped),
       async () => {
         const list = await options.list();
         this.listed = true;
@@ -117,6 +139,7 @@ function watchStatusCode(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-function withCode(error: unknown, code: number): Error {
-  return Object.assign(new Error(error instanceof Error ? error.message : String(error)), { code });
+function withCode(error: unknown, code: number): ApiException<undefined> {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return new ApiException(code, typeof message === 'string' ? message : String(error), undefined, {});
 }

@@ -18,15 +18,19 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
-async function aptInstall(): Promise<void> {
+/** apt-get under a lock file: test workers that start at once must not race for dpkg's lock. */
+function aptGet(args: string[]) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    run('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { env, timeout: 300_000 });
+  return run('flock', ['/tmp/istio-canary-apt.lock', 'apt-get', ...args], { env, timeout: 600_000 });
+}
+
+async function aptInstall(): Promise<void> {
+  const install = () => aptGet(['install', '-y', '--no-install-recommends', 'prometheus']);
   try {
     await install();
   } catch {
     // A fresh machine has no package lists yet: fetch them once, then try again.
-    await run('apt-get', ['update'], { env, timeout: 300_000 });
+    await aptGet(['update']);
     await install();
   }
 }
