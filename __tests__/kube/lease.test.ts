@@ -186,3 +186,14 @@ test('cancelled while waiting', async () => {
   await expect(waiting).rejects.toMatchObject({ code: 'cancelled' });
   await held.release();
 });
+
+test('released even after the run was cancelled', async () => {
+  const controller = new AbortController();
+  const lease = await acquireLease(cluster.client({ signal: controller.signal }), {
+    ...base,
+    holder: 'run-a',
+  });
+  controller.abort();
+  await lease.release();
+  expect(storedLease()).toBeUndefined();
+});

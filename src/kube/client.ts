@@ -72,6 +72,17 @@ export class ClusterClient {
   }
 
   /**
+   * The same client without the run's cancellation: for the clean-up a cancelled run still owes (putting
+   * routing back, releasing the lease). Shares the discovery already made.
+   */
+  detached(): ClusterClient {
+    if (!this.options.signal) return this;
+    const copy = new ClusterClient(this.kubeConfig, { ...this.options, signal: undefined });
+    copy.istioVersionsPromise = this.istioVersionsPromise;
+    return copy;
+  }
+
+  /**
    * Per-request options: an abort signal joining the run's cancellation and a per-request timeout, set
    * through a middleware because the generated methods take no signal parameter.
    */

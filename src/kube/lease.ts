@@ -42,14 +42,14 @@ export function leaseName(service: string): string {
 /** `github-actions https://github.com/o/r/actions/runs/1 (pid 123@host)`: enough to find the other run. */
 export function leaseHolderIdentity(
   runUrl?: string,
-  process_: { pid: number; host: string; githubActions: boolean } = {
+  origin: { pid: number; host: string; githubActions: boolean } = {
     pid: process.pid,
     host: hostname(),
     githubActions: process.env.GITHUB_ACTIONS === 'true',
   },
 ): string {
-  const runner = process_.githubActions ? 'github-actions' : 'istio-canary';
-  return `${runner}${runUrl ? ` ${runUrl}` : ''} (pid ${process_.pid}@${process_.host})`;
+  const runner = origin.githubActions ? 'github-actions' : 'istio-canary';
+  return `${runner}${runUrl ? ` ${runUrl}` : ''} (pid ${origin.pid}@${origin.host})`;
 }
 
 function timeOf(value: unknown): number {
@@ -143,10 +143,12 @@ class HeldLease implements LeaseHandle {
     if (this.lost) return;
     const { namespace } = this.options;
     const resourceVersion = this.current.metadata?.resourceVersion;
+    // Released even when the run was cancelled: otherwise the next run waits for the lease to expire.
+    const client = this.client.detached();
     try {
       // The precondition makes sure we never delete a lease another run has taken since.
-      await this.client.call({ verb: 'delete', ...LEASES, namespace, name: this.name }, (options) =>
-        this.client.coordination.deleteNamespacedLease(
+      await client.call({ verb: 'delete', ...LEASES, namespace, name: this.name }, (options) =>
+        client.coordination.deleteNamespacedLease(
           { name: this.name, namespace, body: { preconditions: resourceVersion ? { resourceVersion } : {} } },
           options,
         ),
