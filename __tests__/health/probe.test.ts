@@ -115,4 +115,23 @@ describe('probeHttp', () => {
       await server.close();
     }
   });
+
+  test('refuses a URL it cannot request and a count of zero, before any request', async () => {
+    await expect(
+      probeHttp({ url: 'reviews:9080/health', successes: 1, timeoutMs: 1000, intervalMs: 10 }),
+    ).rejects.toThrow(
+      'probe-url "reviews:9080/health" is not an http(s) URL: write e.g. http://reviews.default:9080/health',
+    );
+    const server = await serve(() => 200);
+    try {
+      await expect(
+        probeHttp({ url: server.url, successes: 0, timeoutMs: 1000, intervalMs: 10 }),
+      ).rejects.toThrow(
+        'probe-successes 0 is not a whole number ≥ 1: set the consecutive 2xx answers needed, e.g. 3',
+      );
+      expect(server.requests()).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
 });

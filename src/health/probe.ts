@@ -1,4 +1,5 @@
 // HTTP probe of the canary: N consecutive 2xx answers within a time bound.
+import { InputError } from '../errors.js';
 import type { HealthCheckResult } from '../types.js';
 import { CheckClock, deadlineSignal, pause, rootCause, seconds } from './check.js';
 
@@ -34,6 +35,26 @@ class Tally {
   }
 }
 
+/** A URL fetch cannot use, or a count that makes the probe pass without asking, fails before any request. */
+function validate(options: ProbeHttpOptions): void {
+  let protocol = '';
+  try {
+    protocol = new URL(options.url).protocol;
+  } catch {
+    protocol = '';
+  }
+  if (protocol !== 'http:' && protocol !== 'https:')
+    throw new InputError(
+      'probe-url',
+      `probe-url "${options.url}" is not an http(s) URL: write e.g. http://reviews.default:9080/health`,
+    );
+  if (!Number.isInteger(options.successes) || options.successes < 1)
+    throw new InputError(
+      'probe-successes',
+      `probe-successes ${options.successes} is not a whole number ≥ 1: set the consecutive 2xx answers needed, e.g. 3`,
+    );
+}
+
 /** One request: the status code as text, or why there was none. */
 async function attempt(
   options: ProbeHttpOptions,
@@ -55,6 +76,7 @@ async function attempt(
  * failed request starts the count again. Throws 'unhealthy' when `timeoutMs` passes first.
  */
 export async function probeHttp(options: ProbeHttpOptions): Promise<HealthCheckResult> {
+  validate(options);
   const clock = new CheckClock(`probe ${options.url}`);
   const deadline = deadlineSignal(options.signal, options.timeoutMs);
   const tally = new Tally();
