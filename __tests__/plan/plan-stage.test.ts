@@ -185,6 +185,18 @@ describe('planStage merging into what is there', () => {
     ]);
   });
 
+  it('creates objects with the apiVersion the cluster serves, when told', () => {
+    const plan = planStage(stageOptions({ stage: 'promote' }), {
+      virtualServices: [],
+      destinationRules: [],
+      newObjectApiVersion: 'networking.istio.io/v1beta1',
+    });
+    expect([plan.virtualService.apiVersion, plan.destinationRule.apiVersion]).toEqual([
+      'networking.istio.io/v1beta1',
+      'networking.istio.io/v1beta1',
+    ]);
+  });
+
   it('ignores objects of other namespaces', () => {
     const elsewhere = rich();
     elsewhere.virtualServices.forEach((vs) => (vs.metadata.namespace = 'prod'));

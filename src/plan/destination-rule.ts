@@ -30,11 +30,12 @@ export function mergeDestinationRule(
   existing: DestinationRule | undefined,
   intent: RoutingIntent,
   options: StageOptions,
+  newApiVersion = ISTIO_API_VERSION,
 ): DestinationRule {
   const base: DestinationRule = existing
     ? copy(existing)
     : {
-        apiVersion: ISTIO_API_VERSION,
+        apiVersion: newApiVersion,
         kind: 'DestinationRule',
         metadata: { name: options.service, namespace: options.namespace },
         spec: { host: options.host },

@@ -80,8 +80,13 @@ function planWithWeight(options: StageOptions, current: ClusterState, weight: nu
   const drBefore = pickDestinationRule(destinationRules, options);
 
   const intent = stageIntent(options, weight);
-  const vsAfter = cleanObject(mergeVirtualService(vsBefore && cleanObject(vsBefore), intent, options));
-  const drAfter = cleanObject(mergeDestinationRule(drBefore && cleanObject(drBefore), intent, options));
+  const apiVersion = current.newObjectApiVersion;
+  const vsAfter = cleanObject(
+    mergeVirtualService(vsBefore && cleanObject(vsBefore), intent, options, apiVersion),
+  );
+  const drAfter = cleanObject(
+    mergeDestinationRule(drBefore && cleanObject(drBefore), intent, options, apiVersion),
+  );
   const world = {
     namespace,
     virtualServices: replaceOrAdd(virtualServices, vsBefore, vsAfter),
@@ -188,7 +193,12 @@ function orderWrites(
   );
   if (added.length === 0) return [vsStep, writeStep('DestinationRule', drBefore, drAfter, dropReason)];
   const drAdding = cleanObject(
-    mergeDestinationRule(drBefore && cleanObject(drBefore), { ...intent, dropVersions: [] }, options),
+    mergeDestinationRule(
+      drBefore && cleanObject(drBefore),
+      { ...intent, dropVersions: [] },
+      options,
+      drAfter.apiVersion,
+    ),
   );
   return [
     writeStep('DestinationRule', drBefore, drAdding, addReason),

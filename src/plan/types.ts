@@ -86,6 +86,8 @@ export interface StageOptions {
 export interface ClusterState {
   virtualServices: VirtualService[];
   destinationRules: DestinationRule[];
+  /** apiVersion for objects the plan creates: `networking.istio.io/v1` unless the cluster serves only v1beta1. */
+  newObjectApiVersion?: string;
 }
 
 export type FindingCode = 'IST0101' | 'IST0106' | 'IST0109' | 'IST0130' | 'IST0131';

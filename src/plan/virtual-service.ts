@@ -162,13 +162,14 @@ export function mergeVirtualService(
   existing: VirtualService | undefined,
   intent: RoutingIntent,
   options: StageOptions,
+  newApiVersion = ISTIO_API_VERSION,
 ): VirtualService {
   const namespace = options.namespace;
   const names = ownedRouteNames(options.service);
   const base: VirtualService = existing
     ? copy(existing)
     : {
-        apiVersion: ISTIO_API_VERSION,
+        apiVersion: newApiVersion,
         kind: 'VirtualService',
         metadata: { name: options.service, namespace },
         spec: {
