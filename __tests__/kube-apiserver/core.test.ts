@@ -9,7 +9,7 @@ import {
   setHeaderOptions,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { failureOf, virtualService, VS as ISTIO } from './helpers.js';
+import { failureOf, rawRequest, virtualService, VS as ISTIO } from './helpers.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 
 let server: ApiServer;
@@ -26,6 +26,52 @@ describe('transport and discovery', () => {
     const core = server.kubeConfig().makeApiClient(CoreV1Api);
     const namespaces = await core.listNamespace();
     expect(namespaces.items.map((n) => n.metadata?.name)).toContain('default');
+  });
+
+  test('discovery documents carry kinds, verbs, shortNames and subresources', async () => {
+    const kc = server.kubeConfig();
+    const auth = { Authorization: `Bearer ${kc.getCurrentUser()!.token}` };
+    const core = JSON.parse((await rawRequest(kc, 'GET', '/api/v1', auth)).body) as {
+      resources: {
+        name: string;
+        kind: string;
+        shortNames?: string[];
+        namespaced: boolean;
+        verbs: string[];
+      }[];
+    };
+    expect(core.resources.find((r) => r.name === 'pods')).toMatchObject({
+      kind: 'Pod',
+      shortNames: ['po'],
+      namespaced: true,
+    });
+    expect(core.resources.find((r) => r.name === 'namespaces')?.namespaced).toBe(false);
+    const apps = JSON.parse((await rawRequest(kc, 'GET', '/apis/apps/v1', auth)).body) as {
+      resources: { name: string }[];
+    };
+    expect(apps.resources.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['deployments', 'deployments/status', 'deployments/scale', 'replicasets']),
+    );
+    const istio = JSON.parse(
+      (await rawRequest(kc, 'GET', '/apis/networking.istio.io/v1beta1', auth)).body,
+    ) as {
+      resources: { name: string; shortNames?: string[]; verbs: string[] }[];
+    };
+    expect(istio.resources.find((r) => r.name === 'virtualservices')).toMatchObject({
+      shortNames: ['vs'],
+      verbs: expect.arrayContaining(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']),
+    });
+    // kubectl 1.32 asks for aggregated discovery first and accepts the legacy APIGroupList as its fallback.
+    const accept =
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+    const groups = await rawRequest(kc, 'GET', '/apis', { ...auth, Accept: accept });
+    expect(groups.headers['content-type']).toBe('application/json');
+    const list = JSON.parse(groups.body) as {
+      kind: string;
+      groups: { name: string; preferredVersion: { version: string } }[];
+    };
+    expect(list.kind).toBe('APIGroupList');
+    expect(list.groups.find((g) => g.name === 'networking.istio.io')?.preferredVersion.version).toBe('v1');
   });
 
   test('KubernetesObjectApi finds plurals through /apis/<group>/<version>', async () => {
@@ -102,6 +148,34 @@ describe('object semantics', () => {
       details: { name: 'reviews', group: 'networking.istio.io', kind: 'virtualservices' },
       code: 404,
     });
+  });
+
+  test('creating in a namespace that does not exist answers 404 for the namespace', async () => {
+    const api = server.kubeConfig().makeApiClient(CustomObjectsApi);
+    const { code, body } = await failureOf(
+      api.createNamespacedCustomObject({
+        ...ISTIO,
+        namespace: 'nowhere',
+        body: { ...virtualService('x'), metadata: { name: 'x' } },
+      }),
+    );
+    expect(code).toBe(404);
+    expect(body.message).toBe('namespaces "nowhere" not found');
+  });
+
+  test('a pruned unknown field comes back as a Warning header', async () => {
+    const kc = server.kubeConfig();
+    const misspelt = virtualService('warned') as { spec: { http: { route: Record<string, unknown>[] }[] } };
+    misspelt.spec.http[0]!.route[0]!.wieght = 5;
+    const res = await rawRequest(
+      kc,
+      'POST',
+      '/apis/networking.istio.io/v1/namespaces/default/virtualservices',
+      { Authorization: `Bearer ${kc.getCurrentUser()!.token}`, 'Content-Type': 'application/json' },
+      JSON.stringify(misspelt),
+    );
+    expect(res.status).toBe(201);
+    expect(res.headers.warning).toBe('299 - "unknown field \\"spec.http[0].route[0].wieght\\""');
   });
 
   test('409 AlreadyExists', async () => {

@@ -75,6 +75,7 @@ export function rawRequest(
   method: string,
   path: string,
   headers: Record<string, string> = {},
+  body?: string,
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const cluster = kc.getCurrentCluster()!;
   const url = new URL(path, cluster.server);
@@ -86,6 +87,6 @@ export function rawRequest(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }

@@ -245,6 +245,35 @@ describe('server-side apply', () => {
     );
   });
 
+  test('on a Deployment, containers are owned item by item (merge key name)', async () => {
+    const apply = (manager: string, image: string) =>
+      objects.patch(
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'ssa-deploy', namespace: 'default' },
+          spec: {
+            selector: { matchLabels: { app: 'ssa-deploy' } },
+            template: {
+              metadata: { labels: { app: 'ssa-deploy' } },
+              spec: { containers: [{ name: 'app', image }] },
+            },
+          },
+        } as KubernetesObject,
+        undefined,
+        undefined,
+        manager,
+        undefined,
+        PatchStrategy.ServerSideApply,
+      );
+    await apply('ci', 'app:1');
+    const { code, body } = await failureOf(apply('other', 'app:2'));
+    expect(code).toBe(409);
+    expect(body.message).toBe(
+      'Apply failed with 1 conflict: conflict with "ci": .spec.template.spec.containers[name="app"].image',
+    );
+  });
+
   test('fieldManager is required', async () => {
     const { code, body } = await failureOf(
       custom.patchNamespacedCustomObject(

@@ -31,6 +31,12 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** Whether an apply changes the field at `path`; a list item's own entry ('.') is about presence only. */
+function changes(live: unknown, applied: unknown, path: string): boolean {
+  if (path.endsWith(',"."]')) return valueAt(live, path) === undefined;
+  return !same(valueAt(live, path), valueAt(applied, path));
+}
+
 function entriesFrom(list: Owner[]): ManagedFieldsEntry[] {
   return list.filter((o) => o.fields.size > 0).map((o) => ({ ...o.entry, fieldsV1: toFieldsV1(o.fields) }));
 }
@@ -82,7 +88,7 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
   const conflicts: { owner: ManagedFieldsEntry; path: string }[] = [];
   for (const other of others) {
     for (const path of appliedFields) {
-      if (other.fields.has(path) && !same(valueAt(live, path), valueAt(req.applied, path))) {
+      if (other.fields.has(path) && changes(live, req.applied, path)) {
         conflicts.push({ owner: other.entry, path });
       }
     }
@@ -93,7 +99,7 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
   for (const other of others) {
     if (other.entry.operation !== 'Update') continue;
     for (const path of appliedFields) {
-      if (!same(valueAt(live, path), valueAt(req.applied, path))) other.fields.delete(path);
+      if (changes(live, req.applied, path)) other.fields.delete(path);
     }
   }
 
