@@ -69,7 +69,7 @@ function destinationsFor(
   split: WeightedVersion[],
   host: string,
 ): HTTPRouteDestination[] {
-  if (existing.length > 0 && sameSplit(existing, split)) return existing;
+  if (existing.length > 0 && sameSplit(existing, split)) return copy(existing);
   const template = existing[0]?.destination;
   return split.map(({ version, weight }) => {
     const previous = existing.find((destination) => destination.destination.subset === version);
