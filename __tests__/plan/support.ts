@@ -7,7 +7,11 @@ import type { ClusterState, Plan, StageOptions, VirtualService } from '../../src
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixtureDir = path.join(repoRoot, 'test/fixtures/bookinfo');
-export const sharedScenarioDir = path.resolve(repoRoot, '../shared/scenarios/bookinfo-reviews');
+// ../shared beside the project (as CI checks it out); SHARED_SCENARIO_DIR points elsewhere when needed.
+export const sharedScenarioDir = path.resolve(
+  repoRoot,
+  process.env.SHARED_SCENARIO_DIR ?? '../shared/scenarios/bookinfo-reviews',
+);
 
 export const SCENARIO_FILES = [
   '02-bookinfo.yaml',
