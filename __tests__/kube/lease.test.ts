@@ -94,6 +94,18 @@ test('a lease held by another run: fails after the wait, naming the holder, the 
   }
 });
 
+test('the wait is bounded by elapsed time, whatever the clock that stamps the lease says', async () => {
+  const held = await acquireLease(cluster.client(), { ...base, holder: 'run-a' });
+  try {
+    const frozen = cluster.client({ now: at('2026-11-25T12:00:30.000Z') });
+    await expect(acquireLease(frozen, { ...base, holder: 'run-b', waitSeconds: 0.2 })).rejects.toMatchObject({
+      code: 'lease-held',
+    });
+  } finally {
+    await held.release();
+  }
+});
+
 test('a waiting run gets the lease once the holder releases it', async () => {
   const held = await acquireLease(cluster.client(), { ...base, holder: 'run-a' });
   const mark = cluster.mark();

@@ -195,7 +195,8 @@ async function waitBeforeRetry(ms: number, signal: AbortSignal | undefined, name
 export async function acquireLease(client: ClusterClient, options: LeaseOptions): Promise<LeaseHandle> {
   const name = leaseName(options.service);
   const { namespace } = options;
-  const deadline = client.now().getTime() + options.waitSeconds * 1000;
+  // The wait is measured on the monotonic clock; client.now() (wall time, injectable) stamps the lease.
+  const deadline = performance.now() + options.waitSeconds * 1000;
   const signal = options.signal ?? client.signal;
   for (;;) {
     try {
@@ -218,7 +219,7 @@ export async function acquireLease(client: ClusterClient, options: LeaseOptions)
         if (!isCode(err, 'conflict') && !isCode(err, 'not-found')) throw err; // another run was faster
       }
     } else if (existing) {
-      const remaining = deadline - client.now().getTime();
+      const remaining = deadline - performance.now();
       if (remaining <= 0) {
         const holder = existing.spec?.holderIdentity ?? 'another run';
         const until = leaseExpiry(existing).toISOString();
