@@ -86,3 +86,27 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('| default | v1: 100 | — |');
   });
 });
+
+describe('the routing table', () => {
+  test('pairs an adopted catch-all with the route that now carries our name, and lists removed routes', () => {
+    const markdown = renderMarkdown(
+      shiftedTo50({
+        before: [
+          { match: 'x-team=qa', destinations: [{ subset: 'v3', weight: 100 }] },
+          { match: 'default', destinations: [{ subset: 'v1', weight: 100 }] },
+        ],
+        after: [
+          {
+            name: 'reviews-canary-header',
+            match: 'end-user=test-user',
+            destinations: [{ subset: 'v2', weight: 100 }],
+          },
+          { name: 'reviews-primary', match: 'default', destinations: [{ subset: 'v1', weight: 100 }] },
+        ],
+      }),
+    );
+    expect(markdown).toContain(
+      '| end-user=test-user | — | v2: 100 |\n| default | v1: 100 | v1: 100 |\n| x-team=qa | v3: 100 | — |',
+    );
+  });
+});

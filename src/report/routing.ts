@@ -20,25 +20,31 @@ export function formatDestinations(row: RouteRow): string {
   return row.destinations.map(({ subset, weight }) => `${subset}: ${weight}`).join(', ');
 }
 
-function rowKey(row: RouteRow): string {
-  return row.name ?? row.match;
-}
-
-/** Rows in the order they are after the run, then the routes the run removed. */
+/**
+ * Pairs each route after the run with the one it replaces: same name, else same match (an adopted catch-all
+ * gets our name on the first run). Rows in the order they are after the run, then the routes removed.
+ */
 export function routeChanges(before: RouteRow[], after: RouteRow[]): RouteChange[] {
-  const beforeByKey = new Map(before.map((row) => [rowKey(row), row]));
-  const afterKeys = new Set(after.map(rowKey));
+  const unpaired = [...before];
+  const take = (found: RouteRow | undefined) => {
+    if (found) unpaired.splice(unpaired.indexOf(found), 1);
+    return found;
+  };
   const kept = after.map((row) => {
-    const previous = beforeByKey.get(rowKey(row));
+    const previous =
+      take(unpaired.find((candidate) => row.name !== undefined && candidate.name === row.name)) ??
+      take(unpaired.find((candidate) => candidate.match === row.match));
     return {
       match: row.match,
       before: previous && formatDestinations(previous),
       after: formatDestinations(row),
     };
   });
-  const removed = before
-    .filter((row) => !afterKeys.has(rowKey(row)))
-    .map((row) => ({ match: row.match, before: formatDestinations(row), after: undefined }));
+  const removed = unpaired.map((row) => ({
+    match: row.match,
+    before: formatDestinations(row),
+    after: undefined,
+  }));
   return [...kept, ...removed];
 }
 

@@ -20,8 +20,8 @@ export interface RunActionOptions {
   /** GITHUB_API_URL */
   apiUrl?: string;
   repository?: string;
-  /** Sends this signal once a stdout line matches (a cancelled workflow). */
-  signalWhen?: { line: RegExp; signal: NodeJS.Signals };
+  /** Sends this signal once `after` settles, as the runner does when the workflow is cancelled. */
+  cancel?: { after: Promise<unknown>; signal: NodeJS.Signals };
   timeoutMs?: number;
 }
 
@@ -92,15 +92,9 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     const child = spawn(process.execPath, [join(ROOT, 'dist/index.js')], { env, cwd: dir });
     let stdout = '';
     let stderr = '';
-    let signalled = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const when = options.signalWhen;
-      if (when && !signalled && stdout.split('\n').some((line) => when.line.test(line))) {
-        signalled = true;
-        child.kill(when.signal);
-      }
-    });
+    const { cancel } = options;
+    if (cancel) void cancel.after.finally(() => child.exitCode === null && child.kill(cancel.signal));
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     const code = await new Promise<number | null>((resolve, reject) => {
