@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { inputVariable } from '../test/support/github-api/run-action.js';
-import { KUBECTL, scratchDir, startBenchCluster, timeProcess, writeScratch } from './lib/cluster.js';
-import { mb, median, ms, ratio, table, verdict } from './lib/stats.js';
+import { KUBECTL, scratchDir, startBenchCluster, timeProcess, writeScratch } from './support/cluster.js';
+import { mb, median, ms, ratio, table, verdict } from './support/stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ACTION_BUNDLE = join(ROOT, 'dist/index.js');

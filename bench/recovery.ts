@@ -6,8 +6,8 @@ import { probeHttp } from '../src/health/index.js';
 import { runStage } from '../src/run-stage.js';
 import type { RunOptions } from '../src/types.js';
 import { reviewsOptions } from '../test/support/bookinfo.js';
-import { startBenchCluster, type BenchCluster } from './lib/cluster.js';
-import { ms, sleep, table, verdict } from './lib/stats.js';
+import { startBenchCluster, type BenchCluster } from './support/cluster.js';
+import { ms, sleep, table, verdict } from './support/stats.js';
 
 /** The canary's probe URL: 200 until flipped, 503 after; notes when it first answered 503. */
 class FlippingEndpoint {

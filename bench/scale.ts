@@ -1,9 +1,9 @@
 // 3. Scale: one stage on a VirtualService that already holds many routes, and many services released at
 // once, each case in its own worker process (time, peak rss/heapUsed of the library's process).
 import { reviewsOptions } from '../test/support/bookinfo.js';
-import type { BenchCluster } from './lib/cluster.js';
-import { runWorker, startBenchCluster } from './lib/cluster.js';
-import { mb, median, ms, ratio, table, verdict } from './lib/stats.js';
+import type { BenchCluster } from './support/cluster.js';
+import { runWorker, startBenchCluster } from './support/cluster.js';
+import { mb, median, ms, ratio, table, verdict } from './support/stats.js';
 import type { WorkerReport } from './worker.js';
 
 const ISTIO = 'networking.istio.io/v1';

@@ -11,9 +11,9 @@ import {
   startBenchCluster,
   writeScratch,
   type BenchCluster,
-} from './lib/cluster.js';
-import { median, ms, ratio, sleep, table, verdict } from './lib/stats.js';
-import { roundTrips, type Span } from './lib/timeline.js';
+} from './support/cluster.js';
+import { median, ms, ratio, sleep, table, verdict } from './support/stats.js';
+import { roundTrips, type Span } from './support/timeline.js';
 
 export interface StageFigures {
   latencyMs: number;

@@ -4,7 +4,7 @@
 // Prints one line of JSON: a WorkerReport.
 import { runStage } from '../src/run-stage.js';
 import type { RunOptions } from '../src/types.js';
-import { MemorySampler } from './lib/stats.js';
+import { MemorySampler } from './support/stats.js';
 
 export interface WorkerJob {
   /** sequential: one stage after the other; concurrent: all at once */

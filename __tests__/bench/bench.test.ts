@@ -2,7 +2,7 @@
 // figures only have to exist and hang together (counts, orderings, rollbacks, error texts).
 import { describe, expect, test } from '@jest/globals';
 import { benchColdStart, coldStartReport } from '../../bench/cold-start.js';
-import { roundTrips, type Span } from '../../bench/lib/timeline.js';
+import { roundTrips, type Span } from '../../bench/support/timeline.js';
 import { benchRecovery, recoveryReport } from '../../bench/recovery.js';
 import { benchScale, scaleReport } from '../../bench/scale.js';
 import { benchStage, stageReport } from '../../bench/stage.js';

@@ -1,0 +1,58 @@
+// Small figures helpers: medians, ratios and markdown tables for the printed results.
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function ms(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  return value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(1)} ms`;
+}
+
+export function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function ratio(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '—';
+  return `${(a / b).toFixed(2)}×`;
+}
+
+/** "met" / "missed by …": a target line for the report, never an assertion. */
+export function verdict(met: boolean, shortfall: string): string {
+  return met ? 'met' : `missed (${shortfall})`;
+}
+
+export function table(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.map(String).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** Samples this process's memory every `everyMs` until stopped: the peaks of rss and heapUsed. */
+export class MemorySampler {
+  peakRss = 0;
+  peakHeap = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(everyMs = 5) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
+  }
+
+  sample(): void {
+    const { rss, heapUsed } = process.memoryUsage();
+    this.peakRss = Math.max(this.peakRss, rss);
+    this.peakHeap = Math.max(this.peakHeap, heapUsed);
+  }
+
+  stop(): { peakRss: number; peakHeap: number } {
+    clearInterval(this.timer);
+    this.sample();
+    return { peakRss: this.peakRss, peakHeap: this.peakHeap };
+  }
+}
+
+export const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
