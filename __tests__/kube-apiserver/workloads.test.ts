@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { loadAll } from 'js-yaml';
 import { watchUntil } from './helpers.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 
@@ -153,8 +153,7 @@ test('a template change rolls out a new ReplicaSet and retires the old one', asy
 test('the CRD copy equals the shared one when ../shared is there', () => {
   const shared = join(process.cwd(), '../shared/istio-crds/networking-istio-io.yaml');
   const copy = join(process.cwd(), 'test/support/kube-apiserver/crds/networking-istio-io.yaml');
-  const docs = (file: string) =>
-    parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as unknown);
+  const docs = (file: string) => loadAll(readFileSync(file, 'utf8'));
   expect(docs(copy).length).toBe(3);
   if (existsSync(shared)) expect(docs(copy)).toEqual(docs(shared));
 }, 120_000);

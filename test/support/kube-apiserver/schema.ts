@@ -2,7 +2,7 @@
 // messages kube-apiserver gives: 422 field errors, pruning of unknown fields (or 400 under
 // fieldValidation=Strict), and the typed-object errors server-side apply reports as 500.
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { loadAll } from 'js-yaml';
 import type { FieldError } from './status.js';
 
 export interface Schema {
@@ -40,8 +40,9 @@ export function loadCrdSchemas(): Map<string, Schema> {
   if (loaded) return loaded;
   const file = new URL('./crds/networking-istio-io.yaml', import.meta.url);
   const schemas = new Map<string, Schema>();
-  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-    const crd = doc.toJS() as CrdDocument | null;
+  // js-yaml: about ten times faster than `yaml` on these 10 000 lines, and the server starts in every test file.
+  for (const doc of loadAll(readFileSync(file, 'utf8'))) {
+    const crd = doc as CrdDocument | null;
     if (crd?.kind !== 'CustomResourceDefinition' || !crd.spec) continue;
     for (const v of crd.spec.versions) {
       const schema = v.schema?.openAPIV3Schema;
