@@ -65,6 +65,8 @@ export async function readRouting(client: ClusterClient, namespace: string): Pro
     ]);
   }
   return {
+    // Objects the planner creates are written with the version this cluster is read with (v1, else v1beta1).
+    newObjectApiVersion: `${ISTIO_GROUP}/${readVersion}`,
     virtualServices: toObjects(lists[0], 'VirtualService', served.value, readVersion) as VirtualService[],
     destinationRules: toObjects(lists[1], 'DestinationRule', served.value, readVersion) as DestinationRule[],
   };
