@@ -163,10 +163,10 @@ describe('waitForPropagation', () => {
   test('times out naming the objects and where istiod stands', async () => {
     const dr = await written('DestinationRule');
     istiodStatus(dr, 'False', 1);
-    const failure = await failureOf(wait([dr], { timeoutMs: 1000, settleMs: 100 }));
+    const failure = await failureOf(wait([dr], { timeoutMs: 4000, settleMs: 100 }));
     expect(failure.code).toBe('timeout');
     expect(failure.message).toBe(
-      `timed out after 1s waiting for istiod to reconcile DestinationRule reviews in ${cluster.namespace} generation 1 ` +
+      `timed out after 4s waiting for istiod to reconcile DestinationRule reviews in ${cluster.namespace} generation 1 ` +
         `(DestinationRule reviews in ${cluster.namespace}: Reconciled False stillPropagating 1/2 complete, observed generation 1 of 1): ` +
         "check istiod's logs and istioctl proxy-status, or raise the timeout",
     );

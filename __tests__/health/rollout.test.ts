@@ -168,7 +168,7 @@ describe('waitForRollout', () => {
   });
 
   test('resumes from the last resourceVersion when the watch stream is cut', async () => {
-    cluster.server.workloads.autoRollout(1500);
+    cluster.server.workloads.autoRollout(3000);
     await create(deployment());
     const work = wait();
     await cutOpenWatches();
@@ -179,7 +179,7 @@ describe('waitForRollout', () => {
   });
 
   test('lists again after 410 Gone, then finishes', async () => {
-    cluster.server.workloads.autoRollout(1500);
+    cluster.server.workloads.autoRollout(3000);
     await create(deployment());
     const work = wait();
     await cutOpenWatches(() => {
@@ -232,10 +232,10 @@ describe('waitForRollout', () => {
   test('times out naming what it waited for and the counts reached', async () => {
     cluster.server.workloads.autoRollout(600_000);
     await create(deployment());
-    const failure = await failureOf(wait({ timeoutMs: 1500 }));
+    const failure = await failureOf(wait({ timeoutMs: 5000 }));
     expect(failure.code).toBe('timeout');
     expect(failure.message).toBe(
-      `timed out after 1.5s waiting for canary Deployment(s) ${SELECTOR} in ${cluster.namespace} to roll out ` +
+      `timed out after 5s waiting for canary Deployment(s) ${SELECTOR} in ${cluster.namespace} to roll out ` +
         '(reached: reviews-v2 2/2 updated, 0/2 ready, 0/2 available): ' +
         `check kubectl rollout status -n ${cluster.namespace} deployment/reviews-v2, or raise the timeout`,
     );

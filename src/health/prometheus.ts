@@ -78,6 +78,8 @@ class PrometheusClient {
     private readonly baseUrl: string,
     private readonly signal: AbortSignal | undefined,
     private readonly clock: CheckClock,
+    /** What the run waits for when it is cancelled mid-query: the analysis as a whole. */
+    private readonly what: string,
   ) {
     this.endpoint = `${baseUrl.replace(/\/+$/, '')}/api/v1/query`;
   }
@@ -100,7 +102,7 @@ class PrometheusClient {
       response = await fetch(`${this.endpoint}?query=${encodeURIComponent(query)}`, { signal });
       body = await response.text();
     } catch (error) {
-      if (this.signal?.aborted) throw this.clock.cancelled(`Prometheus at ${this.baseUrl}`);
+      if (this.signal?.aborted) throw this.clock.cancelled(this.what);
       const cause = timeout.aborted ? `no answer within ${QUERY_TIMEOUT_MS / 1000}s` : rootCause(error);
       throw this.clock.fail(
         'unreachable',
@@ -182,15 +184,15 @@ function validate(options: CanaryAnalysisOptions): void {
 export async function analyzeCanary(options: CanaryAnalysisOptions): Promise<HealthCheckResult> {
   validate(options);
   const clock = new CheckClock(`metrics ${options.service} ${options.canary}`);
-  const client = new PrometheusClient(options.prometheusUrl, options.signal, clock);
   const windowSeconds = options.rateWindowSeconds ?? options.intervalSeconds;
   const queries = canaryQueries(canarySelector(options), windowSeconds);
   const target = `${options.service} ${options.canary} in ${options.namespace}`;
+  const what = `metric analysis of ${target}`;
+  const client = new PrometheusClient(options.prometheusUrl, options.signal, clock, what);
   const rounds: RoundFigures[] = [];
 
   for (let round = 1; round <= options.runs; round++) {
-    if (round > 1)
-      await pause(options.intervalSeconds * 1000, options.signal, clock, `metric analysis of ${target}`);
+    if (round > 1) await pause(options.intervalSeconds * 1000, options.signal, clock, what);
     const figures: RoundFigures = {};
     const successRate = await client.scalar(queries.successRate);
     if (successRate !== undefined) figures.successRate = successRate;
@@ -199,7 +201,7 @@ export async function analyzeCanary(options: CanaryAnalysisOptions): Promise<Hea
       if (p99Ms !== undefined) figures.p99Ms = p99Ms;
     }
     const of = `round ${round}/${options.runs}`;
-    options.onProgress?.(`metric analysis of ${target}, ${of}: ${describeRound(figures)}`);
+    options.onProgress?.(`${what}, ${of}: ${describeRound(figures)}`);
     const broken = breaches(figures, options);
     if (broken.length)
       throw clock.fail(

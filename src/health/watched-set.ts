@@ -94,8 +94,17 @@ export class WatchedSet<T extends KubernetesObject> {
 
   /** Resolves once the first list has been answered (or has failed). */
   async start(): Promise<void> {
-    await this.informer.start();
+    await this.startInformer();
     if (this.listed && !this.stopped) this.options.onChange();
+  }
+
+  /** ListWatch reports list and stream failures through ERROR, but a failure to open a watch rejects. */
+  private async startInformer(): Promise<void> {
+    try {
+      await this.informer.start();
+    } catch (error) {
+      this.failed(error);
+    }
   }
 
   /** True once a list succeeded: only then does an empty set mean "nothing matches". */
@@ -129,7 +138,7 @@ export class WatchedSet<T extends KubernetesObject> {
     }
     this.lastError = described.message;
     this.restartTimer = setTimeout(() => {
-      if (!this.stopped) void this.informer.start();
+      if (!this.stopped) void this.startInformer();
     }, RESTART_DELAY_MS);
   }
 }
