@@ -189,6 +189,25 @@ describe('watch', () => {
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
   });
 
+  test('a label selector sees an object leave as DELETED and come back as ADDED', async () => {
+    await custom().createNamespacedCustomObject({ ...VS, body: virtualService('relabelled') });
+    const relabel = (app: string) =>
+      custom().patchNamespacedCustomObject(
+        { ...VS, name: 'relabelled', body: { metadata: { labels: { app } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    const { events } = await collect(
+      path,
+      { labelSelector: 'app=relabelled' },
+      (e) => e.length === 3,
+      async () => {
+        await relabel('elsewhere');
+        await relabel('relabelled');
+      },
+    );
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'DELETED', 'ADDED']);
+  });
+
   test('a compacted resourceVersion gets ERROR 410 Gone "too old resource version"', async () => {
     await custom().createNamespacedCustomObject({ ...VS, body: virtualService('before-compaction') });
     server.store.compact();

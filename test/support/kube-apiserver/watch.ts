@@ -61,9 +61,26 @@ export function serveWatch(
         : out,
     );
   };
+  // Objects this watch has shown as present: a MODIFIED that leaves the selector is a DELETED for this
+  // watch, and one that enters it an ADDED, as the watch cache reports them.
+  const visible = new Set<string>();
+  const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  const inScope = (e: StoreEvent) =>
+    e.resource === req.type &&
+    (!req.type.namespaced || req.namespace === undefined || e.object.metadata.namespace === req.namespace);
   const sendEvent = (e: StoreEvent) => {
+    if (!inScope(e)) return;
+    const key = keyOf(e.object);
+    const wasVisible = visible.has(key);
+    const matches = e.type !== 'DELETED' && relevant(e);
+    let type: string | undefined;
+    if (matches) type = wasVisible ? 'MODIFIED' : 'ADDED';
+    else if (wasVisible) type = 'DELETED';
+    if (!type) return;
+    if (type === 'DELETED') visible.delete(key);
+    else visible.add(key);
     lastRevision = e.resourceVersion;
-    sendObject(e.type, e.object);
+    sendObject(type, e.object);
   };
 
   const cutter = {
@@ -72,9 +89,7 @@ export function serveWatch(
       if (afterEvents <= 0) finish();
     },
   };
-  const unsubscribe = cluster.store.subscribe((e) => {
-    if (relevant(e)) sendEvent(e);
-  });
+  const unsubscribe = cluster.store.subscribe(sendEvent);
   const bookmarks =
     req.query.get('allowWatchBookmarks') === 'true'
       ? setInterval(() => {
@@ -102,7 +117,9 @@ export function serveWatch(
 
   if (from === undefined) {
     for (const obj of cluster.store.list(req.type, req.namespace)) {
-      if (relevant({ resource: req.type, object: obj })) sendObject('ADDED', obj);
+      if (!relevant({ resource: req.type, object: obj })) continue;
+      visible.add(keyOf(obj));
+      sendObject('ADDED', obj);
     }
     return;
   }
@@ -115,5 +132,18 @@ export function serveWatch(
     finish();
     return;
   }
-  for (const e of replay) if (relevant(e)) sendEvent(e);
+  // What matched at `from` is taken as what matches now among the objects no newer than `from`.
+  for (const obj of cluster.store.list(req.type, req.namespace)) {
+    if (Number(obj.metadata.resourceVersion) <= from && relevant({ resource: req.type, object: obj })) {
+      visible.add(keyOf(obj));
+    }
+  }
+  const seen = new Set<string>();
+  for (const e of replay) {
+    const key = keyOf(e.object);
+    // An object first seen here as MODIFIED or DELETED existed at `from`: shown then if it matched.
+    if (!seen.has(key) && e.type !== 'ADDED' && relevant(e)) visible.add(key);
+    seen.add(key);
+    sendEvent(e);
+  }
 }
