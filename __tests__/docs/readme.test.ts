@@ -1,0 +1,32 @@
+// The README's promises checked: its generated sections match action.yml and the planner, and it opens with
+// the two commands a newcomer runs.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { generatedSections, renderReadme } from '../../scripts/readme.js';
+
+const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+
+describe('README.md', () => {
+  it('has the inputs, outputs and stage YAML as action.yml and the planner give them (npm run readme)', () => {
+    expect(renderReadme(readme)).toBe(readme);
+  });
+
+  it('lists every input and output of action.yml', () => {
+    const sections = generatedSections();
+    for (const name of ['stage', 'header-match', 'kubeconfig', 'rollback-on-failure', 'github-token']) {
+      expect(sections.inputs).toContain(`| \`${name}\` |`);
+    }
+    expect(sections.outputs).toContain('| `rolled-back` |');
+  });
+
+  it('starts with the two commands: the main job on an embedded default, and every test', () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    expect(
+      firstBlock
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => line.split('#')[0]?.trim()),
+    ).toEqual(['npm ci && npm start', 'npm ci && npm test']);
+  });
+});
