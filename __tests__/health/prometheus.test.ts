@@ -92,8 +92,8 @@ describeWithPrometheus('analyzeCanary with a real Prometheus', () => {
     expect(failure.message).toBe(
       'no data for canary reviews v9 in default in Prometheus (istio_requests_total{reporter="destination",' +
         'destination_workload_namespace="default",destination_service_name="reviews",destination_version="v9"} ' +
-        'over the last 5s, round 1/1): send traffic to the canary, check that Prometheus scrapes its sidecar, ' +
-        'or set allow-no-data',
+        'over the last 5s, round 1/1): send traffic to the canary, check that Prometheus scrapes its sidecar ' +
+        'at least twice per analysis-interval, or set allow-no-data',
     );
     const allowed = await analyzeCanary(options({ canary: 'v9', runs: 2, allowNoData: true }));
     expect(allowed).toMatchObject({

@@ -215,7 +215,7 @@ export async function analyzeCanary(options: CanaryAnalysisOptions): Promise<Hea
         'unhealthy',
         `no data for canary ${target} in Prometheus (${missing}{${canarySelector(options)}} over the ` +
           `last ${windowSeconds}s, ${of}): send traffic to the canary, check that Prometheus scrapes ` +
-          'its sidecar, or set allow-no-data',
+          'its sidecar at least twice per analysis-interval, or set allow-no-data',
       );
     rounds.push(figures);
   }
