@@ -26,6 +26,16 @@ afterAll(async () => {
 });
 
 const as = (strategy: PatchStrategy) => setHeaderOptions('Content-Type', strategy);
+/** Server-side apply through KubernetesObjectApi, as the product applies. */
+const apply = (obj: KubernetesObject, manager: string, options: { force?: boolean; dryRun?: boolean } = {}) =>
+  objects.patch(
+    obj,
+    undefined,
+    options.dryRun ? 'All' : undefined,
+    manager,
+    options.force,
+    PatchStrategy.ServerSideApply,
+  );
 const routeOf = (o: object) =>
   (o as { spec: { http: { route: { weight?: unknown }[] }[] } }).spec.http[0]!.route[0]!;
 
@@ -130,14 +140,7 @@ describe('patch types', () => {
 
 describe('server-side apply', () => {
   test('creates, records managedFields per manager, and a second manager conflicts on the same field', async () => {
-    const applied = await objects.patch(
-      virtualService('ssa'),
-      undefined,
-      undefined,
-      'ci',
-      undefined,
-      PatchStrategy.ServerSideApply,
-    );
+    const applied = await apply(virtualService('ssa'), 'ci');
     expect(applied.metadata?.managedFields).toEqual([
       expect.objectContaining({
         manager: 'ci',
@@ -149,16 +152,7 @@ describe('server-side apply', () => {
         },
       }),
     ]);
-    const { code, body } = await failureOf(
-      objects.patch(
-        virtualService('ssa', 50),
-        undefined,
-        undefined,
-        'other',
-        undefined,
-        PatchStrategy.ServerSideApply,
-      ),
-    );
+    const { code, body } = await failureOf(apply(virtualService('ssa', 50), 'other'));
     expect(code).toBe(409);
     expect(body.message).toBe('Apply failed with 1 conflict: conflict with "ci": .spec.http');
     expect(body.details).toEqual({
@@ -167,31 +161,10 @@ describe('server-side apply', () => {
   });
 
   test('force takes the field over; the same values are shared without conflict', async () => {
-    await objects.patch(
-      virtualService('ssa-force'),
-      undefined,
-      undefined,
-      'ci',
-      undefined,
-      PatchStrategy.ServerSideApply,
-    );
-    const shared = await objects.patch(
-      virtualService('ssa-force'),
-      undefined,
-      undefined,
-      'other',
-      undefined,
-      PatchStrategy.ServerSideApply,
-    );
+    await apply(virtualService('ssa-force'), 'ci');
+    const shared = await apply(virtualService('ssa-force'), 'other');
     expect(shared.metadata?.managedFields?.map((m) => m.manager)).toEqual(['ci', 'other']);
-    const forced = await objects.patch(
-      virtualService('ssa-force', 10),
-      undefined,
-      undefined,
-      'other',
-      true,
-      PatchStrategy.ServerSideApply,
-    );
+    const forced = await apply(virtualService('ssa-force', 10), 'other', { force: true });
     expect(routeOf(forced).weight).toBe(10);
     const ci = forced.metadata?.managedFields?.find((m) => m.manager === 'ci');
     expect(ci?.fieldsV1).toEqual({
@@ -205,49 +178,26 @@ describe('server-side apply', () => {
       ...virtualService('ssa-drop'),
       spec: { ...virtualService('ssa-drop').spec, gateways: ['gw'] },
     };
-    await objects.patch(withGateways, undefined, undefined, 'ci', undefined, PatchStrategy.ServerSideApply);
-    const after = await objects.patch(
-      virtualService('ssa-drop'),
-      undefined,
-      undefined,
-      'ci',
-      undefined,
-      PatchStrategy.ServerSideApply,
-    );
+    await apply(withGateways, 'ci');
+    const after = await apply(virtualService('ssa-drop'), 'ci');
     expect((after as { spec: { gateways?: string[] } }).spec.gateways).toBeUndefined();
   });
 
   test('an update by another writer of an applied field is a conflict named with its apiVersion', async () => {
-    await objects.patch(
-      virtualService('ssa-upd'),
-      undefined,
-      undefined,
-      'ci',
-      undefined,
-      PatchStrategy.ServerSideApply,
-    );
+    await apply(virtualService('ssa-upd'), 'ci');
     await custom.patchNamespacedCustomObject(
       { ...VS, name: 'ssa-upd', body: { spec: { hosts: ['changed'] } }, fieldManager: 'editor' },
       as(PatchStrategy.MergePatch),
     );
-    const { body } = await failureOf(
-      objects.patch(
-        virtualService('ssa-upd'),
-        undefined,
-        undefined,
-        'ci',
-        undefined,
-        PatchStrategy.ServerSideApply,
-      ),
-    );
+    const { body } = await failureOf(apply(virtualService('ssa-upd'), 'ci'));
     expect(body.message).toBe(
       'Apply failed with 1 conflict: conflict with "editor" using networking.istio.io/v1: .spec.hosts',
     );
   });
 
   test('on a Deployment, containers are owned item by item (merge key name)', async () => {
-    const apply = (manager: string, image: string) =>
-      objects.patch(
+    const applyImage = (manager: string, image: string) =>
+      apply(
         {
           apiVersion: 'apps/v1',
           kind: 'Deployment',
@@ -260,14 +210,10 @@ describe('server-side apply', () => {
             },
           },
         } as KubernetesObject,
-        undefined,
-        undefined,
         manager,
-        undefined,
-        PatchStrategy.ServerSideApply,
       );
-    await apply('ci', 'app:1');
-    const { code, body } = await failureOf(apply('other', 'app:2'));
+    await applyImage('ci', 'app:1');
+    const { code, body } = await failureOf(applyImage('other', 'app:2'));
     expect(code).toBe(409);
     expect(body.message).toBe(
       'Apply failed with 1 conflict: conflict with "ci": .spec.template.spec.containers[name="app"].image',
@@ -297,14 +243,7 @@ describe('dryRun=All', () => {
     })) as KubernetesObject;
     expect(created.metadata?.name).toBe('dry');
     expect(server.store.get('networking.istio.io/v1', 'VirtualService', 'default', 'dry')).toBeUndefined();
-    await objects.patch(
-      virtualService('dry'),
-      undefined,
-      'All',
-      'ci',
-      undefined,
-      PatchStrategy.ServerSideApply,
-    );
+    await apply(virtualService('dry'), 'ci', { dryRun: true });
     expect(server.store.get('networking.istio.io/v1', 'VirtualService', 'default', 'dry')).toBeUndefined();
     const { code } = await failureOf(
       custom.createNamespacedCustomObject({ ...VS, body: virtualService('dry', 'x'), dryRun: 'All' }),
@@ -378,25 +317,14 @@ describe('Istio schema validation from the CRDs', () => {
   });
 
   test('server-side apply of a schema-invalid object answers 500 as the real server does', async () => {
-    const wrongType = await failureOf(
-      objects.patch(
-        virtualService('bad-apply', 'string'),
-        undefined,
-        undefined,
-        'ci',
-        undefined,
-        PatchStrategy.ServerSideApply,
-      ),
-    );
+    const wrongType = await failureOf(apply(virtualService('bad-apply', 'string'), 'ci'));
     expect(wrongType.code).toBe(500);
     expect(wrongType.body.message).toBe(
       'failed to create typed patch object (default/bad-apply; networking.istio.io/v1, Kind=VirtualService): .spec.http[0].route[0].weight: expected numeric (int or float), got string',
     );
     const misspelt = virtualService('bad-apply');
     (routeOf(misspelt) as Record<string, unknown>).wieght = 5;
-    const unknown = await failureOf(
-      objects.patch(misspelt, undefined, undefined, 'ci', undefined, PatchStrategy.ServerSideApply),
-    );
+    const unknown = await failureOf(apply(misspelt, 'ci'));
     expect(unknown.code).toBe(500);
     expect(unknown.body.message).toBe(
       'failed to create typed patch object (default/bad-apply; networking.istio.io/v1, Kind=VirtualService): .spec.http[0].route[0].wieght: field not declared in schema',

@@ -44,6 +44,12 @@ function timestamp(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+/** The ownerReferences of an object a Deployment or ReplicaSet controls; deletes cascade along them. */
+function controlledBy(owner: KubeObject) {
+  const { name, uid } = owner.metadata;
+  return [{ apiVersion: 'apps/v1', kind: owner.kind!, name: name!, uid: uid!, controller: true }];
+}
+
 function condition(type: string, status: string, reason: string, message: string) {
   const now = timestamp();
   return { type, status, lastUpdateTime: now, lastTransitionTime: now, reason, message };
@@ -193,15 +199,7 @@ export class WorkloadSimulator implements Workloads {
         name: rsName,
         namespace: ns,
         labels: template.metadata.labels,
-        ownerReferences: [
-          {
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            name: dep.metadata.name!,
-            uid: dep.metadata.uid!,
-            controller: true,
-          },
-        ],
+        ownerReferences: controlledBy(dep),
       },
       spec: {
         replicas,
@@ -252,15 +250,7 @@ export class WorkloadSimulator implements Workloads {
           name,
           namespace: rs.metadata.namespace,
           labels: template.metadata?.labels ?? {},
-          ownerReferences: [
-            {
-              apiVersion: 'apps/v1',
-              kind: 'ReplicaSet',
-              name: rs.metadata.name!,
-              uid: rs.metadata.uid!,
-              controller: true,
-            },
-          ],
+          ownerReferences: controlledBy(rs),
         },
         spec: { ...structuredClone(template.spec ?? {}), nodeName: 'stand-in-node' },
         status: this.podStatus(template, mode, ready, existing),
