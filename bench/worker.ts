@@ -2,6 +2,7 @@
 // that the client and the server do not share one event loop (as with a real cluster), and so that the peak
 // memory measured is the library's. Usage: node --import tsx bench/worker.ts '<WorkerJob as JSON>'.
 // Prints one line of JSON: a WorkerReport.
+import diagnostics from 'node:diagnostics_channel';
 import { runStage } from '../src/run-stage.js';
 import type { RunOptions } from '../src/types.js';
 import { MemorySampler } from './support/stats.js';
@@ -16,6 +17,8 @@ export interface TimedStage {
   /** wall-clock instants (performance.timeOrigin + now), comparable with the parent's */
   start: number;
   end: number;
+  /** new TCP+TLS connections the client opened (undici's 'undici:client:connected'); sequential runs only */
+  connections: number;
   error?: string;
 }
 
@@ -32,11 +35,20 @@ export interface WorkerReport {
 
 const clock = () => performance.timeOrigin + performance.now();
 
+let connections = 0;
+diagnostics.subscribe('undici:client:connected', () => connections++);
+
 async function timed(options: RunOptions): Promise<TimedStage> {
+  const opened = connections;
   const start = clock();
   const result = await runStage(options, {});
   const end = clock();
-  return { start, end, ...(result.error ? { error: result.error.message } : {}) };
+  return {
+    start,
+    end,
+    connections: connections - opened,
+    ...(result.error ? { error: result.error.message } : {}),
+  };
 }
 
 async function main(job: WorkerJob): Promise<WorkerReport> {

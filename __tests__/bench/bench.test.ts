@@ -59,6 +59,8 @@ describe('the benchmark on tiny sizes', () => {
       expect(f.kubectlCold.requests).toBeGreaterThan(f.kubectlWarm.requests);
       expect(f.medianSpanMs).toBeGreaterThanOrEqual(19); // the injected 20 ms is in every span (timers may round 1 ms early)
       expect(f.stage.wallMs).toBeGreaterThan(0);
+      expect(f.stageConnections).toBeGreaterThanOrEqual(1);
+      expect(f.stageConnections).toBeLessThanOrEqual(f.stage.requests);
       expect(stageReport([f], 1)).toContain('Target ≤ 4 sequential round trips');
     },
     LONG,

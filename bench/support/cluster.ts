@@ -28,7 +28,8 @@ export async function startBenchCluster(latencyMs = 0): Promise<BenchCluster> {
   const server = await startApiServer({ latencyMs });
   loadBookinfo(server);
   await sleep(20); // the Deployment simulator reconciles on the next tick
-  const vs = (name = 'reviews') => server.store.get(ISTIO, 'VirtualService', 'default', name) as VirtualService;
+  const vs = (name = 'reviews') =>
+    server.store.get(ISTIO, 'VirtualService', 'default', name) as VirtualService;
   const dr = (name = 'reviews') =>
     server.store.get(ISTIO, 'DestinationRule', 'default', name) as DestinationRule;
   const seed = [vs(), dr()].map((object) => ({
@@ -132,9 +133,16 @@ export function kubectlApply(
 }
 
 /** Runs stages in a worker process (bench/worker.ts) and returns its report. */
-export async function runWorker(job: import('../worker.js').WorkerJob): Promise<import('../worker.js').WorkerReport> {
+export async function runWorker(
+  job: import('../worker.js').WorkerJob,
+): Promise<import('../worker.js').WorkerReport> {
   const worker = new URL('../worker.ts', import.meta.url).pathname;
-  const run = await timeProcess(process.execPath, ['--import', 'tsx', worker, JSON.stringify(job)], {}, 120_000);
+  const run = await timeProcess(
+    process.execPath,
+    ['--import', 'tsx', worker, JSON.stringify(job)],
+    {},
+    120_000,
+  );
   if (run.code !== 0) throw new Error(`bench worker failed (${run.code}): ${run.stderr.trim()}`);
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as import('../worker.js').WorkerReport;
 }
