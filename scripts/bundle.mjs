@@ -15,7 +15,17 @@ const root = check ? mkdtempSync(join(tmpdir(), 'istio-canary-dist-')) : '.';
 function build(entry, out) {
   execFileSync(
     process.execPath,
-    ['node_modules/@vercel/ncc/dist/ncc/cli.js', 'build', entry, '-o', out, '--minify', '--license', 'licenses.txt', '--quiet'],
+    [
+      'node_modules/@vercel/ncc/dist/ncc/cli.js',
+      'build',
+      entry,
+      '-o',
+      out,
+      '--minify',
+      '--license',
+      'licenses.txt',
+      '--quiet',
+    ],
     { stdio: 'inherit' },
   );
 }
@@ -42,7 +52,9 @@ if (check) {
   });
   rmSync(root, { recursive: true, force: true });
   if (differ.length > 0) {
-    console.error(`dist/ is not what the source builds to (${differ.join(', ')}): run 'npm run bundle' and commit dist/.`);
+    console.error(
+      `dist/ is not what the source builds to (${differ.join(', ')}): run 'npm run bundle' and commit dist/.`,
+    );
     process.exit(1);
   }
   console.log(`dist/ is current (${built.length} files).`);

@@ -9,7 +9,7 @@ import { jest as jestGlobals } from '@jest/globals';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 
 const KUBECTL = '/usr/bin/kubectl';
-const BOOKINFO = join(process.cwd(), 'test/fixtures/bookinfo');
+const BOOKINFO = join(process.cwd(), 'examples/bookinfo');
 const run = promisify(execFile);
 
 let server: ApiServer;

@@ -77,7 +77,7 @@ function acceptance(dir: string): void {
   });
 }
 
-describe('Bookinfo acceptance on the project fixtures (test/fixtures/bookinfo)', () => {
+describe('Bookinfo acceptance on the project fixtures (examples/bookinfo)', () => {
   acceptance(fixtureDir);
 });
 

@@ -6,7 +6,7 @@ import { readRoutingYaml } from '../../src/plan/index.js';
 import type { ClusterState, Plan, StageOptions, VirtualService } from '../../src/plan/index.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const fixtureDir = path.join(repoRoot, 'test/fixtures/bookinfo');
+export const fixtureDir = path.join(repoRoot, 'examples/bookinfo');
 // ../shared beside the project (as CI checks it out); SHARED_SCENARIO_DIR points elsewhere when needed.
 export const sharedScenarioDir = path.resolve(
   repoRoot,

@@ -1,6 +1,6 @@
 // The Bookinfo example the `plan` command uses when given no --from: the seed tutorial's routing for every
 // service on v1 (03) and its DestinationRules (04), embedded so the bundled CLI works anywhere. These are
-// the files in test/fixtures/bookinfo/; a test keeps them identical.
+// the files in examples/bookinfo/; a test keeps them identical.
 
 export const BOOKINFO_EXAMPLE: readonly { file: string; yaml: string }[] = [
   {

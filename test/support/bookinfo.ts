@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import type { RunOptions } from '../../src/types.js';
 import type { ApiServer } from './kube-apiserver/index.js';
 
-export const BOOKINFO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bookinfo');
+export const BOOKINFO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'bookinfo');
 
 /** The objects of one Bookinfo file, in the namespace given (documents with no kind are skipped). */
 export function bookinfoObjects(file: string, namespace = 'default'): Record<string, unknown>[] {
