@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
-import { watchUntil } from './helpers.js';
+import { failureOf, watchUntil } from './helpers.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 
 let server: ApiServer;
@@ -68,6 +68,27 @@ test('a new Deployment becomes Available with a ReplicaSet and pods carrying pod
   expect(pods).toHaveLength(2);
   expect(pods[0]!.metadata!.labels).toEqual({ app: 'healthy', version: 'v2', 'pod-template-hash': hash });
   expect(pods[0]!.status?.phase).toBe('Running');
+});
+
+test('pods answer the field selectors the real server supports for them, and 400 for others', async () => {
+  const core = server.kubeConfig().makeApiClient(CoreV1Api);
+  const running = await core.listNamespacedPod({
+    namespace: 'default',
+    labelSelector: 'app=healthy',
+    fieldSelector: 'status.phase=Running',
+  });
+  expect(running.items).toHaveLength(2);
+  const pending = await core.listNamespacedPod({
+    namespace: 'default',
+    labelSelector: 'app=healthy',
+    fieldSelector: 'status.phase!=Running',
+  });
+  expect(pending.items).toEqual([]);
+  const { code, body } = await failureOf(
+    core.listNamespacedPod({ namespace: 'default', fieldSelector: 'spec.foo=x' }),
+  );
+  expect(code).toBe(400);
+  expect(body.message).toBe('field label not supported: spec.foo');
 });
 
 test('autoRollout delays availability; stall reports ProgressDeadlineExceeded', async () => {

@@ -137,10 +137,10 @@ export function getObject(cluster: Cluster, req: ResourceRequest): Reply {
 
 export function listObjects(cluster: Cluster, req: ResourceRequest): Reply {
   const byLabel = labelMatcher(req.query.get('labelSelector') ?? undefined);
-  const byField = fieldMatcher(req.query.get('fieldSelector') ?? undefined);
+  const byField = fieldMatcher(req.query.get('fieldSelector') ?? undefined, req.type.kind);
   const items = cluster.store
     .list(req.type, req.namespace)
-    .filter((o) => byLabel(o.metadata.labels ?? {}) && byField(o.metadata));
+    .filter((o) => byLabel(o.metadata.labels ?? {}) && byField(o));
   return { status: 200, body: listOf(req.type, req.version, items, cluster.store.currentRevision) };
 }
 
@@ -440,10 +440,10 @@ export function deleteObject(cluster: Cluster, req: ResourceRequest): Reply {
 export function deleteCollection(cluster: Cluster, req: ResourceRequest): Reply {
   const options = deleteOptions(req);
   const byLabel = labelMatcher(req.query.get('labelSelector') ?? undefined);
-  const byField = fieldMatcher(req.query.get('fieldSelector') ?? undefined);
+  const byField = fieldMatcher(req.query.get('fieldSelector') ?? undefined, req.type.kind);
   const victims = cluster.store
     .list(req.type, req.namespace)
-    .filter((o) => byLabel(o.metadata.labels ?? {}) && byField(o.metadata));
+    .filter((o) => byLabel(o.metadata.labels ?? {}) && byField(o));
   for (const v of victims) deleteOne(cluster, req, req.type, v, options);
   return { status: 200, body: listOf(req.type, req.version, victims, cluster.store.currentRevision) };
 }

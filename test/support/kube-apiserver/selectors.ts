@@ -62,22 +62,53 @@ export function labelMatcher(selector: string | undefined): Matcher {
   return (labels) => requirements.every((r) => matches(r, labels));
 }
 
-/** fieldSelector: metadata.name and metadata.namespace with =, == and != (what kubectl sends). */
+/** The field selectors kube-apiserver supports beyond metadata.name and metadata.namespace, by kind. */
+const FIELD_LABELS: Record<string, string[]> = {
+  Pod: [
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'status.phase',
+    'status.podIP',
+  ],
+  Event: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
+  Namespace: ['status.phase'],
+  ReplicaSet: ['status.replicas'],
+};
+
+function fieldValue(obj: Record<string, unknown>, path: string): string {
+  let node: unknown = obj;
+  for (const part of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+  return node === undefined || node === null ? '' : String(node);
+}
+
+/** fieldSelector with =, == and != on the fields the real server supports for the kind. */
 export function fieldMatcher(
   selector: string | undefined,
-): (meta: { name?: string; namespace?: string }) => boolean {
+  kind: string,
+): (obj: Record<string, unknown>) => boolean {
   if (!selector) return () => true;
+  const supported = ['metadata.name', 'metadata.namespace', ...(FIELD_LABELS[kind] ?? [])];
   const checks = splitTopLevel(selector).map((text) => {
     const m = /^([^\s!=]+)\s*(==|=|!=)\s*(.*)$/.exec(text);
-    if (!m || (m[1] !== 'metadata.name' && m[1] !== 'metadata.namespace')) {
-      throw badRequest(`field label not supported: ${m ? m[1] : text}`);
-    }
-    const field = m[1] === 'metadata.name' ? 'name' : 'namespace';
-    const negate = m[2] === '!=';
-    const value = m[3]!.trim();
-    return (meta: { name?: string; namespace?: string }) => (meta[field] === value) !== negate;
+    if (!m || !supported.includes(m[1]!)) throw badRequest(`field label not supported: ${m ? m[1] : text}`);
+    const [, field, op, value] = m;
+    return (obj: Record<string, unknown>) => (fieldValue(obj, field!) === value!.trim()) !== (op === '!=');
   });
-  return (meta) => checks.every((c) => c(meta));
+  return (obj) => checks.every((c) => c(obj));
 }
 
 /** matchLabels/matchExpressions of a LabelSelector object, as Deployments and ReplicaSets carry. */

@@ -22,13 +22,13 @@ export function serveWatch(
   options: WatchOptions,
 ): void {
   const byLabel = labelMatcher(req.query.get('labelSelector') ?? undefined);
-  const byField = fieldMatcher(req.query.get('fieldSelector') ?? undefined);
+  const byField = fieldMatcher(req.query.get('fieldSelector') ?? undefined, req.type.kind);
   const relevant = (e: { resource: { plural: string; group: string }; object: KubeObject }) =>
     e.resource === req.type &&
     (!req.type.namespaced || req.namespace === undefined || e.object.metadata.namespace === req.namespace) &&
     (req.name === undefined || e.object.metadata.name === req.name) &&
     byLabel(e.object.metadata.labels ?? {}) &&
-    byField(e.object.metadata);
+    byField(e.object);
 
   const rvParam = req.query.get('resourceVersion');
   let from: number | undefined;
