@@ -1,7 +1,7 @@
 // The stand-in as the benchmarks use it: Bookinfo loaded, the routing put back to the seed state before each
 // measured run, and child processes (kubectl, the bundled action) timed against it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -62,8 +62,16 @@ export function manifestOf(objects: (VirtualService | DestinationRule)[]): strin
     .join('---\n');
 }
 
+let scratchRoot: string | undefined;
+
+/** A fresh directory for one run's files (kubectl caches, action outputs), all removed when the process exits. */
 export function scratchDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `istio-canary-bench-${prefix}-`));
+  if (!scratchRoot) {
+    const root = mkdtempSync(join(tmpdir(), 'istio-canary-bench-'));
+    process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+    scratchRoot = root;
+  }
+  return mkdtempSync(join(scratchRoot, `${prefix}-`));
 }
 
 export function writeScratch(dir: string, name: string, text: string): string {
