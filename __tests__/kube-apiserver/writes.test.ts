@@ -220,6 +220,24 @@ describe('server-side apply', () => {
     );
   });
 
+  test('force on a merge patch is refused as the real server refuses it', async () => {
+    await custom.createNamespacedCustomObject({ ...VS, body: virtualService('forced-merge') });
+    const { code, body } = await failureOf(
+      objects.patch(
+        virtualService('forced-merge'),
+        undefined,
+        undefined,
+        'ci',
+        true,
+        PatchStrategy.MergePatch,
+      ),
+    );
+    expect(code).toBe(422);
+    expect(body.message).toBe(
+      'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
+    );
+  });
+
   test('fieldManager is required', async () => {
     const { code, body } = await failureOf(
       custom.patchNamespacedCustomObject(

@@ -277,24 +277,22 @@ export function updateObject(cluster: Cluster, req: ResourceRequest): Reply {
   return finishWrite(cluster, req, existing, replaced(existing, obj, req));
 }
 
+/** A 422 for bad PatchOptions, validated before the object is looked up (as ValidatePatchOptions does). */
+function invalidPatchOptions(field: string, reason: string, message: string) {
+  return failure(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, {
+    group: 'meta.k8s.io',
+    kind: 'PatchOptions',
+    causes: [{ reason, message, field }],
+  });
+}
+
 function applyPatch(cluster: Cluster, req: ResourceRequest): Reply {
   const manager = req.query.get('fieldManager');
   if (!manager) {
-    throw failure(
-      422,
-      'Invalid',
-      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
-      {
-        group: 'meta.k8s.io',
-        kind: 'PatchOptions',
-        causes: [
-          {
-            reason: 'FieldValueRequired',
-            message: 'Required value: is required for apply patch',
-            field: 'fieldManager',
-          },
-        ],
-      },
+    throw invalidPatchOptions(
+      'fieldManager',
+      'FieldValueRequired',
+      'Required value: is required for apply patch',
     );
   }
   const force = req.query.get('force');
@@ -349,6 +347,13 @@ export function patchObject(cluster: Cluster, req: ResourceRequest): Reply {
     : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply, PATCH_TYPES.strategic];
   if (!accepted.includes(req.contentType)) throw unsupportedMediaType(accepted);
   if (req.contentType === PATCH_TYPES.apply) return applyPatch(cluster, req);
+  if (req.query.has('force')) {
+    throw invalidPatchOptions(
+      'force',
+      'FieldValueForbidden',
+      'Forbidden: may not be specified for non-apply patch',
+    );
+  }
   const patch = parseBody(req);
   const existing = stored(cluster, req);
   const current = wire(existing, req);
