@@ -324,16 +324,25 @@ describe('stages', () => {
     expect(only(promoted.virtualService.spec.http).mirror).toBeUndefined();
   });
 
-  it('sticky-cookie puts a consistent-hash cookie on the stable and canary subsets only', () => {
+  it('sticky-cookie issues the cookie from the canary destination only and leaves the subsets alone', () => {
     const plan = planStage(
       stageOptions({ stage: 'shift', weight: 10, stickyCookie: 'canary', stickyCookieTtlSeconds: 1800 }),
       rich(),
     );
-    const cookie = { consistentHash: { httpCookie: { name: 'canary', ttl: '1800s' } } };
+    const primary = plan.virtualService.spec.http?.find((route) => route.name === 'reviews-primary');
+    expect(primary?.route).toEqual([
+      { destination: { host: 'reviews', subset: 'v1', port: { number: 9080 } }, weight: 90 },
+      {
+        destination: { host: 'reviews', subset: 'v2', port: { number: 9080 } },
+        weight: 10,
+        headers: { response: { add: { 'set-cookie': 'canary=v2; Path=/; Max-Age=1800' } } },
+      },
+    ]);
+    // No consistent hash: the route, not the subset's balancer, decides who sees the canary.
     expect(plan.destinationRule.spec.subsets).toEqual([
-      { name: 'v1', labels: { version: 'v1' }, trafficPolicy: { loadBalancer: cookie } },
+      { name: 'v1', labels: { version: 'v1' }, trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } },
       { name: 'v3', labels: { version: 'v3' } },
-      { name: 'v2', labels: { version: 'v2' }, trafficPolicy: { loadBalancer: cookie } },
+      { name: 'v2', labels: { version: 'v2' } },
     ]);
     expect(plan.destinationRule.spec.trafficPolicy).toEqual({
       connectionPool: { tcp: { maxConnections: 100 } },
@@ -422,7 +431,8 @@ describe('writes, idempotency and diff', () => {
   });
 
   it.each([
-    stageOptions({ stage: 'route', headerMatch: testUser, stickyCookie: 'c' }),
+    stageOptions({ stage: 'route', headerMatch: testUser }),
+    stageOptions({ stage: 'shift', weight: 25, headerMatch: testUser, stickyCookie: 'c' }),
     stageOptions({ stage: 'shift', weight: 40, mirrorPercent: 20 }),
     stageOptions({ stage: 'promote' }),
     stageOptions({ stage: 'rollback' }),

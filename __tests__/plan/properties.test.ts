@@ -48,11 +48,16 @@ const stageStep = fc
       stage: fc.constant('route' as const),
       headerMatch: headerMatches.filter((m) => m.length > 0),
     }),
-    fc.record({
-      stage: fc.constant('shift' as const),
-      weight: fc.integer({ min: 0, max: 100 }),
-      headerMatch: headerMatches,
-    }),
+    fc.record(
+      {
+        stage: fc.constant('shift' as const),
+        weight: fc.integer({ min: 0, max: 100 }),
+        headerMatch: headerMatches,
+        stickyCookie: fc.constantFrom('canary', 'x.y'),
+        stickyCookieTtlSeconds: fc.integer({ min: 0, max: 86_400 }),
+      },
+      { requiredKeys: ['stage', 'weight', 'headerMatch'] },
+    ),
     fc.record({ stage: fc.constant('progressive' as const), steps: fc.constant<number[]>([10, 50, 100]) }),
     fc.record({ stage: fc.constant('promote' as const) }),
     fc.record({ stage: fc.constant('rollback' as const) }),
@@ -61,6 +66,20 @@ const stageStep = fc
 
 function reviewsOf(state: ClusterState): VirtualService {
   return state.virtualServices.find((vs) => vs.metadata.name === 'reviews') as VirtualService;
+}
+
+/** Runs `check` on the reviews routes after each stage of generated stage sequences. */
+function afterEveryStage(check: (http: HTTPRoute[], userRoutes: HTTPRoute[]) => void): void {
+  fc.assert(
+    fc.property(userRoutes, fc.array(stageStep, { minLength: 1, maxLength: 6 }), (routes, steps) => {
+      let state = namespaceWith(routes);
+      for (const step of steps) {
+        state = applyPlan(state, planStage(stageOptions(step), state));
+        check(reviewsOf(state).spec.http ?? [], routes);
+      }
+    }),
+    { numRuns: 100 },
+  );
 }
 
 describe('planner properties', () => {
@@ -90,21 +109,23 @@ describe('planner properties', () => {
   });
 
   it('keeps every route it does not own, in order, whatever stages run', () => {
-    fc.assert(
-      fc.property(userRoutes, fc.array(stageStep, { minLength: 1, maxLength: 6 }), (routes, steps) => {
-        let state = namespaceWith(routes);
-        for (const step of steps) {
-          state = applyPlan(state, planStage(stageOptions(step), state));
-          const http = reviewsOf(state).spec.http ?? [];
-          expect(http.filter((route) => !owned.includes(route.name ?? ''))).toEqual(routes);
-          // Ours are last (the catch-all must be), the header route right before the default route.
-          expect(http[http.length - 1]?.name).toBe('reviews-primary');
-          const headerIndex = http.findIndex((route) => route.name === 'reviews-canary-header');
-          if (headerIndex >= 0) expect(headerIndex).toBe(http.length - 2);
-        }
-      }),
-      { numRuns: 100 },
-    );
+    afterEveryStage((http, routes) => {
+      expect(http.filter((route) => !owned.includes(route.name ?? ''))).toEqual(routes);
+      // Ours are last (the catch-all must be): header route, sticky route, default route.
+      const ours = http.slice(routes.length).map((route) => route.name);
+      const expected = ['reviews-canary-header', 'reviews-canary-sticky', 'reviews-primary'];
+      expect(ours).toEqual(expected.filter((name) => ours.includes(name)));
+      expect(ours[ours.length - 1]).toBe('reviews-primary');
+    });
+  });
+
+  it('the sticky cookie is issued by the canary destination exactly while the sticky route exists', () => {
+    afterEveryStage((http) => {
+      const primary = http[http.length - 1];
+      const issuing = (primary?.route ?? []).filter((destination) => destination.headers !== undefined);
+      const stickyRoute = http.find((route) => route.name === 'reviews-canary-sticky');
+      expect(issuing.map((destination) => destination.destination.subset)).toEqual(stickyRoute ? ['v2'] : []);
+    });
   });
 
   it('shift then rollback restores the original routing', () => {
@@ -113,11 +134,12 @@ describe('planner properties', () => {
         userRoutes,
         fc.integer({ min: 0, max: 100 }),
         headerMatches,
-        (routes, weight, headerMatch) => {
+        fc.option(fc.constantFrom('canary', 'x.y'), { nil: undefined }),
+        (routes, weight, headerMatch, stickyCookie) => {
           const start = namespaceWith(routes);
           const shifted = applyPlan(
             start,
-            planStage(stageOptions({ stage: 'shift', weight, headerMatch }), start),
+            planStage(stageOptions({ stage: 'shift', weight, headerMatch, stickyCookie }), start),
           );
           const rolledBack = planStage(stageOptions({ stage: 'rollback' }), shifted);
           expect(routingEssence(rolledBack.virtualService)).toEqual(routingEssence(reviewsOf(start)));

@@ -2,29 +2,12 @@
 // subset, the traffic policy and subset policies as they were.
 import type { RoutingIntent } from './intent.js';
 import { copy, ISTIO_API_VERSION } from './objects.js';
-import type { DestinationRule, StageOptions, Subset } from './types.js';
+import type { DestinationRule, StageOptions } from './types.js';
 
-type TrafficPolicy = NonNullable<Subset['trafficPolicy']>;
-type LoadBalancer = NonNullable<TrafficPolicy['loadBalancer']>;
-
-/**
- * The sticky cookie is a consistent-hash `httpCookie` on the load balancer of the stable and canary
- * subsets (subset-level, so the rule's own trafficPolicy and other subsets stay untouched; a subset's
- * `simple` balancer gives way because Istio takes one or the other). Its ttl is `<n>s`; 0 makes Envoy
- * issue a session cookie. Consistent hashing keeps a user on the same pod within the subset the route
- * picked; the route's weighted subset choice itself is made per request.
- */
-function withStickyCookie(subset: Subset, name: string, ttlSeconds: number): Subset {
-  const trafficPolicy: TrafficPolicy = { ...subset.trafficPolicy };
-  const { simple: _simple, ...loadBalancer } = (trafficPolicy.loadBalancer ?? {}) as LoadBalancer & {
-    simple?: string;
-  };
-  trafficPolicy.loadBalancer = {
-    ...loadBalancer,
-    consistentHash: { httpCookie: { name, ttl: `${ttlSeconds}s` } },
-  } as LoadBalancer;
-  return { ...subset, trafficPolicy };
-}
+// The sticky cookie is not a consistent-hash load balancer here: that keeps a user on one pod of the subset
+// the route picked, while the route picks the subset per request by weight, so it would not keep anyone on
+// the canary (sticky-cookie.ts does, in the VirtualService). Envoy would also issue a hash cookie of its own
+// under the same name, clobbering ours, and the subsets' balancing stays as their owner set it.
 
 export function mergeDestinationRule(
   existing: DestinationRule | undefined,
@@ -46,15 +29,7 @@ export function mergeDestinationRule(
       subsets.push({ name: version, labels: { [options.versionLabel]: version } });
     }
   }
-  const sticky = options.stickyCookie;
-  base.spec.subsets =
-    sticky !== undefined && intent.sticky
-      ? subsets.map((subset) =>
-          [options.stable, options.canary].includes(subset.name)
-            ? withStickyCookie(subset, sticky, options.stickyCookieTtlSeconds ?? 0)
-            : subset,
-        )
-      : subsets;
+  base.spec.subsets = subsets;
   return base;
 }
 

@@ -5,10 +5,12 @@
  *
  * - `planStage(options, current)` plans route, shift, promote, rollback and finalize (and the first step
  *   of progressive); `planProgressiveStep(options, current, weight)` plans any progressive step as a shift.
- * - Merging owns only two named http routes, `<service>-canary-header` (header match → canary) and
- *   `<service>-primary` (the default split). A first run adopts the catch-all route pointing at the host
- *   and keeps its other fields; every other route, host, gateway, subset, policy and piece of metadata
- *   stays as it was. promote, rollback and finalize remove the header route (nothing left for it to do).
+ * - Merging owns only three named http routes, `<service>-canary-header` (header match → canary),
+ *   `<service>-canary-sticky` (sticky cookie → canary) and `<service>-primary` (the default split), in that
+ *   order, plus the sticky `set-cookie` its canary destination adds. A first run adopts the catch-all route
+ *   pointing at the host and keeps its other fields; every other route, host, gateway, subset, policy and
+ *   piece of metadata stays as it was. promote, rollback and finalize remove the header and sticky routes
+ *   and the cookie (nothing left for them to do).
  * - A lone destination is written without `weight` (an existing `weight: 100` is kept; both route alike).
  * - What is written is annotated `istio-canary.io/stage` and `istio-canary.io/weights` (`v1=50,v2=50`) on
  *   the VirtualService; timestamps and run links are the cluster layer's to add.

@@ -74,7 +74,7 @@ export interface StageOptions {
   /** Gateways for a VirtualService we create (an existing one keeps its own). */
   gateways: string[];
   mirrorPercent?: number;
-  /** Name of the consistent-hash cookie (`sticky-cookie`). */
+  /** Name of the cookie that keeps a user the split sent to the canary on it (`sticky-cookie`). */
   stickyCookie?: string;
   /** Lifetime of that cookie, seconds; 0 (the default) makes it a session cookie. */
   stickyCookieTtlSeconds?: number;

@@ -1,5 +1,6 @@
-// Writes a routing intent into the service's VirtualService, owning only the two routes it names and
-// leaving every other route, field and piece of metadata as it was.
+// Writes a routing intent into the service's VirtualService, owning only the routes it names (and the
+// sticky Set-Cookie on its canary destination), leaving every other route, field and piece of metadata as
+// it was.
 import type { CanaryMatch, RoutingIntent, WeightedVersion } from './intent.js';
 import {
   copy,
@@ -9,6 +10,8 @@ import {
   STAGE_ANNOTATION,
   WEIGHTS_ANNOTATION,
 } from './objects.js';
+import { issuedCookie, stickyMatch, withIssuedCookie, withoutIssuedCookie } from './sticky-cookie.js';
+import type { StickyCookie } from './sticky-cookie.js';
 import type {
   HTTPMatchRequest,
   HTTPRoute,
@@ -18,8 +21,12 @@ import type {
 } from './types.js';
 
 /** Names of the routes this project owns in a service's VirtualService. */
-export function ownedRouteNames(service: string): { header: string; primary: string } {
-  return { header: `${service}-canary-header`, primary: `${service}-primary` };
+export function ownedRouteNames(service: string): { header: string; sticky: string; primary: string } {
+  return {
+    header: `${service}-canary-header`,
+    sticky: `${service}-canary-sticky`,
+    primary: `${service}-primary`,
+  };
 }
 
 function isCatchAll(route: HTTPRoute): boolean {
@@ -101,8 +108,9 @@ function matchBlock(match: CanaryMatch): HTTPMatchRequest {
 /** Route-level policies the canary route shares with the default route, so canary users see the same. */
 const SHARED_POLICY_FIELDS = ['timeout', 'retries', 'corsPolicy', 'headers'] as const;
 
-function headerRoute(
-  match: CanaryMatch,
+/** A route sending the requests `match` selects to the canary; an existing one keeps its other fields. */
+function canaryRoute(
+  match: HTTPMatchRequest,
   previous: HTTPRoute | undefined,
   primary: HTTPRoute,
   options: StageOptions,
@@ -114,7 +122,7 @@ function headerRoute(
       if (primary[field] !== undefined) Object.assign(route, { [field]: copy(primary[field]) });
     }
   }
-  route.match = [matchBlock(match)];
+  route.match = [match];
   route.route = destinationsFor(
     route.route ?? primary.route ?? [],
     [{ version: options.canary, weight: 100 }],
@@ -157,6 +165,16 @@ export function weightsAnnotation(split: WeightedVersion[]): string {
   return split.map(({ version, weight }) => `${version}=${weight}`).join(',');
 }
 
+/** The sticky cookie of this run: as given, or (keep) the one the previous default route issued. */
+function stickyCookieFor(
+  intent: RoutingIntent,
+  previousPrimary: HTTPRoute | undefined,
+): StickyCookie | undefined {
+  if (intent.sticky.kind === 'set') return intent.sticky.cookie;
+  if (intent.sticky.kind === 'remove') return undefined;
+  return (previousPrimary?.route ?? []).map(issuedCookie).find((cookie) => cookie !== undefined);
+}
+
 /** The service's VirtualService after the intent: created when absent, merged into when present. */
 export function mergeVirtualService(
   existing: VirtualService | undefined,
@@ -181,26 +199,40 @@ export function mergeVirtualService(
   const primaryIndex = primaryRouteIndex(http, options, namespace);
   const previousPrimary = primaryIndex >= 0 ? http[primaryIndex] : undefined;
   const previousHeader = http.find((route) => route.name === names.header);
+  const previousSticky = http.find((route) => route.name === names.sticky);
+  const previousOurs = (route: HTTPRoute) => route === previousHeader || route === previousSticky;
 
   // Our name first, so the adopted route reads as ours; its other fields keep their order.
   const { name: _adoptedName, ...adopted }: HTTPRoute = previousPrimary ? copy(previousPrimary) : {};
   const primary: HTTPRoute = { name: names.primary, ...adopted };
-  primary.route = destinationsFor(previousPrimary?.route ?? [], intent.split, options.host);
+  // Without our Set-Cookie first, so the canary routes built from it do not issue the cookie.
+  primary.route = destinationsFor(previousPrimary?.route ?? [], intent.split, options.host).map(
+    withoutIssuedCookie,
+  );
   applyMirror(primary, intent, options, namespace);
 
   const header =
     intent.headerRoute.kind === 'set'
-      ? headerRoute(intent.headerRoute.match, previousHeader, primary, options, names.header)
+      ? canaryRoute(matchBlock(intent.headerRoute.match), previousHeader, primary, options, names.header)
       : intent.headerRoute.kind === 'keep' && previousHeader
         ? retargeted(previousHeader, options)
         : undefined;
+  const cookie = stickyCookieFor(intent, previousPrimary);
+  const sticky = cookie
+    ? canaryRoute(stickyMatch(cookie, options.canary), previousSticky, primary, options, names.sticky)
+    : undefined;
+  if (cookie) {
+    primary.route = primary.route.map((destination) =>
+      destination.destination.subset === options.canary ? withIssuedCookie(destination, cookie) : destination,
+    );
+  }
 
   // Everything we do not own keeps its order; ours go where the default route was (or last).
-  const others = http.filter((route, index) => index !== primaryIndex && route !== previousHeader);
+  const others = http.filter((route, index) => index !== primaryIndex && !previousOurs(route));
   const othersBeforePrimary = http
     .slice(0, primaryIndex >= 0 ? primaryIndex : http.length)
-    .filter((route) => route !== previousHeader).length;
-  const ours = header ? [header, primary] : [primary];
+    .filter((route) => !previousOurs(route)).length;
+  const ours = [header, sticky, primary].filter((route): route is HTTPRoute => route !== undefined);
   base.spec.http = [...others.slice(0, othersBeforePrimary), ...ours, ...others.slice(othersBeforePrimary)];
 
   base.metadata.annotations = {
