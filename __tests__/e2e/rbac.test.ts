@@ -1,0 +1,345 @@
+// The example RBAC manifest (examples/rbac/istio-canary.yaml) is exactly what the product needs: every
+// scenario below runs twice, as an admin and as a user holding only the Role's rules, with the same outcome
+// and no 403; together they use every right the Role grants, and nothing else.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { runStage } from '../../src/run-stage.js';
+import type { DestinationRule, VirtualService } from '../../src/plan/types.js';
+import type { RunOptions, StageResult } from '../../src/types.js';
+import { loadBookinfo, reviewsOptions } from '../../test/support/bookinfo.js';
+import {
+  startApiServer,
+  type ApiServer,
+  type RbacRule,
+  type RequestLogEntry,
+} from '../../test/support/kube-apiserver/index.js';
+import {
+  accessOf,
+  grantedAccess,
+  readManifest,
+  roleAsRbacRules,
+  type ManifestObject,
+} from '../../test/support/rbac.js';
+import { routingSnapshot } from '../../test/support/routing-snapshot.js';
+
+const MANIFEST = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'examples',
+  'rbac',
+  'istio-canary.yaml',
+);
+const manifest = readManifest(MANIFEST);
+const role = manifest.find((object) => object.kind === 'Role') as ManifestObject;
+const ADMIN: RbacRule = { users: ['admin'], verbs: ['*'], groups: ['*'], resources: ['*'] };
+const V1 = 'networking.istio.io/v1';
+const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
+/** Kubernetes lets every authenticated user read these (ClusterRole system:discovery): no Role rule needed. */
+const DISCOVERY = /^\/(api|apis|version|openapi)(\/|$)/;
+/**
+ * Granted but not reached here: the wait for istiod's Reconciled condition (PILOT_ENABLE_STATUS) watches
+ * each written object, and starts only when the write's answer carries that status. The stand-in serves the
+ * Istio kinds without a status subresource, so a PUT (which never sends status) answers without it; the
+ * last test below fails once that changes, so that a scenario replaces this list.
+ */
+const NOT_EXERCISED = [
+  'networking.istio.io destinationrules watch',
+  'networking.istio.io virtualservices watch',
+];
+
+type User = 'admin' | 'ci';
+
+interface Scenario {
+  name: string;
+  /** Puts the cluster in the state the scenario starts from; may return what to stop afterwards. */
+  arrange(server: ApiServer): (() => void) | void | Promise<(() => void) | void>;
+  /** Built when the scenario runs (the probe URL exists only then). */
+  stages(): RunOptions[];
+  /** What each user must see: the same for both, so a missing right cannot pass as "fails either way". */
+  expectOutcome(results: StageResult[], server: ApiServer): void;
+  /** The rights this scenario is here to exercise ("group resource verb"). */
+  exercises: string[];
+}
+
+let probe: { url: string; close: () => Promise<void> };
+
+/** A canary that answers 503 to every request: the probe fails, the stage restores what it wrote. */
+async function failingCanary(): Promise<typeof probe> {
+  const http: Server = createServer((_req, res) => res.writeHead(503).end());
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/reviews`,
+    close: () => new Promise<void>((resolve) => http.close(() => resolve())),
+  };
+}
+
+beforeAll(async () => {
+  probe = await failingCanary();
+});
+afterAll(() => probe.close());
+
+const reviewsVs = (server: ApiServer) =>
+  server.store.get(V1, 'VirtualService', 'default', 'reviews') as VirtualService | undefined;
+const reviewsDr = (server: ApiServer) =>
+  server.store.get(V1, 'DestinationRule', 'default', 'reviews') as DestinationRule | undefined;
+
+function withoutCanarySubset(server: ApiServer): void {
+  const dr = structuredClone(reviewsDr(server)!);
+  dr.spec.subsets = dr.spec.subsets?.filter((subset) => subset.name !== 'v2');
+  server.store.put(dr);
+}
+
+const failingRoute = (): RunOptions =>
+  reviewsOptions({
+    stage: 'route',
+    headerMatch: testUser,
+    timeoutSeconds: 2,
+    probe: { url: probe.url, headers: {}, successes: 1 },
+  });
+
+/**
+ * A route stage whose probe fails, after creating `created` (missing at the start) and updating `updated`:
+ * the restore deletes the one and re-reads and puts back the other.
+ */
+function failingStageThatCreated(
+  created: 'VirtualService' | 'DestinationRule',
+  updated: 'VirtualService' | 'DestinationRule',
+  expectPutBack: (server: ApiServer) => void,
+): Scenario {
+  const plural = (kind: string) => `networking.istio.io ${kind.toLowerCase()}s`;
+  return {
+    name: `a failing stage that had to create the ${created}: deleted again, the ${updated} put back`,
+    arrange: (server) => {
+      server.store.delete(V1, created, 'default', 'reviews');
+      // The DestinationRule lacks the canary subset, so that the stage must write it too.
+      if (updated === 'DestinationRule') withoutCanarySubset(server);
+    },
+    stages: () => [failingRoute()],
+    expectOutcome: (results, server) => {
+      expect(results.map((result) => [result.error?.code, result.rolledBack])).toEqual([['unhealthy', true]]);
+      expect(server.store.get(V1, created, 'default', 'reviews')).toBeUndefined();
+      expectPutBack(server);
+    },
+    exercises: [
+      `${plural(created)} create`,
+      `${plural(created)} delete`,
+      `${plural(updated)} get`,
+      `${plural(updated)} update`,
+    ],
+  };
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'the whole Bookinfo release, the canary still rolling out, finalize deleting v1',
+    arrange: (server) => {
+      // The new image rolls out only once the run watches the canary's pods: the rollout wait cannot finish
+      // before it has opened both watches, however slow the machine.
+      server.workloads.autoRollout(600_000);
+      const canary = structuredClone(server.store.get('apps/v1', 'Deployment', 'default', 'reviews-v2')) as {
+        spec: { template: { spec: { containers: { image: string }[] } } };
+      };
+      canary.spec.template.spec.containers[0]!.image = 'docker.io/istio/examples-bookinfo-reviews-v2:1.21.0';
+      server.store.put(canary);
+      const podsWatched = setInterval(() => {
+        if (!server.requests.some((r) => r.verb === 'watch' && r.path.endsWith('/pods'))) return;
+        clearInterval(podsWatched);
+        server.workloads.autoRollout(300);
+        server.workloads.heal('default', 'reviews-v2');
+      }, 10);
+      return () => clearInterval(podsWatched);
+    },
+    stages: () => [
+      reviewsOptions({ stage: 'route', headerMatch: testUser }),
+      reviewsOptions({ stage: 'shift', weight: 10 }),
+      reviewsOptions({ stage: 'shift', weight: 50 }),
+      reviewsOptions({ stage: 'promote' }),
+      reviewsOptions({ stage: 'finalize', deleteStable: true }),
+    ],
+    expectOutcome: (results, server) => {
+      expect(results.map((result) => [result.error?.message, result.weight])).toEqual([
+        [undefined, 0],
+        [undefined, 10],
+        [undefined, 50],
+        [undefined, 100],
+        [undefined, 100],
+      ]);
+      expect(results[0]!.checks.find((check) => check.name.startsWith('rollout'))?.ok).toBe(true);
+      expect(server.store.get('apps/v1', 'Deployment', 'default', 'reviews-v1')).toBeUndefined();
+      expect(reviewsDr(server)?.spec.subsets?.map((subset) => subset.name)).toEqual(['v2', 'v3']);
+    },
+    exercises: [
+      'networking.istio.io virtualservices list',
+      'networking.istio.io virtualservices update',
+      'networking.istio.io destinationrules list',
+      'networking.istio.io destinationrules update',
+      'apps deployments list',
+      'apps deployments watch',
+      'apps deployments delete',
+      'core pods list',
+      'core pods watch',
+      'coordination.k8s.io leases create',
+      'coordination.k8s.io leases delete',
+    ],
+  },
+  failingStageThatCreated('VirtualService', 'DestinationRule', (server) => {
+    expect(reviewsDr(server)?.spec.subsets?.map((subset) => subset.name)).toEqual(['v1', 'v3']);
+  }),
+  failingStageThatCreated('DestinationRule', 'VirtualService', (server) => {
+    expect(reviewsVs(server)?.spec.http).toEqual([
+      { route: [{ destination: { host: 'reviews', subset: 'v1' } }] },
+    ]);
+  }),
+  {
+    name: 'an expired lease left by a crashed run is taken over',
+    arrange: (server) => {
+      server.store.put({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'istio-canary-reviews', namespace: 'default' },
+        spec: {
+          holderIdentity: 'github-actions https://github.com/o/r/actions/runs/6 (pid 1@gone)',
+          leaseDurationSeconds: 60,
+          renewTime: new Date(Date.now() - 3600_000).toISOString(),
+        },
+      });
+    },
+    stages: () => [reviewsOptions({ stage: 'shift', weight: 10 })],
+    expectOutcome: (results, server) => {
+      expect(results.map((result) => [result.error?.message, result.weight])).toEqual([[undefined, 10]]);
+      expect(server.store.list('coordination.k8s.io/v1', 'Lease', 'default')).toEqual([]);
+    },
+    exercises: [
+      'coordination.k8s.io leases create',
+      'coordination.k8s.io leases get',
+      'coordination.k8s.io leases update',
+      'coordination.k8s.io leases delete',
+    ],
+  },
+];
+
+interface Play {
+  outcome: unknown;
+  requests: RequestLogEntry[];
+}
+
+/** What must not differ between users: results (API address and counts masked) and the cluster after. */
+function outcomeOf(results: StageResult[], server: ApiServer): unknown {
+  const routing = Object.fromEntries(
+    Object.entries(routingSnapshot(server)).map(([key, value]) => [
+      key,
+      value.replace(/"istio-canary\.io\/updated-at":"[^"]*"/g, ''),
+    ]),
+  );
+  return {
+    results: results.map((result) => ({
+      error: result.error && [result.error.code, result.error.message.replace(/\d+/g, 'N')],
+      changed: result.changed,
+      healthy: result.healthy,
+      rolledBack: result.rolledBack,
+      weights: [result.previousWeight, result.weight],
+      checks: result.checks.map((check) => [check.name, check.ok]),
+    })),
+    routing,
+  };
+}
+
+async function play(scenario: Scenario, user: User): Promise<Play> {
+  const server = await startApiServer({ users: { 'admin-token': 'admin', 'ci-token': 'ci' } });
+  let stop: (() => void) | void = undefined;
+  try {
+    server.setRules([ADMIN, ...roleAsRbacRules(role, 'ci')]);
+    loadBookinfo(server);
+    stop = await scenario.arrange(server);
+    server.requests.length = 0;
+    const results: StageResult[] = [];
+    for (const options of scenario.stages()) {
+      results.push(await runStage(options, { kubeConfig: server.kubeConfig(user) }));
+    }
+    scenario.expectOutcome(results, server);
+    return { outcome: outcomeOf(results, server), requests: server.requests.filter((r) => r.user === user) };
+  } finally {
+    stop?.();
+    await server.close();
+  }
+}
+
+describe('examples/rbac/istio-canary.yaml', () => {
+  const used = new Set<string>();
+  const discovery: RequestLogEntry[] = [];
+  let played = 0;
+
+  it('is a ServiceAccount, a Role and a RoleBinding of the one to the other, in one namespace', () => {
+    expect(
+      manifest.map((object) => `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`),
+    ).toEqual([
+      'ServiceAccount default/istio-canary',
+      'Role default/istio-canary',
+      'RoleBinding default/istio-canary',
+    ]);
+    const binding = manifest.find((object) => object.kind === 'RoleBinding')!;
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'istio-canary',
+    });
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'istio-canary', namespace: 'default' },
+    ]);
+  });
+
+  it.each(scenarios)(
+    '$name: the same outcome with only the Role as with admin, no 403',
+    async (scenario) => {
+      const [admin, ci] = await Promise.all([play(scenario, 'admin'), play(scenario, 'ci')]);
+      expect(ci.outcome).toEqual(admin.outcome);
+      expect(ci.requests.filter((r) => r.status === 403 || r.status === 401)).toEqual([]);
+      const access = new Set(ci.requests.map(accessOf).filter((key): key is string => key !== undefined));
+      expect([...access]).toEqual(expect.arrayContaining(scenario.exercises));
+      access.forEach((key) => used.add(key));
+      discovery.push(...ci.requests.filter((r) => !r.verb));
+      played += 1;
+    },
+    60_000,
+  );
+
+  it('the rights used by all scenarios together are exactly the rights the Role grants', () => {
+    expect(played).toBe(scenarios.length);
+    const granted = grantedAccess(role);
+    expect(NOT_EXERCISED.filter((key) => !granted.has(key) || used.has(key))).toEqual([]);
+    expect([...used, ...NOT_EXERCISED].sort()).toEqual([...granted].sort());
+  });
+
+  it('asks for nothing else than discovery, which any authenticated user may read', () => {
+    expect(discovery.length).toBeGreaterThan(0);
+    expect(
+      discovery.filter((r) => r.method !== 'GET' || !DISCOVERY.test(r.path) || r.status !== 200),
+    ).toEqual([]);
+  });
+
+  it('the istiod status wait is out of reach: a Reconciled status does not survive a write in the stand-in', async () => {
+    const server = await startApiServer();
+    try {
+      loadBookinfo(server);
+      const vs = reviewsVs(server)!;
+      const generation = vs.metadata.generation ?? 1;
+      const reconciled = { type: 'Reconciled', status: 'True', observedGeneration: generation };
+      server.store.put({ ...vs, status: { conditions: [reconciled] } });
+      const result = await runStage(reviewsOptions({ stage: 'route', headerMatch: testUser }), {
+        kubeConfig: server.kubeConfig(),
+      });
+      expect(result.error).toBeUndefined();
+      expect(
+        result.checks.find((check) => check.name === 'istio propagation VirtualService reviews')?.detail,
+      ).toBe('no istiod status: waited 0 s');
+      expect((reviewsVs(server) as { status?: unknown }).status).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+});
