@@ -144,6 +144,27 @@ test('crashLoop and imagePullBackOff show in the pods as the kubelet reports the
   expect(condition(dep, 'Available')?.status).toBe('False');
 });
 
+test('heal brings a crash-looping Deployment back to Available', async () => {
+  const apps = server.kubeConfig().makeApiClient(AppsV1Api);
+  await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('healed', 1) });
+  server.workloads.crashLoop('default', 'healed');
+  const byName = { fieldSelector: 'metadata.name=healed' };
+  await watchUntil<V1Pod>(
+    server.kubeConfig(),
+    '/api/v1/namespaces/default/pods',
+    { labelSelector: 'app=healed' },
+    (p) => Boolean(p.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff')),
+  );
+  server.workloads.heal('default', 'healed');
+  const healed = await watchUntil<V1Deployment>(
+    server.kubeConfig(),
+    deployments,
+    byName,
+    (d) => condition(d, 'Available')?.status === 'True',
+  );
+  expect(healed.status?.availableReplicas).toBe(1);
+});
+
 test('a template change rolls out a new ReplicaSet and retires the old one', async () => {
   const apps = server.kubeConfig().makeApiClient(AppsV1Api);
   const created = await apps.createNamespacedDeployment({
