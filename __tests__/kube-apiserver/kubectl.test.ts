@@ -5,7 +5,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { jest as jestGlobals } from '@jest/globals';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 
 const KUBECTL = '/usr/bin/kubectl';
@@ -30,8 +29,6 @@ afterAll(async () => {
 const describeWithKubectl = existsSync(KUBECTL) ? describe : describe.skip;
 
 describeWithKubectl('kubectl', () => {
-  jestGlobals.setTimeout(120_000);
-
   test('apply --server-side accepts every Bookinfo file', async () => {
     const files = readdirSync(BOOKINFO)
       .filter((f) => f.endsWith('.yaml'))
@@ -51,7 +48,7 @@ describeWithKubectl('kubectl', () => {
       { route: [{ destination: { host: 'reviews', subset: 'v2' }, weight: 100 }] },
     ]);
     expect(reviews.metadata.managedFields.map((m) => m.manager)).toEqual(['kubectl']);
-  });
+  }, 120_000);
 
   test('get prints the server-side table; -o json returns the object', async () => {
     const table = await kubectl('get', 'virtualservices');
@@ -61,7 +58,7 @@ describeWithKubectl('kubectl', () => {
       spec: { subsets: { name: string }[] };
     };
     expect(dr.spec.subsets.map((s) => s.name)).toEqual(['v1', 'v2', 'v3']);
-  });
+  }, 120_000);
 
   test('wait --for=condition=Available and rollout status see the simulated Deployment controller', async () => {
     expect(
@@ -73,7 +70,7 @@ describeWithKubectl('kubectl', () => {
     );
     const pods = await kubectl('get', 'pods', '-l', 'app=reviews,version=v2', '-o', 'name');
     expect(pods.trim().split('\n')).toHaveLength(2);
-  });
+  }, 120_000);
 
   test('patch --type=merge and --type=json on a VirtualService', async () => {
     await kubectl(
@@ -94,7 +91,7 @@ describeWithKubectl('kubectl', () => {
     );
     const hosts = await kubectl('get', 'vs', 'reviews', '-o', 'jsonpath={.spec.hosts}');
     expect(JSON.parse(hosts)).toEqual(['reviews', 'reviews.default']);
-  });
+  }, 120_000);
 
   test('get -w prints a change as it happens', async () => {
     const watcher = spawn(KUBECTL, [
@@ -131,14 +128,14 @@ describeWithKubectl('kubectl', () => {
       watcher.kill();
     }
     expect(out).toMatch(/MODIFIED/);
-  });
+  }, 120_000);
 
   test('delete removes a Deployment with its ReplicaSet and pods', async () => {
     expect(await kubectl('delete', 'deployment', 'reviews-v3')).toMatch(
       'deployment.apps "reviews-v3" deleted',
     );
     expect(await kubectl('get', 'pods,replicasets', '-l', 'app=reviews,version=v3', '-o', 'name')).toBe('');
-  });
+  }, 120_000);
 
   test('a server-side validation error comes back through kubectl with the real message', async () => {
     const bad = JSON.stringify({
@@ -156,5 +153,5 @@ describeWithKubectl('kubectl', () => {
     expect(stderr).toMatch(
       'The VirtualService "bad" is invalid: spec.http[0].route[0].weight: Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string"',
     );
-  });
+  }, 120_000);
 });
