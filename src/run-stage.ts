@@ -25,6 +25,8 @@ export async function runStage(options: RunOptions, context: RunContext = {}): P
     } catch (err) {
       const error = asCanaryError(err);
       return { ...(await emptyStatus(options)), healthy: false, error };
+    } finally {
+      await connection.client.close();
     }
   }
   return new StageRun(options, connection, reporter, context.signal).execute();

@@ -54,6 +54,12 @@ export class ClusterClient {
   private readonly apis: ApisApi;
   private readonly options: ClusterClientOptions;
   private istioVersionsPromise: Promise<string[]> | undefined;
+  /**
+   * client-node builds a new connection pool (undici Agent) for every request, so each request would pay
+   * its own TCP and TLS handshake. The first one is kept and every later request of this client reuses it
+   * (and its keep-alive connections); close() ends it.
+   */
+  private dispatcher: ReturnType<RequestContext['getDispatcher']>;
 
   constructor(kubeConfig: KubeConfig, options: ClusterClientOptions = {}) {
     this.kubeConfig = kubeConfig;
@@ -94,6 +100,8 @@ export class ClusterClient {
         {
           pre: (request: RequestContext) => {
             request.setSignal(signal);
+            this.dispatcher ??= request.getDispatcher();
+            if (this.dispatcher) request.setDispatcher(this.dispatcher);
             return new Observable(Promise.resolve(request));
           },
           post: (response) => new Observable(Promise.resolve(response)),
@@ -101,6 +109,13 @@ export class ClusterClient {
       ],
       middlewareMergeStrategy: 'append',
     };
+  }
+
+  /** Closes the kept connections, so that a finished run does not hold the process open. */
+  async close(): Promise<void> {
+    const dispatcher = this.dispatcher;
+    this.dispatcher = undefined;
+    await dispatcher?.close();
   }
 
   /** One API call: retried while transient, then described in one line. */

@@ -69,6 +69,7 @@ export class StageRun {
       await lease
         ?.release()
         .catch((err: unknown) => this.reporter.warning(`could not release the lease: ${String(err)}`));
+      await Promise.all([this.connection.client.close(), this.connection.restoreClient.close()]);
     }
   }
 
