@@ -7,6 +7,10 @@ export interface ProbeOptions {
   headers: Record<string, string>;
   /** Consecutive 2xx answers needed. */
   successes: number;
+  /** Consecutive failed answers (non-2xx or no answer) that fail the probe at once; absent: only the timeout. */
+  failures?: number;
+  /** Pause between two requests, seconds (default 1). */
+  intervalSeconds?: number;
 }
 
 export interface AnalysisOptions {

@@ -57,6 +57,23 @@ describe('probeHttp', () => {
     }
   });
 
+  test('with a failure threshold, a bad canary fails at once instead of at the timeout', async () => {
+    const answers = [503, 200, 503, 503, 503];
+    const server = await serve((n) => answers[n - 1] ?? 200);
+    try {
+      const failure = await failureOf(
+        probeHttp({ url: server.url, successes: 2, failures: 3, timeoutMs: 60_000, intervalMs: 10 }),
+      );
+      expect(failure.code).toBe('unhealthy');
+      expect(failure.message).toBe(
+        `probe ${server.url} failed 3 times in a row (5 requests: 4×503, 1×200): the canary is not serving; check its logs`,
+      );
+      expect(server.requests()).toBe(5);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a bad canary fails when the time is up, saying what it answered', async () => {
     const server = await serve(() => 503);
     try {

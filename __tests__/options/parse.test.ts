@@ -91,6 +91,8 @@ describe('parseRunOptions', () => {
       'probe-url': 'https://reviews.example.com/health',
       'probe-headers': 'end-user: test-user\nX-Trace: 1',
       'probe-successes': '5',
+      'probe-failures': '2',
+      'probe-interval': '2s',
       'prometheus-url': 'http://prometheus:9090',
       'min-success-rate': '0.99',
       'max-latency-ms': '250',
@@ -108,6 +110,8 @@ describe('parseRunOptions', () => {
       url: 'https://reviews.example.com/health',
       headers: { 'end-user': 'test-user', 'X-Trace': '1' },
       successes: 5,
+      failures: 2,
+      intervalSeconds: 2,
     });
     expect(options.analysis).toEqual({
       prometheusUrl: 'http://prometheus:9090',

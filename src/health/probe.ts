@@ -9,6 +9,8 @@ export interface ProbeHttpOptions {
   headers?: Record<string, string>;
   /** Consecutive 2xx answers needed. */
   successes: number;
+  /** Consecutive failed answers that fail the probe at once (a canary answering 503 is not worth the timeout). */
+  failures?: number;
   timeoutMs: number;
   /** Pause between two requests. */
   intervalMs: number;
@@ -81,12 +83,20 @@ export async function probeHttp(options: ProbeHttpOptions): Promise<HealthCheckR
   const deadline = deadlineSignal(options.signal, options.timeoutMs);
   const tally = new Tally();
   let streak = 0;
+  let failedStreak = 0;
   try {
     while (streak < options.successes) {
       if (tally.requests > 0) await pause(options.intervalMs, deadline, clock, `probe ${options.url}`);
       const { ok, outcome } = await attempt(options, deadline);
       tally.add(outcome);
       streak = ok ? streak + 1 : 0;
+      failedStreak = ok ? 0 : failedStreak + 1;
+      if (options.failures !== undefined && failedStreak >= options.failures) {
+        throw clock.fail(
+          'unhealthy',
+          `probe ${options.url} failed ${failedStreak} times in a row (${tally}): the canary is not serving; check its logs`,
+        );
+      }
       options.onProgress?.(`probe ${options.url}: ${streak}/${options.successes} consecutive 2xx (${tally})`);
     }
   } catch (error) {

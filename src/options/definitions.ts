@@ -89,7 +89,8 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
   },
   {
     name: 'sticky-cookie',
-    description: 'Consistent-hash cookie for the stable and canary subsets: name or name:ttl (ttl like 30m).',
+    description:
+      'Keeps a user the split sent to the canary on the canary: a cookie name, or name:ttl (ttl like 30m; 0 = session cookie).',
     planning: true,
   },
   {
@@ -114,6 +115,13 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
   { name: 'probe-url', description: 'HTTP(S) URL that must answer 2xx after each write.' },
   { name: 'probe-headers', description: 'Headers of the probe, one name: value per line.', multiple: true },
   { name: 'probe-successes', description: 'Consecutive 2xx answers the probe needs.', default: '3' },
+  {
+    name: 'probe-failures',
+    description:
+      'Consecutive failed answers that fail the probe (and roll back) without waiting for the timeout.',
+    default: '3',
+  },
+  { name: 'probe-interval', description: 'Pause between two probe requests (1, 1s, 2s).', default: '1s' },
   { name: 'prometheus-url', description: 'Prometheus with Istio standard metrics, for the canary analysis.' },
   { name: 'min-success-rate', description: 'Lowest canary success rate (non-5xx / all), 0–1, e.g. 0.99.' },
   { name: 'max-latency-ms', description: 'Highest canary p99 latency, milliseconds.' },

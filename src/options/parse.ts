@@ -104,6 +104,8 @@ function parseProbe(options: OptionReader): ProbeOptions | undefined {
   const url = options.url('probe-url');
   const headerLines = options.lines('probe-headers');
   const successes = options.integer('probe-successes', 1, 1000) ?? 3;
+  const failures = options.integer('probe-failures', 1, 1000) ?? 3;
+  const intervalSeconds = options.duration('probe-interval');
   if (url === undefined) {
     if (headerLines.length > 0)
       throw new InputError('probe-headers', 'probe-headers needs probe-url: add probe-url');
@@ -115,7 +117,7 @@ function parseProbe(options: OptionReader): ProbeOptions | undefined {
     if (!header) invalid('probe-headers', 'lines of name: value', line);
     headers[header[1] ?? ''] = (header[2] ?? '').trim();
   }
-  return { url, headers, successes };
+  return { url, headers, successes, failures, intervalSeconds };
 }
 
 function parseAnalysis(options: OptionReader): AnalysisOptions | undefined {
