@@ -189,6 +189,22 @@ export async function benchRecovery(timeouts: number[], intervals: number[]): Pr
         ),
       );
     }
+    // The failure threshold: a canary answering errors fails the probe at once, not at the timeout.
+    probeCases.push(
+      await probeCase(
+        cluster,
+        endpoint,
+        'shift 50, probe-failures 2, probe-interval 250 ms',
+        reviewsOptions({
+          stage: 'shift',
+          weight: 50,
+          timeoutSeconds: timeouts.at(-1)!,
+          probe: { ...probe, failures: 2, intervalSeconds: 0.25 },
+        }),
+        50,
+        500,
+      ),
+    );
     probeCases.push(
       await probeCase(
         cluster,
@@ -219,7 +235,7 @@ export function recoveryReport(f: RecoveryFigures): string {
   return [
     '## 4. Canary turns unhealthy → routing back to 100% stable',
     '',
-    'HTTP probe through runStage (probe interval fixed at 1 s in runStage; the endpoint flips 200 → 503):',
+    'HTTP probe through runStage (probe interval 1 s and no failure threshold unless the case names them; the endpoint flips 200 → 503):',
     '',
     table(
       [
