@@ -2,7 +2,7 @@
 import { validateStageOptions } from './plan/validate.js';
 import { connect } from './run/connect.js';
 import { StageRun, asCanaryError } from './run/stage-run.js';
-import { readStatus } from './run/status.js';
+import { emptyResult, readStatus } from './run/status.js';
 import type { RunContext, RunOptions, RunReporter, StageResult } from './types.js';
 
 const quiet: RunReporter = { info: () => {}, warning: () => {} };
@@ -24,32 +24,10 @@ export async function runStage(options: RunOptions, context: RunContext = {}): P
       return await readStatus(connection.client, options);
     } catch (err) {
       const error = asCanaryError(err);
-      return { ...(await emptyStatus(options)), healthy: false, error };
+      return { ...emptyResult(options), error };
     } finally {
       await connection.client.close();
     }
   }
   return new StageRun(options, connection, reporter, context.signal).execute();
-}
-
-async function emptyStatus(options: RunOptions): Promise<StageResult> {
-  return {
-    stage: options.stage,
-    service: options.service,
-    namespace: options.namespace,
-    stable: options.stable,
-    canary: options.canary,
-    dryRun: options.dryRun,
-    changed: false,
-    healthy: false,
-    rolledBack: false,
-    previousWeight: 0,
-    weight: 0,
-    before: [],
-    after: [],
-    checks: [],
-    virtualServiceYaml: '',
-    destinationRuleYaml: '',
-    diff: '',
-  };
 }

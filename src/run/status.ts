@@ -13,22 +13,36 @@ export async function readStatus(client: ClusterClient, options: RunOptions): Pr
   const rows = routeRows(virtualService);
   const weight = canaryShare(virtualService, options);
   return {
-    stage: 'status',
+    ...emptyResult(options),
+    healthy: true,
+    previousWeight: weight,
+    weight,
+    before: rows,
+    after: rows,
+    virtualServiceYaml: virtualService ? toYaml(virtualService) : '',
+    destinationRuleYaml: destinationRule ? toYaml(destinationRule) : '',
+  };
+}
+
+/** A result that reports nothing done yet: what a failed read still returns, and what status fills in. */
+export function emptyResult(options: RunOptions): StageResult {
+  return {
+    stage: options.stage,
     service: options.service,
     namespace: options.namespace,
     stable: options.stable,
     canary: options.canary,
     dryRun: options.dryRun,
     changed: false,
-    healthy: true,
+    healthy: false,
     rolledBack: false,
-    previousWeight: weight,
-    weight,
-    before: rows,
-    after: rows,
+    previousWeight: 0,
+    weight: 0,
+    before: [],
+    after: [],
     checks: [],
-    virtualServiceYaml: virtualService ? toYaml(virtualService) : '',
-    destinationRuleYaml: destinationRule ? toYaml(destinationRule) : '',
+    virtualServiceYaml: '',
+    destinationRuleYaml: '',
     diff: '',
   };
 }
