@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { readRoutingYaml } from '../../src/plan/index.js';
-import type { ClusterState, Plan, StageOptions, VirtualService } from '../../src/plan/index.js';
+import type { ClusterState, Plan, VirtualService } from '../../src/plan/index.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixtureDir = path.join(repoRoot, 'examples/bookinfo');
@@ -39,20 +39,7 @@ export function scenarioVirtualService(dir: string, file: string, name = 'review
   return found;
 }
 
-export function stageOptions(overrides: Partial<StageOptions>): StageOptions {
-  return {
-    stage: 'route',
-    service: 'reviews',
-    namespace: 'default',
-    host: 'reviews',
-    stable: 'v1',
-    canary: 'v2',
-    headerMatch: [],
-    versionLabel: 'version',
-    gateways: [],
-    ...overrides,
-  };
-}
+export { stageOptions } from '../../test/support/bookinfo.js';
 
 /** The cluster after a plan's writes: its objects replace those of the same kind and name. */
 export function applyPlan(state: ClusterState, plan: Plan): ClusterState {

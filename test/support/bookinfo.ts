@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import type { StageOptions } from '../../src/plan/types.js';
 import type { RunOptions } from '../../src/types.js';
 import type { ApiServer } from './kube-apiserver/index.js';
 
@@ -24,8 +25,8 @@ export function loadBookinfo(server: ApiServer, namespace = 'default'): void {
   }
 }
 
-/** Options for a stage on `reviews` v1 → v2, quick to run against the stand-in. */
-export function reviewsOptions(overrides: Partial<RunOptions> = {}): RunOptions {
+/** The planner's options for a stage on Bookinfo's `reviews`, v1 → v2. */
+export function stageOptions(overrides: Partial<StageOptions> = {}): StageOptions {
   return {
     stage: 'route',
     service: 'reviews',
@@ -36,6 +37,14 @@ export function reviewsOptions(overrides: Partial<RunOptions> = {}): RunOptions 
     headerMatch: [],
     versionLabel: 'version',
     gateways: [],
+    ...overrides,
+  };
+}
+
+/** Options for a stage on `reviews` v1 → v2, quick to run against the stand-in. */
+export function reviewsOptions(overrides: Partial<RunOptions> = {}): RunOptions {
+  return {
+    ...stageOptions(),
     dryRun: false,
     timeoutSeconds: 20,
     settleSeconds: 0,
