@@ -76,12 +76,14 @@ describe('pre-write checks', () => {
     ]);
   });
 
-  it('IST0130: a catch-all route left before ours', () => {
+  it('IST0130: a second catch-all route, left after the one adopted', () => {
     const state = seedWith(`
   - name: everything-else
-    route: [{ destination: { host: reviews-legacy } }]`);
+    match: [{ uri: { prefix: / } }]
+    route: [{ destination: { host: reviews, subset: v3 } }]
+  - route: [{ destination: { host: reviews, subset: v1 } }]`);
     expect(findingsOfFailure(state)).toEqual([
-      'Error [IST0130] (VirtualService default/reviews) VirtualService rule #1 not used (only the last rule can have no matches): rule #0 matches every request',
+      'Error [IST0130] (VirtualService default/reviews) VirtualService rule #2 not used (only the last rule can have no matches): rule #1 matches every request',
     ]);
   });
 

@@ -1,8 +1,9 @@
 // Pre-write checks, worded as `istioctl analyze` reports them. Findings on the objects a plan writes
 // (and those its changes break) are errors and stop the plan; other objects' problems are warnings.
 import { CanaryError } from '../errors.js';
+import { isCatchAll } from './catch-all.js';
 import { canonicalJson, namespaceOf, qualifyHost, resourceName, sameHost } from './objects.js';
-import type { DestinationRule, Finding, FindingCode, HTTPRoute, VirtualService } from './types.js';
+import type { DestinationRule, Finding, FindingCode, VirtualService } from './types.js';
 
 /** The routing objects of a namespace as they would be after a plan's writes. */
 export interface RoutingWorld {
@@ -42,13 +43,7 @@ function finding(code: FindingCode, error: boolean, resource: string, message: s
   return { code, severity: error ? 'error' : 'warning', resource, message };
 }
 
-function isCatchAll(route: HTTPRoute): boolean {
-  return (
-    !route.match || route.match.length === 0 || route.match.some((block) => canonicalJson(block) === '{}')
-  );
-}
-
-/** IST0130: a rule without match anywhere but last shadows every rule after it. */
+/** IST0130: a rule matching every request (no match, `uri prefix /`, …) anywhere but last shadows the rest. */
 function unreachableRules(vs: VirtualService, error: boolean, resource: string): Finding[] {
   const http = vs.spec.http ?? [];
   return http.flatMap((route, index) =>

@@ -1,10 +1,13 @@
 // Writes a routing intent into the service's VirtualService, owning only the routes it names (and the
 // sticky Set-Cookie on its canary destination), leaving every other route, field and piece of metadata as
 // it was.
+import { CanaryError } from '../errors.js';
+import { isCatchAll } from './catch-all.js';
 import type { CanaryMatch, RoutingIntent, WeightedVersion } from './intent.js';
 import {
   copy,
   ISTIO_API_VERSION,
+  resourceName,
   sameHost,
   sameJson,
   STAGE_ANNOTATION,
@@ -29,25 +32,42 @@ export function ownedRouteNames(service: string): { header: string; sticky: stri
   };
 }
 
-function isCatchAll(route: HTTPRoute): boolean {
-  return (
-    route.match === undefined || route.match.length === 0 || route.match.some((block) => sameJson(block, {}))
-  );
+/** Why a catch-all route cannot become our default route (it does not send everything to the host). */
+function adoptionRefusal(route: HTTPRoute, options: StageOptions, namespace: string): string | undefined {
+  if (route.redirect) return 'redirects every request';
+  if (route.directResponse) return 'answers every request itself (directResponse)';
+  if (route.delegate) return `delegates every request to VirtualService ${route.delegate.name}`;
+  const hosts = (route.route ?? []).map((destination) => destination.destination.host);
+  if (hosts.length === 0) return 'has no destination';
+  const elsewhere = [...new Set(hosts.filter((host) => !sameHost(host, options.host, namespace)))];
+  if (elsewhere.length > 0) return `sends requests to ${elsewhere.join(', ')}, not only to ${options.host}`;
+  return undefined;
 }
 
 /**
- * The index of our default route: the one carrying our name, else (first run) the catch-all route whose
- * destinations all point at the host, which we adopt with everything else it carries.
+ * The index of our default route: the one carrying our name, else (first run) the first route that
+ * matches every request (Istio never reaches a later one), when all its destinations point at the host: we
+ * adopt it with everything else it carries.
  */
 export function primaryRouteIndex(http: HTTPRoute[], options: StageOptions, namespace: string): number {
   const named = http.findIndex((route) => route.name === ownedRouteNames(options.service).primary);
   if (named >= 0) return named;
-  return http.findIndex(
-    (route) =>
-      isCatchAll(route) &&
-      route.route !== undefined &&
-      route.route.length > 0 &&
-      route.route.every((destination) => sameHost(destination.destination.host, options.host, namespace)),
+  const catchAll = http.findIndex(isCatchAll);
+  const route = http[catchAll];
+  return route && adoptionRefusal(route, options, namespace) === undefined ? catchAll : -1;
+}
+
+/** A first catch-all we cannot adopt ends the routes: a default route of ours after it would never match. */
+function refuseUnadoptableCatchAll(vs: VirtualService, options: StageOptions, namespace: string): void {
+  const http = vs.spec.http ?? [];
+  const index = http.findIndex(isCatchAll);
+  const route = http[index];
+  const reason = route && adoptionRefusal(route, options, namespace);
+  if (!route || reason === undefined) return;
+  const named = route.name !== undefined ? ` (${JSON.stringify(route.name)})` : '';
+  throw new CanaryError(
+    'check-failed',
+    `${resourceName(vs, namespace)} has no default route to take over: spec.http[${index}]${named} matches every request but ${reason}, so a default route for ${options.host} after it would never be reached; point that route at ${options.host}, or give it a match so a default route can follow it`,
   );
 }
 
@@ -197,6 +217,7 @@ export function mergeVirtualService(
       };
   const http = base.spec.http ?? [];
   const primaryIndex = primaryRouteIndex(http, options, namespace);
+  if (primaryIndex < 0) refuseUnadoptableCatchAll(base, options, namespace);
   const previousPrimary = primaryIndex >= 0 ? http[primaryIndex] : undefined;
   const previousHeader = http.find((route) => route.name === names.header);
   const previousSticky = http.find((route) => route.name === names.sticky);
