@@ -314,3 +314,87 @@ describe('istio-canary commands', () => {
     expect(await cli('throw-test')).toEqual({ code: 1, stdout: '', stderr: 'error: cluster unreachable\n' });
   });
 });
+
+describe('istio-canary plan, read and written as kubectl reads YAML (1.1)', () => {
+  const asKubectlReads = (text: string) =>
+    parseAllDocuments(text, { version: '1.1' }).map((doc) => doc.toJS());
+
+  it('quotes yes/on/no/off/y/n, from flags and from the objects read, so YAML 1.1 and 1.2 read the same', async () => {
+    const file = tempFile(
+      'reviews.yaml',
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http:
+  - name: beta
+    match: [{ headers: { x-beta: { exact: "on" } } }, { headers: { x-debug: { exact: "n" } } }]
+    route: [{ destination: { host: reviews, subset: v1 } }]
+  - route: [{ destination: { host: reviews, subset: v1 } }]
+`,
+    );
+    const run = await cli(
+      'plan',
+      '--stage',
+      'route',
+      ...reviews,
+      '--header-match',
+      'x-canary=yes',
+      '--header-match',
+      'x-off: prefix:off',
+      '--from',
+      file,
+      '--from',
+      fixture('04-destination-rules.yaml'),
+    );
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    for (const scalar of ['"yes"', '"off"', '"on"', '"n"']) expect(run.stdout).toContain(`: ${scalar}`);
+    expect(asKubectlReads(run.stdout)).toEqual(parseAllDocuments(run.stdout).map((doc) => doc.toJS()));
+    expect(printedObjects(run.stdout)[0].spec.http?.[1]?.match).toEqual([
+      { headers: { 'x-canary': { exact: 'yes' }, 'x-off': { prefix: 'off' } } },
+    ]);
+  });
+
+  it('resolves YAML merge keys as kubectl does: no literal << in the plan', async () => {
+    const file = tempFile(
+      'helm-rendered.yaml',
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [reviews]
+  http:
+  - name: api
+    match: [{ uri: { prefix: /api } }]
+    route: [{ destination: { host: reviews, subset: v1 } }]
+    retries: &retries { attempts: 3, perTryTimeout: 2s }
+  - retries:
+      <<: *retries
+      attempts: 5
+    route:
+    - destination: &v1 { host: reviews, subset: v1, port: { number: 9080 } }
+`,
+    );
+    const run = await cli(
+      'plan',
+      '--stage',
+      'shift',
+      ...reviews,
+      '--weight',
+      '20',
+      '--from',
+      file,
+      '--from',
+      fixture('04-destination-rules.yaml'),
+    );
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).not.toContain('<<');
+    const primary = printedObjects(run.stdout)[0].spec.http?.[1];
+    expect(primary?.retries).toEqual({ attempts: 5, perTryTimeout: '2s' });
+    expect(primary?.route?.map((destination) => destination.destination)).toEqual([
+      { host: 'reviews', subset: 'v1', port: { number: 9080 } },
+      { host: 'reviews', subset: 'v2', port: { number: 9080 } },
+    ]);
+  });
+});

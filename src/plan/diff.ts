@@ -1,11 +1,13 @@
 // A unified diff of the YAML of each object before → after, for logs, job summaries and dry runs.
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
+import { KUBECTL_WRITE } from './kubectl-yaml.js';
 import { cleanObject, resourceName } from './objects.js';
 import type { RoutingObject } from './types.js';
 
+/** The object as YAML that kubectl (YAML 1.1) and YAML 1.2 readers read alike. */
 export function toYaml(object: RoutingObject): string {
-  return stringify(cleanObject(object), { lineWidth: 0 });
+  return stringify(cleanObject(object), KUBECTL_WRITE);
 }
 
 /** Multi-document YAML, documents separated by `---`. */

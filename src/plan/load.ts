@@ -1,7 +1,9 @@
-// Routing objects from YAML text (files, `kubectl get -o yaml` output): multi-document, `List` items
-// unwrapped, kinds other than VirtualService and DestinationRule ignored.
+// Routing objects from YAML text (files, `kubectl get -o yaml` output), read as kubectl reads them (YAML
+// 1.1, merge keys): multi-document, `List` items unwrapped, kinds other than VirtualService and
+// DestinationRule ignored.
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.js';
+import { KUBECTL_READ } from './kubectl-yaml.js';
 import type { ClusterState, DestinationRule, VirtualService } from './types.js';
 
 const ISTIO_NETWORKING_VERSIONS = [
@@ -32,7 +34,7 @@ export function readRoutingYaml(
   source: string,
   state: ClusterState = emptyState(),
 ): ClusterState {
-  for (const document of parseAllDocuments(text)) {
+  for (const document of parseAllDocuments(text, KUBECTL_READ)) {
     if (document.errors.length > 0) {
       const reason = document.errors[0]?.message.split('\n')[0] ?? 'invalid YAML';
       throw new InputError(
