@@ -227,6 +227,10 @@ spec:
       `error: header-match name must be a lowercase header name (a-z, 0-9 and !#$%&'*+.^_\`|~-), got "End-User"\n`,
     ],
     [
+      ['--weight', '5', '--header-match', 'end-user=test-user', '--header-match', 'end-user=qa-user'],
+      'error: header-match has two lines for header "end-user" (end-user=test-user, end-user=qa-user), and a match holds one condition per header: keep one line per header (one regex can accept several values, like end-user: regex:a|b)\n',
+    ],
+    [
       ['--weight', '5', '--from', '/nonexistent/objects.yaml'],
       'error: from must name a readable file, got "/nonexistent/objects.yaml" (ENOENT)\n',
     ],

@@ -224,6 +224,12 @@ describe('parseRunOptions', () => {
       'header-match must be lines of name=value, name: exact:value, name: prefix:value or name: regex:value, got "end-user: suffix:x"',
     ],
     [
+      'header-match twice on one header',
+      { ...base, 'header-match': 'end-user=test-user\nx-group: prefix:beta\nend-user: regex:qa-.*' },
+      'header-match',
+      'header-match has two lines for header "end-user" (end-user=test-user, end-user: regex:qa-.*), and a match holds one condition per header: keep one line per header (one regex can accept several values, like end-user: regex:a|b)',
+    ],
+    [
       'header-match upper case name',
       { ...base, 'header-match': 'End-User=jason' },
       'header-match name',
