@@ -151,8 +151,26 @@ spec:
       'Error [IST0106] (VirtualService default/reviews) Schema validation error: weights of http rule #0 sum to 90, not 100',
       'Error [IST0106] (VirtualService default/reviews) Schema validation error: weight 150 of http rule #1 destination #0 is not an integer 0–100',
       'Error [IST0106] (VirtualService default/reviews) Schema validation error: weight -50 of http rule #1 destination #1 is not an integer 0–100',
-      'Error [IST0106] (VirtualService default/reviews) Schema validation error: weights of http rule #2 sum to 40, not 100',
     ]);
+  });
+
+  it('IST0106 leaves a lone destination alone, whatever its weight: Istio sends it all traffic', () => {
+    const state = seedWith(`
+  - match: [{ uri: { prefix: /c } }]
+    route:
+    - { destination: { host: reviews, subset: v3 }, weight: 40 }
+  - route:
+    - { destination: { host: reviews, subset: v1 }, weight: 90 }`);
+    const plan = planStage(stageOptions({ stage: 'shift', weight: 30, headerMatch: testUser }), state);
+    expect(plan.findings).toEqual([]);
+    expect(plan.before.map((row) => row.destinations)).toEqual([
+      [{ subset: 'v3', weight: 100 }],
+      [{ subset: 'v1', weight: 100 }],
+    ]);
+    expect(plan.virtualService.spec.http?.[0]).toEqual(
+      state.virtualServices.find((vs) => vs.metadata.name === 'reviews')?.spec.http?.[0],
+    );
+    expect([plan.previousWeight, plan.weight]).toEqual([0, 30]);
   });
 
   it('analyzeRouting reports on any world, blaming only the focus and what it breaks', () => {

@@ -86,7 +86,10 @@ function ineffectiveMatches(vs: VirtualService, error: boolean, resource: string
   return findings;
 }
 
-/** IST0106: weights are integers 0–100 summing to 100 per route; a lone destination carries 100 or none. */
+/**
+ * IST0106: weights are integers 0–100 summing to 100 per route. Istio sums them only when a route has
+ * several destinations: a lone one takes all traffic whatever its weight.
+ */
 function badWeights(vs: VirtualService, error: boolean, resource: string): Finding[] {
   const routes: { kind: string; route: { weight?: number }[] }[] = [
     ...(vs.spec.http ?? []).map((route) => ({ kind: 'http', route: route.route ?? [] })),
@@ -105,9 +108,8 @@ function badWeights(vs: VirtualService, error: boolean, resource: string): Findi
         );
       }
     });
-    const lone = route.length === 1 && route[0]?.weight === undefined;
     const total = route.reduce((sum, destination) => sum + (destination.weight ?? 0), 0);
-    if (problems.length === 0 && route.length > 0 && !lone && total !== 100) {
+    if (problems.length === 0 && route.length > 1 && total !== 100) {
       problems.push(`weights of ${kind} rule #${index} sum to ${total}, not 100`);
     }
     return problems.map((problem) =>

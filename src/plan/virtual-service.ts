@@ -71,11 +71,9 @@ function refuseUnadoptableCatchAll(vs: VirtualService, options: StageOptions, na
   );
 }
 
-/** Weights as Istio reads them: a lone destination without weight gets everything. */
+/** Weights as Istio reads them: a lone destination gets everything, whatever its weight says. */
 export function effectiveWeights(destinations: HTTPRouteDestination[]): number[] {
-  return destinations.map((destination) =>
-    destinations.length === 1 ? (destination.weight ?? 100) : (destination.weight ?? 0),
-  );
+  return destinations.map((destination) => (destinations.length === 1 ? 100 : (destination.weight ?? 0)));
 }
 
 function sameSplit(destinations: HTTPRouteDestination[], split: WeightedVersion[]): boolean {
