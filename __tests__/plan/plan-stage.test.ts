@@ -127,12 +127,49 @@ describe('planStage merging into what is there', () => {
     });
   });
 
-  it('matches the host by short, namespaced and fully qualified names', () => {
-    for (const host of ['reviews', 'reviews.default', 'reviews.default.svc.cluster.local']) {
+  it('matches the host by short and fully qualified names', () => {
+    for (const host of ['reviews', 'reviews.default.svc.cluster.local']) {
       const plan = planStage(stageOptions({ stage: 'promote', host }), rich());
       expect(plan.virtualService.spec.http).toHaveLength(3);
       expect(plan.destinationRule.spec.host).toBe('reviews.default.svc.cluster.local');
     }
+  });
+
+  it('takes a dotted short name as another host, as Istio does: it would take the objects of reviews', () => {
+    expect(() => planStage(stageOptions({ stage: 'promote', host: 'reviews.default' }), rich())).toThrow(
+      new InputError(
+        'host',
+        'VirtualService default/reviews is for reviews, reviews.example.com, not for host reviews.default, and a new VirtualService for reviews.default would take its name: set host to a host it names (Istio expands only names without a dot), or rename that object',
+      ),
+    );
+  });
+
+  it('does not adopt a default route to reviews.default: Istio expands only names without a dot', () => {
+    const state = readRoutingYaml(
+      `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{ destination: { host: reviews.default, subset: v1 } }]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews, namespace: default }
+spec:
+  host: reviews
+  subsets: [{ name: v1, labels: { version: v1 } }]
+`,
+      'dotted.yaml',
+    );
+    expect(() => planStage(stageOptions({ stage: 'shift', weight: 30 }), state)).toThrow(
+      new CanaryError(
+        'check-failed',
+        'VirtualService default/reviews has no default route to take over: spec.http[0] matches every request but sends requests to reviews.default, not only to reviews (Istio expands only names without a dot: reviews.default is not reviews.default.svc.cluster.local), so a default route for reviews after it would never be reached; point that route at reviews, or give it a match so a default route can follow it',
+      ),
+    );
   });
 
   it('creates both objects when the namespace has none, with the given gateways and version label', () => {

@@ -18,16 +18,19 @@ const SERVER_OWNED_METADATA = [
 ];
 
 /**
- * The fully qualified form of a host as Istio resolves a short name: `reviews` and `reviews.default` in
- * namespace `default` are `reviews.default.svc.cluster.local`. Wildcards and external names stay as written.
+ * The fully qualified form of a host as Istio resolves it: only a short name (no dot) is expanded, in the
+ * namespace of the object naming it (`reviews` in `default` is `reviews.default.svc.cluster.local`). A
+ * name with a dot is taken as written: `reviews.default` is another host, though cluster DNS would find it.
  */
 export function qualifyHost(host: string, namespace: string): string {
-  if (host.includes('*')) return host;
-  const labels = host.split('.');
-  if (labels.length === 1) return `${host}.${namespace}.svc.cluster.local`;
-  if (labels.length === 2) return `${host}.svc.cluster.local`;
-  if (labels.length === 3 && labels[2] === 'svc') return `${host}.cluster.local`;
-  return host;
+  if (host.includes('.') || host.includes('*')) return host;
+  return `${host}.${namespace}.svc.cluster.local`;
+}
+
+/** `reviews.default` for `reviews`: a dotted short form Istio does not expand, worth a hint in a message. */
+export function isUnexpandedShortForm(host: string, service: string, namespace: string): boolean {
+  const qualified = qualifyHost(service, namespace);
+  return host !== qualified && host.includes('.') && qualified.startsWith(`${host}.`);
 }
 
 export function sameHost(a: string | undefined, b: string, namespace: string): boolean {

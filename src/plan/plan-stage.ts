@@ -1,5 +1,5 @@
 // planStage: current routing objects + stage options → the objects to write, in a safe order, checked.
-import { CanaryError } from '../errors.js';
+import { CanaryError, InputError } from '../errors.js';
 import { analyzeRouting, CheckFailedError } from './checks.js';
 import { mergeDestinationRule, subsetChanges } from './destination-rule.js';
 import { objectDiff } from './diff.js';
@@ -66,6 +66,25 @@ function pickDestinationRule(
   return forHost.find((rule) => rule.metadata.name === options.service) ?? forHost[0];
 }
 
+/**
+ * A stage creates its objects under the service's name: an object of that name for another host (say
+ * `reviews.default`, which Istio does not expand) would be overwritten, so the plan stops and says so.
+ */
+function refuseNameTaken(
+  existing: RoutingObject[],
+  picked: RoutingObject | undefined,
+  options: StageOptions,
+): void {
+  if (picked) return;
+  const taken = existing.find((object) => object.metadata.name === options.service);
+  if (!taken) return;
+  const hosts = taken.kind === 'VirtualService' ? (taken.spec.hosts ?? []) : [taken.spec.host];
+  throw new InputError(
+    'host',
+    `${resourceName(taken, options.namespace)} is for ${hosts.join(', ')}, not for host ${options.host}, and a new ${taken.kind} for ${options.host} would take its name: set host to a host it names (Istio expands only names without a dot), or rename that object`,
+  );
+}
+
 /** The world after the writes: planned objects replace (or join) what the namespace holds. */
 function replaceOrAdd<T>(objects: T[], before: T | undefined, after: T): T[] {
   return before ? objects.map((object) => (object === before ? after : object)) : [...objects, after];
@@ -78,6 +97,8 @@ function planWithWeight(options: StageOptions, current: ClusterState, weight: nu
   const destinationRules = current.destinationRules.filter(inNamespace);
   const vsBefore = pickVirtualService(virtualServices, options);
   const drBefore = pickDestinationRule(destinationRules, options);
+  refuseNameTaken(virtualServices, vsBefore, options);
+  refuseNameTaken(destinationRules, drBefore, options);
 
   const intent = stageIntent(options, weight);
   const apiVersion = current.newObjectApiVersion;

@@ -6,7 +6,9 @@ import { isCatchAll } from './catch-all.js';
 import type { CanaryMatch, RoutingIntent, WeightedVersion } from './intent.js';
 import {
   copy,
+  isUnexpandedShortForm,
   ISTIO_API_VERSION,
+  qualifyHost,
   resourceName,
   sameHost,
   sameJson,
@@ -40,8 +42,12 @@ function adoptionRefusal(route: HTTPRoute, options: StageOptions, namespace: str
   const hosts = (route.route ?? []).map((destination) => destination.destination.host);
   if (hosts.length === 0) return 'has no destination';
   const elsewhere = [...new Set(hosts.filter((host) => !sameHost(host, options.host, namespace)))];
-  if (elsewhere.length > 0) return `sends requests to ${elsewhere.join(', ')}, not only to ${options.host}`;
-  return undefined;
+  if (elsewhere.length === 0) return undefined;
+  const dotted = elsewhere.find((host) => isUnexpandedShortForm(host, options.host, namespace));
+  const hint = dotted
+    ? ` (Istio expands only names without a dot: ${dotted} is not ${qualifyHost(options.host, namespace)})`
+    : '';
+  return `sends requests to ${elsewhere.join(', ')}, not only to ${options.host}${hint}`;
 }
 
 /**
