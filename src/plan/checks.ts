@@ -2,6 +2,7 @@
 // (and those its changes break) are errors and stop the plan; other objects' problems are warnings.
 import { CanaryError } from '../errors.js';
 import { isCatchAll } from './catch-all.js';
+import { routeTargets } from './mirror.js';
 import { canonicalJson, namespaceOf, qualifyHost, resourceName, sameHost } from './objects.js';
 import type { DestinationRule, Finding, FindingCode, VirtualService } from './types.js';
 
@@ -127,10 +128,7 @@ function missingSubsets(
 ): Finding[] {
   const namespace = namespaceOf(vs, world.namespace);
   const destinations = [
-    ...(vs.spec.http ?? []).flatMap((route) => [
-      ...(route.route ?? []).map((destination) => destination.destination),
-      ...(route.mirror ? [route.mirror] : []),
-    ]),
+    ...(vs.spec.http ?? []).flatMap(routeTargets),
     ...(vs.spec.tcp ?? []).flatMap((route) =>
       (route.route ?? []).map((destination) => destination.destination),
     ),

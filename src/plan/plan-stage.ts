@@ -3,6 +3,7 @@ import { CanaryError, InputError } from '../errors.js';
 import { analyzeRouting, CheckFailedError } from './checks.js';
 import { mergeDestinationRule, subsetChanges } from './destination-rule.js';
 import { objectDiff } from './diff.js';
+import { routeTargets } from './mirror.js';
 import { stageIntent } from './intent.js';
 import type { RoutingIntent } from './intent.js';
 import { cleanObject, namespaceOf, resourceName, sameHost, sameJson } from './objects.js';
@@ -147,10 +148,7 @@ function refuseDroppingRoutedSubsets(
   for (const subset of removed) {
     const user = virtualServices.find((vs) =>
       (vs.spec.http ?? []).some((route) =>
-        [
-          ...(route.route ?? []).map((destination) => destination.destination),
-          ...(route.mirror ? [route.mirror] : []),
-        ].some(
+        routeTargets(route).some(
           (destination) =>
             destination.subset === subset && sameHost(destination.host, options.host, options.namespace),
         ),

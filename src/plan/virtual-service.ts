@@ -4,6 +4,7 @@
 import { CanaryError } from '../errors.js';
 import { isCatchAll } from './catch-all.js';
 import type { CanaryMatch, RoutingIntent, WeightedVersion } from './intent.js';
+import { applyMirror } from './mirror.js';
 import {
   copy,
   isUnexpandedShortForm,
@@ -162,28 +163,6 @@ function retargeted(route: HTTPRoute, options: StageOptions): HTTPRoute {
   return kept;
 }
 
-function applyMirror(
-  route: HTTPRoute,
-  intent: RoutingIntent,
-  options: StageOptions,
-  namespace: string,
-): void {
-  const mirrorsCanary =
-    route.mirror !== undefined &&
-    sameHost(route.mirror.host, options.host, namespace) &&
-    route.mirror.subset === options.canary;
-  if (intent.mirror.kind === 'set') {
-    const host = route.route?.[0]?.destination.host ?? options.host;
-    route.mirror = { host, subset: options.canary };
-    route.mirrorPercentage = { value: intent.mirror.percent };
-    delete route.mirrorPercent;
-  } else if (intent.mirror.kind === 'remove' && mirrorsCanary) {
-    delete route.mirror;
-    delete route.mirrorPercentage;
-    delete route.mirrorPercent;
-  }
-}
-
 /** `v1=50,v2=50`: the default route's split as recorded in the `istio-canary.io/weights` annotation. */
 export function weightsAnnotation(split: WeightedVersion[]): string {
   return split.map(({ version, weight }) => `${version}=${weight}`).join(',');
@@ -234,7 +213,7 @@ export function mergeVirtualService(
   primary.route = destinationsFor(previousPrimary?.route ?? [], intent.split, options.host).map(
     withoutIssuedCookie,
   );
-  applyMirror(primary, intent, options, namespace);
+  applyMirror(primary, intent, options, base);
 
   const header =
     intent.headerRoute.kind === 'set'
