@@ -92,9 +92,29 @@ function sameSplit(destinations: HTTPRouteDestination[], split: WeightedVersion[
 }
 
 /**
+ * A destination for a version no existing destination names. A destination without subset stood for the
+ * whole host, so what it carries (port, header changes) applied to every version and goes to each;
+ * another version's destination lends only its host and port, as its headers may be its own.
+ */
+function newDestination(template: HTTPRouteDestination | undefined, version: string, host: string) {
+  if (template && template.destination.subset === undefined) {
+    const { weight: _weight, ...fields } = copy(template);
+    return { ...fields, destination: { ...fields.destination, subset: version } };
+  }
+  const port = template?.destination.port;
+  return {
+    destination: {
+      host: template?.destination.host ?? host,
+      subset: version,
+      ...(port ? { port: copy(port) } : {}),
+    },
+  };
+}
+
+/**
  * Destinations for a split. Existing destinations of a version keep their other fields (port, headers);
- * new ones copy the port of the first existing one. A lone destination is written without weight (as the
- * tutorial's step 5 does), but an existing `weight: 100` is left alone: both forms route the same.
+ * new ones are made by newDestination. A lone destination is written without weight (as the tutorial's
+ * step 5 does), but an existing `weight: 100` is left alone: both forms route the same.
  */
 function destinationsFor(
   existing: HTTPRouteDestination[],
@@ -102,18 +122,11 @@ function destinationsFor(
   host: string,
 ): HTTPRouteDestination[] {
   if (existing.length > 0 && sameSplit(existing, split)) return copy(existing);
-  const template = existing[0]?.destination;
   return split.map(({ version, weight }) => {
     const previous = existing.find((destination) => destination.destination.subset === version);
     const destination: HTTPRouteDestination = previous
       ? copy(previous)
-      : {
-          destination: {
-            host: template?.host ?? host,
-            subset: version,
-            ...(template?.port ? { port: copy(template.port) } : {}),
-          },
-        };
+      : newDestination(existing[0], version, host);
     if (split.length === 1) delete destination.weight;
     else destination.weight = weight;
     return destination;
@@ -130,8 +143,11 @@ function matchBlock(match: CanaryMatch): HTTPMatchRequest {
   return block as HTTPMatchRequest;
 }
 
-/** Route-level policies the canary route shares with the default route, so canary users see the same. */
-const SHARED_POLICY_FIELDS = ['timeout', 'retries', 'corsPolicy', 'headers'] as const;
+/**
+ * Route-level policies the canary route shares with the default route, so canary users see the same
+ * (the same path too: a `rewrite` left behind would send them to another one).
+ */
+const SHARED_POLICY_FIELDS = ['timeout', 'retries', 'corsPolicy', 'headers', 'rewrite'] as const;
 
 /** A route sending the requests `match` selects to the canary; an existing one keeps its other fields. */
 function canaryRoute(
