@@ -1,4 +1,5 @@
 // What the adopted default route carries reaches every route built from it.
+import { CanaryError } from '../../src/errors.js';
 import { planStage, readRoutingYaml } from '../../src/plan/index.js';
 import type { ClusterState } from '../../src/plan/index.js';
 import { stageOptions } from './support.js';
@@ -74,5 +75,29 @@ describe('adopting the default route', () => {
       },
       { destination: { host: 'reviews', subset: 'v2' }, weight: 20 },
     ]);
+  });
+});
+
+describe('a VirtualService without http routes', () => {
+  it('is refused when it carries the host by tcp only: an http split would never be taken', () => {
+    const state = readRoutingYaml(
+      `
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [reviews]
+  tcp:
+  - match: [{ port: 9080 }]
+    route: [{ destination: { host: reviews, subset: v1, port: { number: 9080 } } }]
+`,
+      'tcp.yaml',
+    );
+    expect(() => planStage(stageOptions({ stage: 'shift', weight: 30 }), state)).toThrow(
+      new CanaryError(
+        'check-failed',
+        'VirtualService default/reviews routes reviews by tcp routes only, and the stages split http routes, which its traffic never takes: move the weights of its tcp route by hand, or route reviews by http',
+      ),
+    );
   });
 });

@@ -64,6 +64,27 @@ export function primaryRouteIndex(http: HTTPRoute[], options: StageOptions, name
   return route && adoptionRefusal(route, options, namespace) === undefined ? catchAll : -1;
 }
 
+/**
+ * A VirtualService that carries the host's traffic only by `tcp`/`tls` routes: an http split added to it
+ * would never be taken (and a header match means nothing there), so the stage would report a share the
+ * traffic does not have.
+ */
+function refuseWithoutHttp(vs: VirtualService, options: StageOptions, namespace: string): void {
+  if ((vs.spec.http ?? []).length > 0) return;
+  const toHost = (routes: { route?: { destination: { host: string } }[] }[] | undefined) =>
+    (routes ?? []).some((route) =>
+      (route.route ?? []).some((destination) =>
+        sameHost(destination.destination.host, options.host, namespace),
+      ),
+    );
+  const kinds = [toHost(vs.spec.tcp) ? 'tcp' : '', toHost(vs.spec.tls) ? 'tls' : ''].filter(Boolean);
+  if (kinds.length === 0) return;
+  throw new CanaryError(
+    'check-failed',
+    `${resourceName(vs, namespace)} routes ${options.host} by ${kinds.join(' and ')} routes only, and the stages split http routes, which its traffic never takes: move the weights of its ${kinds.join('/')} route by hand, or route ${options.host} by http`,
+  );
+}
+
 /** A first catch-all we cannot adopt ends the routes: a default route of ours after it would never match. */
 function refuseUnadoptableCatchAll(vs: VirtualService, options: StageOptions, namespace: string): void {
   const http = vs.spec.http ?? [];
@@ -216,6 +237,7 @@ export function mergeVirtualService(
       };
   const http = base.spec.http ?? [];
   const primaryIndex = primaryRouteIndex(http, options, namespace);
+  if (existing) refuseWithoutHttp(base, options, namespace);
   if (primaryIndex < 0) refuseUnadoptableCatchAll(base, options, namespace);
   const previousPrimary = primaryIndex >= 0 ? http[primaryIndex] : undefined;
   const previousHeader = http.find((route) => route.name === names.header);
