@@ -402,3 +402,80 @@ spec:
     ]);
   });
 });
+
+describe('istio-canary plan, objects of another namespace in --from', () => {
+  const inNamespace = (namespace: string) =>
+    tempFile(
+      `${namespace}.yaml`,
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: ${namespace} }
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{ destination: { host: reviews, subset: v1 } }]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews, namespace: ${namespace} }
+spec:
+  host: reviews
+  subsets: [{ name: v1, labels: { version: v1 } }]
+`,
+    );
+
+  it('plans in their namespace when --namespace is not given, and says so', async () => {
+    const run = await cli(
+      'plan',
+      '--stage',
+      'shift',
+      ...reviews,
+      '--weight',
+      '30',
+      '--from',
+      inNamespace('bookinfo'),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(
+      'note: planning in namespace bookinfo, where the objects of reviews in --from are\n',
+    );
+    const [vs, dr] = printedObjects(run.stdout);
+    expect([vs.metadata.namespace, dr.metadata.namespace]).toEqual(['bookinfo', 'bookinfo']);
+    expect(vs.spec.http?.map((route) => route.name)).toEqual(['reviews-primary']);
+  });
+
+  it('refuses a --namespace that holds none of them, and objects spread over namespaces, with exit 2', async () => {
+    const given = await cli(
+      'plan',
+      '--stage',
+      'promote',
+      ...reviews,
+      '--namespace',
+      'default',
+      '--from',
+      inNamespace('bookinfo'),
+    );
+    expect(given).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error: namespace is default, but the objects of reviews in --from are in namespace bookinfo: set --namespace to bookinfo\n',
+    });
+    const spread = await cli(
+      'plan',
+      '--stage',
+      'promote',
+      ...reviews,
+      '--from',
+      inNamespace('team-a'),
+      '--from',
+      inNamespace('team-b'),
+    );
+    expect(spread).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error: the objects of reviews in --from are in namespaces team-a, team-b: choose one with --namespace\n',
+    });
+  });
+});

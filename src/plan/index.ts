@@ -28,7 +28,7 @@ export type { CheckFocus, RoutingWorld } from './checks.js';
 export { objectDiff, toYaml, toYamlDocuments } from './diff.js';
 export { stageIntent, splitFor } from './intent.js';
 export type { RoutingIntent, WeightedVersion } from './intent.js';
-export { emptyState, readRoutingYaml } from './load.js';
+export { emptyState, namespacesRouting, readRoutingYaml } from './load.js';
 export { cleanObject, qualifyHost, sameHost, STAGE_ANNOTATION, WEIGHTS_ANNOTATION } from './objects.js';
 export { canaryShare, describeMatch, routeRows, routingEssence } from './routes.js';
 export { validateStageOptions } from './validate.js';

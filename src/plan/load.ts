@@ -4,7 +4,8 @@
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.js';
 import { KUBECTL_READ } from './kubectl-yaml.js';
-import type { ClusterState, DestinationRule, VirtualService } from './types.js';
+import { sameHost } from './objects.js';
+import type { ClusterState, DestinationRule, RoutingObject, VirtualService } from './types.js';
 
 const ISTIO_NETWORKING_VERSIONS = [
   'networking.istio.io/v1',
@@ -62,4 +63,21 @@ export function readRoutingYaml(
 
 export function emptyState(): ClusterState {
   return { virtualServices: [], destinationRules: [] };
+}
+
+/**
+ * The namespaces of the objects that route `host` (a VirtualService naming it, a DestinationRule for it),
+ * each host read in its object's namespace; `undefined` stands for objects that name none (they take the
+ * namespace planned in).
+ */
+export function namespacesRouting(state: ClusterState, host: string): (string | undefined)[] {
+  const routes = (object: RoutingObject, namespace: string) =>
+    object.kind === 'VirtualService'
+      ? (object.spec.hosts ?? []).some((named) => sameHost(named, host, namespace))
+      : sameHost(object.spec.host, host, namespace);
+  const objects: RoutingObject[] = [...state.virtualServices, ...state.destinationRules];
+  const found = objects
+    .filter((object) => routes(object, object.metadata.namespace ?? 'default'))
+    .map((object) => object.metadata.namespace);
+  return [...new Set(found)];
 }
