@@ -225,7 +225,11 @@ class Release {
       const members = this.members.filter((member) => member.wave === wave);
       await Promise.all(
         members.map(async (member) => {
-          member.failure = await member.run.putBack(this.errorFor(member, cause));
+          const error = this.errorFor(member, cause);
+          // A cluster with nothing written has nothing to put back, and nothing to warn about.
+          member.failure = member.run.changed
+            ? await member.run.putBack(error)
+            : { error, rolledBack: false, restored: [] };
         }),
       );
     }
