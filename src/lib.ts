@@ -1,13 +1,15 @@
 // The library's public API: `import { runStage, planStage } from 'istio-canary'`.
 //
 // - runStage: one stage against a cluster, from the first read to a healthy end state or back to where it
-//   started (what the action and the CLI run).
+//   started (what the action and the CLI run); with `clusters`, across clusters in waves.
 // - planStage / planProgressiveStep: the pure planner, for previews and custom tooling (no cluster needed).
 // - parseRunOptions and OPTION_DEFINITIONS: the action's inputs as data, with their validation.
 // - renderMarkdown / renderText: a StageResult for people (job summary, terminal).
 export { runStage } from './run-stage.js';
 export type {
   AnalysisOptions,
+  ClusterOutcome,
+  ClusterResult,
   HealthCheckResult,
   ProbeOptions,
   RunContext,

@@ -27,6 +27,13 @@ export interface RunOptions extends StageOptions {
   /** Kubeconfig content or a path to one; else KUBECONFIG, ~/.kube/config, in-cluster. */
   kubeconfig?: string;
   context?: string;
+  /**
+   * Several clusters: kubeconfig contexts in waves, run one wave after the other, the contexts of a wave in
+   * parallel; a failure anywhere restores every cluster changed. Replaces `context`.
+   */
+  clusters?: string[][];
+  /** Where the Deployments run when `clusters` hold only the routing; default: each cluster its own. */
+  workloadClusters?: string[];
   dryRun: boolean;
   /** Bound on the whole health wait of one step, seconds. */
   timeoutSeconds: number;
@@ -72,6 +79,36 @@ export interface StageResult {
   diff: string;
   /** Set when the run failed; the cluster was restored when `rolledBack`. */
   error?: CanaryError;
+  /**
+   * With `clusters`: each cluster's own result, in wave order, then the workload clusters. The fields
+   * above then sum them up: `changed` / `rolledBack` when any cluster was, `healthy` when all were, and the
+   * weights and routes of the first cluster.
+   */
+  clusters?: ClusterResult[];
+}
+
+/** How one cluster of a release across clusters ended. */
+export type ClusterOutcome =
+  /** the stage and its checks passed here */
+  | 'healthy'
+  /** the release failed here */
+  | 'failed'
+  /** stopped because another cluster failed, or the run was cancelled */
+  | 'stopped'
+  /** its wave never started */
+  | 'not reached'
+  /** `status`: read only */
+  | 'read';
+
+export interface ClusterResult {
+  /** The kubeconfig context. */
+  cluster: string;
+  /** 1-based; absent for a workload cluster (it holds Deployments, not routing). */
+  wave?: number;
+  outcome: ClusterOutcome;
+  /** What a failure elsewhere made this cluster put back (`restored VirtualService default/reviews`). */
+  restored: string[];
+  result: StageResult;
 }
 
 /** Where a run reports progress: the action maps it to @actions/core, the CLI to the terminal. */

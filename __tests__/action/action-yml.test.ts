@@ -59,6 +59,7 @@ describe('action.yml', () => {
       'rolled-back',
       'virtual-service',
       'destination-rule',
+      'clusters',
     ]);
   });
 

@@ -1,27 +1,41 @@
 // The step outputs: one table of names and descriptions (action.yml is generated from it) and their values.
 import * as core from '@actions/core';
+import { agreedWeight, clustersJson } from '../report/clusters.js';
 import type { StageResult } from '../types.js';
 
 export const OUTPUT_DESCRIPTIONS = {
   stage: 'The stage that ran.',
-  'previous-weight': 'Canary share of the default route before the run, 0–100.',
-  weight: 'Canary share of the default route after the run, 0–100 (the restored one after a rollback).',
+  'previous-weight':
+    'Canary share of the default route before the run, 0–100 (with clusters: when all agree, else empty).',
+  weight:
+    'Canary share of the default route after the run, 0–100 (the restored one after a rollback; with clusters: when all agree, else empty).',
   stable: 'The stable version (subset).',
   canary: 'The canary version (subset).',
   changed: 'true when the run changed (or, on a dry run, would change) the routing objects.',
   healthy: 'true when every health check passed.',
   'rolled-back': 'true when a failure made the run restore the objects it had read at the start.',
-  'virtual-service': 'YAML of the VirtualService as written (or as it would be, on a dry run).',
-  'destination-rule': 'YAML of the DestinationRule as written (or as it would be, on a dry run).',
+  'virtual-service':
+    "YAML of the VirtualService as written (or as it would be, on a dry run); with clusters: empty, each cluster's is in the job summary.",
+  'destination-rule':
+    "YAML of the DestinationRule as written (or as it would be, on a dry run); with clusters: empty, each cluster's is in the job summary.",
+  clusters:
+    'With clusters: JSON, one entry per cluster (cluster, wave, split before and after, weights, healthy, rolledBack, error); empty otherwise.',
 } as const;
 
 export type OutputName = keyof typeof OUTPUT_DESCRIPTIONS;
 
+/** The weight as an output: with clusters, only when every cluster has the same one. */
+function weightOutput(result: StageResult, pick: (one: StageResult) => number): string {
+  if (!result.clusters) return String(pick(result));
+  const agreed = agreedWeight(result.clusters, pick);
+  return agreed === undefined ? '' : String(agreed);
+}
+
 export function outputValues(result: StageResult): Record<OutputName, string> {
   return {
     stage: result.stage,
-    'previous-weight': String(result.previousWeight),
-    weight: String(result.weight),
+    'previous-weight': weightOutput(result, (one) => one.previousWeight),
+    weight: weightOutput(result, (one) => one.weight),
     stable: result.stable,
     canary: result.canary,
     changed: String(result.changed),
@@ -29,6 +43,7 @@ export function outputValues(result: StageResult): Record<OutputName, string> {
     'rolled-back': String(result.rolledBack),
     'virtual-service': result.virtualServiceYaml,
     'destination-rule': result.destinationRuleYaml,
+    clusters: clustersJson(result),
   };
 }
 

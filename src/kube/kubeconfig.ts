@@ -184,16 +184,25 @@ function locate(options: KubeConfigOptions, environment: KubeConfigEnvironment):
   );
 }
 
-function selectContext(kubeConfig: KubeConfig, wanted: string | undefined, source: string): void {
+/** `"a", "b"` or `none`: the contexts a kubeconfig has, for messages. */
+function listedContexts(kubeConfig: KubeConfig): string {
   const names = kubeConfig.contexts.map((context) => context.name);
-  const listed = names.length > 0 ? names.map((name) => `"${name}"`).join(', ') : 'none';
+  return names.length > 0 ? names.map((name) => `"${name}"`).join(', ') : 'none';
+}
+
+function checkContextExists(kubeConfig: KubeConfig, wanted: string, source: string, field: string): void {
+  if (kubeConfig.getContextObject(wanted)) return;
+  const prefix = field === 'context' ? '' : `${field}: `;
+  throw new InputError(
+    field,
+    `${prefix}context "${wanted}" is not in the kubeconfig from ${source}: it has ${listedContexts(kubeConfig)}; pass one of them`,
+  );
+}
+
+function selectContext(kubeConfig: KubeConfig, wanted: string | undefined, source: string): void {
+  const listed = listedContexts(kubeConfig);
   if (wanted !== undefined && wanted !== '') {
-    if (!names.includes(wanted)) {
-      throw new InputError(
-        'context',
-        `context "${wanted}" is not in the kubeconfig from ${source}: it has ${listed}; pass one of them`,
-      );
-    }
+    checkContextExists(kubeConfig, wanted, source, 'context');
     kubeConfig.setCurrentContext(wanted);
   } else if (!kubeConfig.getContextObject(kubeConfig.currentContext)) {
     throw new InputError(
@@ -241,11 +250,62 @@ export function loadKubeConfig(
   environment: KubeConfigEnvironment = defaultEnvironment(),
 ): LoadedKubeConfig {
   const { kubeConfig, contents, source } = locate(options, environment);
-  const secrets = [...contents, ...kubeConfig.users.flatMap(userSecrets)]
-    .map((secret) => secret.trim())
-    .filter((secret, index, all) => secret.length > 0 && all.indexOf(secret) === index);
+  const secrets = secretsOf(kubeConfig, contents);
   selectContext(kubeConfig, options.context, source);
   return { kubeConfig, secrets, source };
+}
+
+/** The raw contents and every user's credentials, trimmed, each once. */
+function secretsOf(kubeConfig: KubeConfig, contents: string[]): string[] {
+  return [...contents, ...kubeConfig.users.flatMap(userSecrets)]
+    .map((secret) => secret.trim())
+    .filter((secret, index, all) => secret.length > 0 && all.indexOf(secret) === index);
+}
+
+export interface LoadedContexts {
+  /** One configuration per context asked for, each with that context selected. */
+  byContext: Map<string, KubeConfig>;
+  /** Every credential of every user in the file (not only the contexts asked for), to mask. */
+  secrets: string[];
+  source: string;
+}
+
+/**
+ * One kubeconfig, several contexts (a release across clusters): loaded once, each context checked to exist
+ * (naming those that do) and to name a defined cluster, before any cluster is asked anything.
+ */
+export function loadKubeConfigContexts(
+  options: { kubeconfig?: string; kubeConfig?: KubeConfig },
+  contexts: { field: string; names: readonly string[] }[],
+  environment: KubeConfigEnvironment = defaultEnvironment(),
+): LoadedContexts {
+  const loaded = options.kubeConfig
+    ? { kubeConfig: options.kubeConfig, secrets: [], source: 'the kubeconfig given' }
+    : loadWithoutContext(options.kubeconfig, environment);
+  const byContext = new Map<string, KubeConfig>();
+  for (const { field, names } of contexts) {
+    for (const name of names) {
+      checkContextExists(loaded.kubeConfig, name, loaded.source, field);
+      const one = new KubeConfig();
+      one.loadFromOptions({
+        clusters: loaded.kubeConfig.clusters,
+        users: loaded.kubeConfig.users,
+        contexts: loaded.kubeConfig.contexts,
+        currentContext: name,
+      });
+      selectContext(one, name, loaded.source);
+      byContext.set(name, one);
+    }
+  }
+  return { byContext, secrets: loaded.secrets, source: loaded.source };
+}
+
+function loadWithoutContext(
+  kubeconfig: string | undefined,
+  environment: KubeConfigEnvironment,
+): LoadedKubeConfig {
+  const { kubeConfig, contents, source } = locate({ kubeconfig }, environment);
+  return { kubeConfig, secrets: secretsOf(kubeConfig, contents), source };
 }
 
 /** The API server address of the selected context (for messages). */

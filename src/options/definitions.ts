@@ -100,6 +100,18 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
   },
   { name: 'context', description: 'Kubeconfig context to use.' },
   {
+    name: 'clusters',
+    description:
+      'Kubeconfig contexts to release in, one wave per line, contexts of a wave separated by commas and run in parallel; a failure anywhere restores every cluster changed. Replaces context.',
+    multiple: true,
+  },
+  {
+    name: 'workload-clusters',
+    description:
+      'Contexts where the Deployments run (rollout health, delete-stable) when the clusters hold only the routing (Istio primary-remote); default: each cluster checks its own.',
+    multiple: true,
+  },
+  {
     name: 'dry-run',
     description: 'Server-side dry run: show the diff, change nothing.',
     default: 'false',

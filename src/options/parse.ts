@@ -11,6 +11,7 @@ import {
   WEIGHT_RULE,
 } from '../plan/validate.js';
 import type { AnalysisOptions, ProbeOptions, RunOptions } from '../types.js';
+import { checkClusterCombination, parseClusterWaves, parseContextList } from './clusters.js';
 import { findOptionDefinition, OPTION_DEFINITIONS } from './definitions.js';
 
 export type RawOptions = Record<string, string | undefined>;
@@ -55,10 +56,18 @@ export function parseStageOptions(raw: RawOptions): StageOptions {
 export function parseRunOptions(raw: RawOptions): RunOptions {
   const stageOptions = parseStageOptions(raw);
   const options = new OptionReader(raw);
+  const clustersText = options.string('clusters');
+  const clusters = clustersText === undefined ? undefined : parseClusterWaves(clustersText);
+  const workloadText = options.string('workload-clusters');
+  const workloadClusters =
+    workloadText === undefined ? undefined : parseContextList('workload-clusters', workloadText);
+  checkClusterCombination(clusters, workloadClusters, options.string('context'));
   return {
     ...stageOptions,
     kubeconfig: options.string('kubeconfig'),
     context: options.string('context'),
+    ...(clusters ? { clusters } : {}),
+    ...(workloadClusters ? { workloadClusters } : {}),
     dryRun: options.boolean('dry-run'),
     timeoutSeconds: options.duration('timeout'),
     settleSeconds: options.duration('settle'),

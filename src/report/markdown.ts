@@ -1,5 +1,6 @@
 // The job summary: GitHub-flavoured markdown for core.summary (also fine for any markdown viewer).
 import type { HealthCheckResult, StageResult } from '../types.js';
+import { clusterRows, splitDrift } from './clusters.js';
 import { formatDuration } from './duration.js';
 import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js';
 import { notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
@@ -82,9 +83,13 @@ function diff(result: StageResult): string | undefined {
   return details(result.dryRun ? 'Diff (dry run)' : 'Diff', codeBlock(result.diff, 'diff'), result.dryRun);
 }
 
-export function renderMarkdown(result: StageResult): string {
-  const sections = [
-    `## istio-canary: ${inlineCode(result.stage)} ${escapeMarkdown(result.service)}`,
+function heading(result: StageResult): string {
+  return `## istio-canary: ${inlineCode(result.stage)} ${escapeMarkdown(result.service)}`;
+}
+
+/** Everything a report says about one cluster, below its heading. */
+function body(result: StageResult): (string | undefined)[] {
+  return [
     overview(result),
     ...notices(result).map(alert),
     routing(result),
@@ -93,5 +98,39 @@ export function renderMarkdown(result: StageResult): string {
     ...appliedYaml(result),
     diff(result),
   ];
+}
+
+function join(sections: (string | undefined)[]): string {
   return `${sections.filter((section) => section !== undefined).join('\n\n')}\n`;
+}
+
+/** Several clusters: one table, a row per cluster, then each cluster's own report collapsed. */
+function clustersReport(result: StageResult): string {
+  const clusters = result.clusters ?? [];
+  const rows = clusterRows(clusters).map((row) => [
+    escapeMarkdown(row.cluster),
+    row.wave,
+    escapeMarkdown(row.split),
+    `${row.health === 'healthy' || row.health === 'read' ? '✅' : '❌'} ${escapeMarkdown(row.health)}`,
+    row.restored,
+  ]);
+  const drift = result.stage === 'status' ? splitDrift(clusters) : undefined;
+  const perCluster = clusters.map((cluster) =>
+    details(
+      `${cluster.cluster}${cluster.wave === undefined ? ' (workloads)' : ` (wave ${cluster.wave})`}`,
+      join(body(cluster.result)),
+    ),
+  );
+  return join([
+    `${heading(result)} in ${clusters.length} clusters`,
+    ...(result.error ? [alert({ level: 'failure', text: `Failed: ${result.error.message}` })] : []),
+    ...(drift ? [alert({ level: 'warning', text: drift })] : []),
+    table(['Cluster', 'Wave', 'Split (before → after)', 'Health', 'Restored'], rows),
+    ...perCluster,
+  ]);
+}
+
+export function renderMarkdown(result: StageResult): string {
+  if (result.clusters) return clustersReport(result);
+  return join([heading(result), ...body(result)]);
 }

@@ -1,5 +1,6 @@
 // The same report for a terminal: aligned plain text, a bar for the split, YAML and diff indented.
 import type { StageResult } from '../types.js';
+import { clusterRows, splitDrift } from './clusters.js';
 import { formatDuration } from './duration.js';
 import { notices, objectYamls, weightChange, yamlLabel, yesNo } from './facts.js';
 import { defaultSplit, routeChanges } from './routing.js';
@@ -40,7 +41,33 @@ function section(title: string, lines: string[]): string {
   return [title, ...lines.map((line) => `  ${line}`)].join('\n');
 }
 
+/** Several clusters: the table of clusters, then each cluster's own report, indented. */
+function clustersText(result: StageResult): string {
+  const clusters = result.clusters ?? [];
+  const drift = result.stage === 'status' ? splitDrift(clusters) : undefined;
+  const header = ['cluster', 'wave', 'split (before → after)', 'health', 'restored'];
+  const rows = clusterRows(clusters).map((row) => [
+    row.cluster,
+    row.wave,
+    row.split,
+    oneLine(row.health),
+    row.restored,
+  ]);
+  const parts = [
+    `istio-canary ${result.stage} ${result.service} (namespace ${result.namespace}) in ${clusters.length} clusters`,
+    ...(result.error ? [`Error: ${oneLine(result.error.message)}`] : []),
+    ...(drift ? [`Warning: ${drift}`] : []),
+    section('Clusters', columns([header, ...rows])),
+    ...clusters.map(
+      (cluster) =>
+        `${cluster.cluster}${cluster.wave === undefined ? ' (workloads)' : ` (wave ${cluster.wave})`}\n${indent(renderText(cluster.result))}`,
+    ),
+  ];
+  return `${parts.join('\n\n')}\n`;
+}
+
 export function renderText(result: StageResult): string {
+  if (result.clusters) return clustersText(result);
   const overview = [
     `istio-canary ${result.stage} ${result.service} (namespace ${result.namespace})`,
     `  stable ${result.stable}, canary ${result.canary}, canary weight ${weightChange(result)}, ` +
