@@ -11,6 +11,8 @@ export const OUTPUT_DESCRIPTIONS = {
   changed: 'true when the run changed (or, on a dry run, would change) the routing objects.',
   healthy: 'true when every health check passed.',
   'rolled-back': 'true when a failure made the run restore the objects it had read at the start.',
+  analysis:
+    'The comparison with the stable: pass, fail or inconclusive (the last one of the run); empty when none ran.',
   'virtual-service': 'YAML of the VirtualService as written (or as it would be, on a dry run).',
   'destination-rule': 'YAML of the DestinationRule as written (or as it would be, on a dry run).',
 } as const;
@@ -27,9 +29,14 @@ export function outputValues(result: StageResult): Record<OutputName, string> {
     changed: String(result.changed),
     healthy: String(result.healthy),
     'rolled-back': String(result.rolledBack),
+    analysis: lastComparison(result) ?? '',
     'virtual-service': result.virtualServiceYaml,
     'destination-rule': result.destinationRuleYaml,
   };
+}
+
+function lastComparison(result: StageResult): string | undefined {
+  return result.checks.flatMap((check) => (check.comparison ? [check.comparison.decision] : [])).pop();
 }
 
 export function setOutputs(result: StageResult): void {

@@ -1,6 +1,7 @@
 // The job summary: GitHub-flavoured markdown for core.summary (also fine for any markdown viewer).
 import type { HealthCheckResult, StageResult } from '../types.js';
 import { formatDuration } from './duration.js';
+import { comparisonMarkdown } from './comparison.js';
 import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js';
 import { notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
 import { defaultSplit, routeChanges } from './routing.js';
@@ -90,6 +91,9 @@ export function renderMarkdown(result: StageResult): string {
     routing(result),
     splitChart(result),
     healthChecks(result),
+    ...result.checks.flatMap((check) =>
+      check.comparison ? [comparisonMarkdown(check.comparison, check.name)] : [],
+    ),
     ...appliedYaml(result),
     diff(result),
   ];

@@ -19,3 +19,5 @@ export {
   type LatencyMargin,
 } from './latency-margin.js';
 export { logBeta, logGamma } from './log-gamma.js';
+export { compareWithStable, type CompareOptions } from './analyze.js';
+export { comparisonQueries, referenceQuery, REFERENCE_SECONDS } from './queries.js';
