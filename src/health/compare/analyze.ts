@@ -194,8 +194,7 @@ export class Comparison {
       parts.push(
         `above ${this.margin.boundMs} ms ${share(canary.slow, canary.requests)} vs ${share(stable.slow, stable.requests)}`,
       );
-    parts.push(`(canary ${canary.requests}, stable ${stable.requests} requests)`);
-    return parts.join(', ');
+    return `${parts.join(', ')} (canary ${canary.requests}, stable ${stable.requests} requests)`;
   }
 
   /** What is allowed, in the user's words: "errors +1 points, latency +20%". */
