@@ -57,6 +57,7 @@ describe('action.yml', () => {
       'changed',
       'healthy',
       'rolled-back',
+      'analysis',
       'virtual-service',
       'destination-rule',
       'clusters',

@@ -120,6 +120,54 @@ describe('parseRunOptions', () => {
       intervalSeconds: 30,
       runs: 4,
       allowNoData: true,
+      reporter: 'destination',
+      versionLabel: 'destination_version',
+    });
+  });
+
+  it('turns the comparison with the stable on when an allowed increase is given', () => {
+    const options = parseRunOptions({
+      ...base,
+      'prometheus-url': 'http://prometheus:9090',
+      'max-error-rate-increase': '1',
+      'analysis-interval': '10s',
+      'analysis-reporter': 'waypoint',
+      'analysis-version-label': 'destination_service_name',
+    });
+    expect(options.analysis).toEqual({
+      prometheusUrl: 'http://prometheus:9090',
+      minSuccessRate: undefined,
+      maxLatencyMs: undefined,
+      intervalSeconds: 10,
+      runs: 3,
+      allowNoData: false,
+      reporter: 'waypoint',
+      versionLabel: 'destination_service_name',
+      comparison: {
+        maxErrorRateIncrease: 1,
+        maxLatencyIncrease: undefined,
+        confidence: 0.95,
+        maxDurationSeconds: 300,
+        onInconclusive: 'fail',
+      },
+    });
+    const both = parseRunOptions({
+      ...base,
+      'prometheus-url': 'http://p',
+      'min-success-rate': '0.99',
+      'max-latency-increase': '20',
+      'analysis-confidence': '0.99',
+      'analysis-max-duration': '2m',
+      'on-inconclusive': 'pass',
+    }).analysis;
+    expect(both).toMatchObject({
+      minSuccessRate: 0.99,
+      comparison: {
+        maxLatencyIncrease: 20,
+        confidence: 0.99,
+        maxDurationSeconds: 120,
+        onInconclusive: 'pass',
+      },
     });
   });
 
@@ -366,7 +414,43 @@ describe('parseRunOptions', () => {
       'prometheus without threshold',
       { ...base, 'prometheus-url': 'http://p' },
       'prometheus-url',
-      'prometheus-url needs min-success-rate or max-latency-ms: add at least one',
+      'prometheus-url needs min-success-rate, max-latency-ms, max-error-rate-increase or max-latency-increase: add at least one',
+    ],
+    [
+      'comparison without prometheus',
+      { ...base, 'max-error-rate-increase': '1' },
+      'max-error-rate-increase',
+      'max-error-rate-increase needs prometheus-url: add prometheus-url',
+    ],
+    [
+      'error increase as a share',
+      { ...base, 'prometheus-url': 'http://p', 'max-error-rate-increase': '-0.01' },
+      'max-error-rate-increase',
+      'max-error-rate-increase must be percentage points 0–99, like 1, got "-0.01"',
+    ],
+    [
+      'confidence as percent',
+      { ...base, 'prometheus-url': 'http://p', 'max-latency-increase': '20', 'analysis-confidence': '95' },
+      'analysis-confidence',
+      'analysis-confidence must be a number 0.5–0.9999, like 0.95, got "95"',
+    ],
+    [
+      'zero max duration',
+      { ...base, 'prometheus-url': 'http://p', 'max-latency-increase': '20', 'analysis-max-duration': '0s' },
+      'analysis-max-duration',
+      'analysis-max-duration must be at least 1s, like 5m, got "0s"',
+    ],
+    [
+      'unknown reporter',
+      { ...base, 'prometheus-url': 'http://p', 'max-latency-increase': '20', 'analysis-reporter': 'source' },
+      'analysis-reporter',
+      'analysis-reporter must be one of destination, waypoint, got "source"',
+    ],
+    [
+      'unknown on-inconclusive',
+      { ...base, 'prometheus-url': 'http://p', 'max-latency-increase': '20', 'on-inconclusive': 'retry' },
+      'on-inconclusive',
+      'on-inconclusive must be one of fail, pass, got "retry"',
     ],
     [
       'analysis-runs zero',

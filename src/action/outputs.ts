@@ -14,6 +14,8 @@ export const OUTPUT_DESCRIPTIONS = {
   changed: 'true when the run changed (or, on a dry run, would change) the routing objects.',
   healthy: 'true when every health check passed.',
   'rolled-back': 'true when a failure made the run restore the objects it had read at the start.',
+  analysis:
+    'The comparison with the stable: pass, fail or inconclusive (the last one of the run); empty when none ran.',
   'virtual-service':
     "YAML of the VirtualService as written (or as it would be, on a dry run); with clusters: empty, each cluster's is in the job summary.",
   'destination-rule':
@@ -41,10 +43,15 @@ export function outputValues(result: StageResult): Record<OutputName, string> {
     changed: String(result.changed),
     healthy: String(result.healthy),
     'rolled-back': String(result.rolledBack),
+    analysis: lastComparison(result) ?? '',
     'virtual-service': result.virtualServiceYaml,
     'destination-rule': result.destinationRuleYaml,
     clusters: clustersJson(result),
   };
+}
+
+function lastComparison(result: StageResult): string | undefined {
+  return result.checks.flatMap((check) => (check.comparison ? [check.comparison.decision] : [])).pop();
 }
 
 export function setOutputs(result: StageResult): void {

@@ -137,7 +137,12 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
   { name: 'prometheus-url', description: 'Prometheus with Istio standard metrics, for the canary analysis.' },
   { name: 'min-success-rate', description: 'Lowest canary success rate (non-5xx / all), 0–1, e.g. 0.99.' },
   { name: 'max-latency-ms', description: 'Highest canary p99 latency, milliseconds.' },
-  { name: 'analysis-interval', description: 'Window of one analysis run (30, 30s, 2m).', default: '60s' },
+  {
+    name: 'analysis-interval',
+    description:
+      'Window of one fixed-threshold analysis run, and the tick between two evaluations of the comparison with the stable (30, 30s, 2m).',
+    default: '60s',
+  },
   { name: 'analysis-runs', description: 'Analysis runs that must pass.', default: '3' },
   {
     name: 'allow-no-data',
@@ -145,6 +150,45 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
     default: 'false',
     boolean: true,
     allowed: BOOLEAN_VALUES,
+  },
+  {
+    name: 'max-error-rate-increase',
+    description:
+      "Compare with the stable: percentage points the canary's error rate (5xx) may exceed the stable's, e.g. 1.",
+  },
+  {
+    name: 'max-latency-increase',
+    description:
+      "Compare with the stable: percent the canary's latency may exceed the stable's, e.g. 20 (judged on the share of requests above the stable's p90 bucket).",
+  },
+  {
+    name: 'analysis-confidence',
+    description: 'Confidence the comparison needs to pass or fail, 0.5–0.9999.',
+    default: '0.95',
+  },
+  {
+    name: 'analysis-max-duration',
+    description: 'Bound on one comparison (30s, 5m): no decision by then is inconclusive.',
+    default: '5m',
+  },
+  {
+    name: 'on-inconclusive',
+    description: 'What an inconclusive comparison (too little traffic to decide) does to the step.',
+    default: 'fail',
+    allowed: ['fail', 'pass'],
+  },
+  {
+    name: 'analysis-reporter',
+    description: 'Istio proxy whose metrics count: destination (sidecars) or waypoint (ambient mode).',
+    default: 'destination',
+    allowed: ['destination', 'waypoint'],
+  },
+  {
+    name: 'analysis-version-label',
+    description:
+      'Metric label that tells the versions apart: destination_version, or destination_service_name for per-version Services (<service>-<version>).',
+    default: 'destination_version',
+    allowed: ['destination_version', 'destination_service_name'],
   },
   {
     name: 'rollback-on-failure',

@@ -141,23 +141,59 @@ function parseAnalysis(options: OptionReader): AnalysisOptions | undefined {
   const intervalSeconds = options.duration('analysis-interval');
   const runs = options.integer('analysis-runs', 1, 1000) ?? 3;
   const allowNoData = options.boolean('allow-no-data');
+  const comparison = parseComparison(options);
+  const bounds = { 'min-success-rate': minSuccessRate, 'max-latency-ms': maxLatencyMs, ...comparison.bounds };
   if (prometheusUrl === undefined) {
-    const orphan =
-      minSuccessRate !== undefined
-        ? 'min-success-rate'
-        : maxLatencyMs !== undefined
-          ? 'max-latency-ms'
-          : undefined;
+    const orphan = Object.entries(bounds).find(([, value]) => value !== undefined)?.[0];
     if (orphan) throw new InputError(orphan, `${orphan} needs prometheus-url: add prometheus-url`);
     return undefined;
   }
-  if (minSuccessRate === undefined && maxLatencyMs === undefined) {
+  if (Object.values(bounds).every((value) => value === undefined)) {
     throw new InputError(
       'prometheus-url',
-      'prometheus-url needs min-success-rate or max-latency-ms: add at least one',
+      'prometheus-url needs min-success-rate, max-latency-ms, max-error-rate-increase or max-latency-increase: add at least one',
     );
   }
-  return { prometheusUrl, minSuccessRate, maxLatencyMs, intervalSeconds, runs, allowNoData };
+  return {
+    prometheusUrl,
+    minSuccessRate,
+    maxLatencyMs,
+    intervalSeconds,
+    runs,
+    allowNoData,
+    reporter: options.oneOf('analysis-reporter', ['destination', 'waypoint'] as const),
+    versionLabel: options.oneOf('analysis-version-label', [
+      'destination_version',
+      'destination_service_name',
+    ] as const),
+    ...(comparison.options ? { comparison: comparison.options } : {}),
+  };
+}
+
+/** The comparison with the stable: on when either allowed increase is given. */
+function parseComparison(options: OptionReader) {
+  const maxErrorRateIncrease = options.number(
+    'max-error-rate-increase',
+    'percentage points 0–99, like 1',
+    0,
+    99,
+  );
+  const maxLatencyIncrease = options.number('max-latency-increase', 'a percent 0–1000, like 20', 0, 1000);
+  const confidence =
+    options.number('analysis-confidence', 'a number 0.5–0.9999, like 0.95', 0.5, 0.9999) ?? 0.95;
+  const maxDurationSeconds = options.duration('analysis-max-duration');
+  const onInconclusive = options.oneOf('on-inconclusive', ['fail', 'pass'] as const);
+  const bounds = {
+    'max-error-rate-increase': maxErrorRateIncrease,
+    'max-latency-increase': maxLatencyIncrease,
+  };
+  if (maxErrorRateIncrease === undefined && maxLatencyIncrease === undefined) return { bounds };
+  if (maxDurationSeconds < 1)
+    invalid('analysis-max-duration', 'at least 1s, like 5m', options.string('analysis-max-duration'));
+  return {
+    bounds,
+    options: { maxErrorRateIncrease, maxLatencyIncrease, confidence, maxDurationSeconds, onInconclusive },
+  };
 }
 
 /** Reads raw strings by input name; empty means absent (the action gives '' for an unset input). */
@@ -228,6 +264,14 @@ class OptionReader {
     if (items.some((item) => !/^\d+$/.test(item)))
       invalid(name, 'increasing integers 1–100 separated by commas, like 10,25,50,100', value);
     return items.map(Number);
+  }
+
+  /** One of a closed list (the table's `allowed`), else the table's default. */
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
+    const value = this.withDefault(name);
+    const found = allowed.find((candidate) => candidate === value);
+    if (found === undefined) invalid(name, `one of ${allowed.join(', ')}`, value);
+    return found;
   }
 
   duration(name: string): number {

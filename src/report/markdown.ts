@@ -2,6 +2,7 @@
 import type { HealthCheckResult, StageResult } from '../types.js';
 import { clusterRows, splitDrift } from './clusters.js';
 import { formatDuration } from './duration.js';
+import { comparisonMarkdown } from './comparison.js';
 import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js';
 import { notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
 import { defaultSplit, routeChanges } from './routing.js';
@@ -95,6 +96,9 @@ function body(result: StageResult): (string | undefined)[] {
     routing(result),
     splitChart(result),
     healthChecks(result),
+    ...result.checks.flatMap((check) =>
+      check.comparison ? [comparisonMarkdown(check.comparison, check.name)] : [],
+    ),
     ...appliedYaml(result),
     diff(result),
   ];
