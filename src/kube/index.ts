@@ -1,6 +1,7 @@
 // The cluster I/O layer: credentials, one client with retries and one-line errors, routing reads and
 // writes, Deployments, and the per-service lease.
-export { loadKubeConfig, serverOf } from './kubeconfig.js';
+export { loadKubeConfig, looksLikeKubeconfigContent, serverOf } from './kubeconfig.js';
+export { isCredentialName, kubeconfigMasks, MIN_MASKED_LENGTH } from './credentials.js';
 export type { KubeConfigEnvironment, KubeConfigOptions, LoadedKubeConfig } from './kubeconfig.js';
 export {
   describeApiError,

@@ -1,0 +1,113 @@
+// The bundled action (dist/index.js) as workflow authors use it, checked the way the runner treats what it
+// writes: GITHUB_OUTPUT parsed as actions/runner parses it, outputs containing a masked string dropped before
+// the next job, the log with every mask applied, the job summary file and the pull-request comment.
+import { jest } from '@jest/globals';
+import { parse, stringify } from 'yaml';
+import { loadBookinfo } from '../../test/support/bookinfo.js';
+import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
+import { startGitHubApi, type GitHubApiStandIn } from '../../test/support/github-api/server.js';
+import {
+  jobOutputs,
+  maskedValues,
+  runAction,
+  runnerLog,
+  type ActionRun,
+  type RunActionOptions,
+} from '../../test/support/github-api/run-action.js';
+
+jest.setTimeout(240_000);
+
+const TOKEN = 'ghs_workflowAuthorsToken0123456789ab';
+const PR_EVENT = {
+  name: 'pull_request',
+  payload: {
+    number: 7,
+    pull_request: { number: 7 },
+    repository: { name: 'bookinfo', owner: { login: 'acme' } },
+  },
+};
+
+let cluster: ApiServer;
+let github: GitHubApiStandIn;
+
+beforeEach(async () => {
+  cluster = await startApiServer();
+  loadBookinfo(cluster);
+  github = await startGitHubApi({ token: TOKEN });
+});
+afterEach(async () => {
+  await cluster.close();
+  await github.close();
+});
+
+function step(inputs: Record<string, string>, extra: Partial<RunActionOptions> = {}): Promise<ActionRun> {
+  return runAction({
+    inputs: {
+      service: 'reviews',
+      stable: 'v1',
+      canary: 'v2',
+      kubeconfig: cluster.kubeconfigYaml(),
+      'github-token': TOKEN,
+      settle: '0',
+      timeout: '60s',
+      ...inputs,
+    },
+    event: PR_EVENT,
+    apiUrl: github.url,
+    ...extra,
+  });
+}
+
+describe('masking: credentials only', () => {
+  const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+  /** What `aws eks update-kubeconfig --profile default` writes, with a plugin that answers the stand-in. */
+  function eksKubeconfig(server = cluster.url): string {
+    const config = parse(cluster.kubeconfigYaml());
+    config.clusters[0].cluster.server = server;
+    const credential = {
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      kind: 'ExecCredential',
+      status: { token: 'admin-token' },
+    };
+    config.users[0].user = {
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1beta1',
+        command: process.execPath,
+        args: ['-e', `console.log(${JSON.stringify(JSON.stringify(credential))})`],
+        env: [
+          { name: 'AWS_PROFILE', value: 'default' },
+          { name: 'AWS_SDK_LOAD_CONFIG', value: '1' },
+          { name: 'AWS_SECRET_ACCESS_KEY', value: AWS_SECRET },
+        ],
+        interactiveMode: 'IfAvailable',
+      },
+    };
+    return stringify(config);
+  }
+
+  test('an EKS exec kubeconfig by relative path: outputs reach the next job, the secret key is masked', async () => {
+    const run = await step(
+      { stage: 'shift', weight: '50', kubeconfig: 'kubeconfig' },
+      { files: { kubeconfig: eksKubeconfig() } },
+    );
+    expect(run.code).toBe(0);
+    const masks = maskedValues(run.stdout);
+    expect(masks).toContain(AWS_SECRET);
+    expect(masks).toContain(TOKEN);
+    for (const value of ['default', '1', 'kubeconfig']) expect(masks).not.toContain(value);
+    expect(masks.every((mask) => mask.length >= 8)).toBe(true);
+    const next = jobOutputs(run);
+    expect(next).toMatchObject({
+      stage: 'shift',
+      'previous-weight': '0',
+      weight: '50',
+      stable: 'v1',
+      canary: 'v2',
+      changed: 'true',
+    });
+    expect(next).toEqual(run.outputs);
+    expect(parse(next['virtual-service'] ?? '').metadata.name).toBe('reviews');
+    expect(runnerLog(run)).not.toContain(AWS_SECRET);
+  });
+});
