@@ -1,6 +1,7 @@
 // The bundled action (dist/index.js) as workflow authors use it, checked the way the runner treats what it
 // writes: GITHUB_OUTPUT parsed as actions/runner parses it, outputs containing a masked string dropped before
 // the next job, the log with every mask applied, the job summary file and the pull-request comment.
+import { createServer, type AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 import { loadBookinfo } from '../../test/support/bookinfo.js';
@@ -26,6 +27,15 @@ const PR_EVENT = {
     repository: { name: 'bookinfo', owner: { login: 'acme' } },
   },
 };
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 let cluster: ApiServer;
 let github: GitHubApiStandIn;
@@ -109,5 +119,17 @@ describe('masking: credentials only', () => {
     expect(next).toEqual(run.outputs);
     expect(parse(next['virtual-service'] ?? '').metadata.name).toBe('reviews');
     expect(runnerLog(run)).not.toContain(AWS_SECRET);
+  });
+
+  test('an unreachable API server: the cause from the chain, and the kubeconfig named as it is, not "***"', async () => {
+    const port = await closedPort();
+    const run = await step(
+      { stage: 'shift', weight: '50', kubeconfig: 'kubeconfig' },
+      { files: { kubeconfig: eksKubeconfig(`https://127.0.0.1:${port}`) } },
+    );
+    expect(run.code).toBe(1);
+    expect(runnerLog(run)).toContain(
+      `::error::cannot reach the Kubernetes API at https://127.0.0.1:${port} (ECONNREFUSED: connection refused): check the kubeconfig's server address and that the cluster is up`,
+    );
   });
 });
