@@ -68,6 +68,11 @@ function step(inputs: Record<string, string>, extra: Partial<RunActionOptions> =
   });
 }
 
+/** The runner's annotations of the step: `::error::` and `::warning::` lines. */
+function annotations(run: ActionRun): string[] {
+  return run.stdout.split('\n').filter((line) => /^::(error|warning)( [^:]*)?::/.test(line));
+}
+
 describe('masking: credentials only', () => {
   const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
@@ -132,4 +137,13 @@ describe('masking: credentials only', () => {
       `::error::cannot reach the Kubernetes API at https://127.0.0.1:${port} (ECONNREFUSED: connection refused): check the kubeconfig's server address and that the cluster is up`,
     );
   });
+});
+
+test('a failure is annotated once, as the error; the log says it in plain lines', async () => {
+  const run = await step({ stage: 'shift', weight: '50', canary: 'v7' });
+  expect(run.code).toBe(1);
+  const message =
+    'Deployment for canary v7 not found in default: app=reviews has versions v1, v2, v3; deploy v7 first or correct the canary input';
+  expect(annotations(run)).toEqual([`::error::${message}`]);
+  expect(run.stdout).toContain(`failed: ${message}`);
 });

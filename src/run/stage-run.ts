@@ -165,7 +165,8 @@ export class StageRun {
    */
   private async recover(err: unknown): Promise<{ error: CanaryError; rolledBack: boolean }> {
     const error = this.signal?.aborted ? cancellation(this.signal.reason) : asCanaryError(err);
-    this.reporter.warning(error.message);
+    // The failure itself is reported once, by the caller (the action fails the step with it).
+    this.reporter.info(`failed: ${error.message}`);
     if (this.journal.empty) return { error, rolledBack: false };
     if (!this.options.rollbackOnFailure) {
       return {
