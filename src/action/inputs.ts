@@ -48,6 +48,11 @@ function maskSecrets(raw: Record<string, string>, githubToken: string): void {
   }
 }
 
+/** Whether a summary is wanted, read leniently: a bad input error still gets one unless `summary: false`. */
+export function summaryWanted(): boolean {
+  return !['false', 'False', 'FALSE'].includes(core.getInput('summary'));
+}
+
 function readSummarySwitch(): boolean {
   const value = core.getInput('summary') || 'true';
   if (['true', 'True', 'TRUE'].includes(value)) return true;

@@ -95,3 +95,11 @@ export function renderMarkdown(result: StageResult): string {
   ];
   return `${sections.filter((section) => section !== undefined).join('\n\n')}\n`;
 }
+
+/** The summary of a step stopped by a bad input: the error and the input to fix; nothing was read or written. */
+export function renderInputError(message: string, input: string): string {
+  const fix = input
+    ? `Fix the input ${inlineCode(input)} of the step; nothing was read from or written to the cluster.`
+    : 'Fix the inputs of the step; nothing was read from or written to the cluster.';
+  return `${['## istio-canary: invalid input', alert({ level: 'failure', text: message }), fix].join('\n\n')}\n`;
+}
