@@ -4,7 +4,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
 import { parse, stringify } from 'yaml';
-import { loadBookinfo } from '../../test/support/bookinfo.js';
+import { bookinfoObjects, loadBookinfo } from '../../test/support/bookinfo.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 import { startGitHubApi, type GitHubApiStandIn } from '../../test/support/github-api/server.js';
 import {
@@ -67,6 +67,8 @@ function step(inputs: Record<string, string>, extra: Partial<RunActionOptions> =
     ...extra,
   });
 }
+
+const comments = () => github.comments('acme', 'bookinfo', 7);
 
 /** The runner's annotations of the step: `::error::` and `::warning::` lines. */
 function annotations(run: ActionRun): string[] {
@@ -146,4 +148,32 @@ test('a failure is annotated once, as the error; the log says it in plain lines'
     'Deployment for canary v7 not found in default: app=reviews has versions v1, v2, v3; deploy v7 first or correct the canary input';
   expect(annotations(run)).toEqual([`::error::${message}`]);
   expect(run.stdout).toContain(`failed: ${message}`);
+});
+
+describe('a failed read reports no weight it did not read', () => {
+  /** Credentials the API server rejects (401), the way an expired token does. */
+  const expiredKubeconfig = () => cluster.kubeconfigYaml().replace('admin-token', 'expired-token-2024');
+
+  test('401 with the cluster at 50 %: no weight outputs, "unknown" in the summary and the comment', async () => {
+    for (const object of bookinfoObjects('06-reviews-50.yaml')) cluster.store.put(object);
+    const run = await step({ stage: 'shift', weight: '75', kubeconfig: expiredKubeconfig() });
+    expect(run.code).toBe(1);
+    const next = jobOutputs(run);
+    expect(next).toMatchObject({
+      stage: 'shift',
+      changed: 'false',
+      healthy: 'false',
+      'rolled-back': 'false',
+    });
+    expect(next).not.toHaveProperty('weight');
+    expect(next).not.toHaveProperty('previous-weight');
+    const error = `the Kubernetes API at ${cluster.url} rejected the credentials (401 Unauthorized): refresh the kubeconfig's token or client certificate`;
+    expect(run.summary).toBe(
+      `## istio-canary: \`shift\` reviews\n\n> [!CAUTION]\n> Failed: ${error.replace("'", '&#39;')}\n`,
+    );
+    const comment = comments()[0]?.body ?? '';
+    expect(comment).toContain('`v1` stable, `v2` canary weight unknown (the routing could not be read).');
+    expect(comment).not.toContain('| Match |');
+    expect(comment).not.toMatch(/\b0%/);
+  });
 });

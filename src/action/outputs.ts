@@ -4,8 +4,10 @@ import type { StageResult } from '../types.js';
 
 export const OUTPUT_DESCRIPTIONS = {
   stage: 'The stage that ran.',
-  'previous-weight': 'Canary share of the default route before the run, 0–100.',
-  weight: 'Canary share of the default route after the run, 0–100 (the restored one after a rollback).',
+  'previous-weight':
+    'Canary share of the default route before the run, 0–100; empty when the routing could not be read.',
+  weight:
+    'Canary share of the default route after the run, 0–100 (the restored one after a rollback); empty when the routing could not be read.',
   stable: 'The stable version (subset).',
   canary: 'The canary version (subset).',
   changed: 'true when the run changed (or, on a dry run, would change) the routing objects.',
@@ -17,11 +19,13 @@ export const OUTPUT_DESCRIPTIONS = {
 
 export type OutputName = keyof typeof OUTPUT_DESCRIPTIONS;
 
-export function outputValues(result: StageResult): Record<OutputName, string> {
+/** Every output's value; the weights are absent (not 0) when the routing could not be read. */
+export function outputValues(result: StageResult): Partial<Record<OutputName, string>> {
+  const weight = (value: number | undefined) => (value === undefined ? undefined : String(value));
   return {
     stage: result.stage,
-    'previous-weight': String(result.previousWeight),
-    weight: String(result.weight),
+    'previous-weight': weight(result.previousWeight),
+    weight: weight(result.weight),
     stable: result.stable,
     canary: result.canary,
     changed: String(result.changed),
@@ -33,5 +37,6 @@ export function outputValues(result: StageResult): Record<OutputName, string> {
 }
 
 export function setOutputs(result: StageResult): void {
-  for (const [name, value] of Object.entries(outputValues(result))) core.setOutput(name, value);
+  for (const [name, value] of Object.entries(outputValues(result)))
+    if (value !== undefined) core.setOutput(name, value);
 }

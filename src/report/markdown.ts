@@ -2,7 +2,7 @@
 import type { HealthCheckResult, StageResult } from '../types.js';
 import { formatDuration } from './duration.js';
 import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js';
-import { notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
+import { nothingRead, notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
 import { defaultSplit, routeChanges } from './routing.js';
 
 const ALERT: Record<Notice['level'], string> = { note: 'NOTE', warning: 'WARNING', failure: 'CAUTION' };
@@ -83,8 +83,10 @@ function diff(result: StageResult): string | undefined {
 }
 
 export function renderMarkdown(result: StageResult): string {
+  const title = `## istio-canary: ${inlineCode(result.stage)} ${escapeMarkdown(result.service)}`;
+  if (nothingRead(result)) return `${[title, ...notices(result).map(alert)].join('\n\n')}\n`;
   const sections = [
-    `## istio-canary: ${inlineCode(result.stage)} ${escapeMarkdown(result.service)}`,
+    title,
     overview(result),
     ...notices(result).map(alert),
     routing(result),

@@ -1,7 +1,7 @@
 // The same report for a terminal: aligned plain text, a bar for the split, YAML and diff indented.
 import type { StageResult } from '../types.js';
 import { formatDuration } from './duration.js';
-import { notices, objectYamls, weightChange, yamlLabel, yesNo } from './facts.js';
+import { nothingRead, notices, objectYamls, weightChange, yamlLabel, yesNo } from './facts.js';
 import { defaultSplit, routeChanges } from './routing.js';
 
 const BAR_WIDTH = 20;
@@ -41,12 +41,14 @@ function section(title: string, lines: string[]): string {
 }
 
 export function renderText(result: StageResult): string {
+  const title = `istio-canary ${result.stage} ${result.service} (namespace ${result.namespace})`;
+  const alerts = notices(result).map((notice) => `${NOTICE_PREFIX[notice.level]}: ${oneLine(notice.text)}`);
+  if (nothingRead(result)) return `${[title, ...alerts].join('\n\n')}\n`;
   const overview = [
-    `istio-canary ${result.stage} ${result.service} (namespace ${result.namespace})`,
+    title,
     `  stable ${result.stable}, canary ${result.canary}, canary weight ${weightChange(result)}, ` +
       `changed: ${yesNo(result.changed)}, healthy: ${yesNo(result.healthy)}`,
   ].join('\n');
-  const alerts = notices(result).map((notice) => `${NOTICE_PREFIX[notice.level]}: ${oneLine(notice.text)}`);
   const routing = section(
     'Routing (before → after)',
     columns(

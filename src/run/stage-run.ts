@@ -213,10 +213,9 @@ export class StageRun {
       changed: !failure && (plan?.changed ?? false),
       healthy,
       rolledBack: failure?.rolledBack ?? false,
-      previousWeight: first?.previousWeight ?? 0,
-      weight: failure?.rolledBack
-        ? (first?.previousWeight ?? 0)
-        : (plan?.weight ?? first?.previousWeight ?? 0),
+      // Absent, never 0, when no plan was made: a weight that was not read must not be reported.
+      previousWeight: first?.previousWeight,
+      weight: failure?.rolledBack ? first?.previousWeight : (plan?.weight ?? first?.previousWeight),
       before: first?.before ?? [],
       after: failure?.rolledBack ? (first?.before ?? []) : (plan?.after ?? []),
       checks: this.checks,
