@@ -137,8 +137,10 @@ export interface StageResult {
   changed: boolean;
   healthy: boolean;
   rolledBack: boolean;
-  previousWeight: number;
-  weight: number;
+  /** Canary share of the default route before the run; absent when the routing could not be read. */
+  previousWeight?: number;
+  /** …and after it (the restored one after a rollback); absent when the routing could not be read. */
+  weight?: number;
   before: RouteRow[];
   after: RouteRow[];
   checks: HealthCheckResult[];

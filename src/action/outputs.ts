@@ -6,9 +6,9 @@ import type { StageResult } from '../types.js';
 export const OUTPUT_DESCRIPTIONS = {
   stage: 'The stage that ran.',
   'previous-weight':
-    'Canary share of the default route before the run, 0–100 (with clusters: when all agree, else empty).',
+    'Canary share of the default route before the run, 0–100 (with clusters: when all agree, else empty); empty when the routing could not be read.',
   weight:
-    'Canary share of the default route after the run, 0–100 (the restored one after a rollback; with clusters: when all agree, else empty).',
+    'Canary share of the default route after the run, 0–100 (the restored one after a rollback; with clusters: when all agree, else empty); empty when the routing could not be read.',
   stable: 'The stable version (subset).',
   canary: 'The canary version (subset).',
   changed: 'true when the run changed (or, on a dry run, would change) the routing objects.',
@@ -26,14 +26,17 @@ export const OUTPUT_DESCRIPTIONS = {
 
 export type OutputName = keyof typeof OUTPUT_DESCRIPTIONS;
 
-/** The weight as an output: with clusters, only when every cluster has the same one. */
-function weightOutput(result: StageResult, pick: (one: StageResult) => number): string {
-  if (!result.clusters) return String(pick(result));
-  const agreed = agreedWeight(result.clusters, pick);
-  return agreed === undefined ? '' : String(agreed);
+/** The weight as an output: absent (not 0) when the routing could not be read; with clusters, only when every cluster has the same one. */
+function weightOutput(
+  result: StageResult,
+  pick: (one: StageResult) => number | undefined,
+): string | undefined {
+  const weight = result.clusters ? agreedWeight(result.clusters, pick) : pick(result);
+  return weight === undefined ? (result.clusters ? '' : undefined) : String(weight);
 }
 
-export function outputValues(result: StageResult): Record<OutputName, string> {
+/** Every output's value; the weights are absent when the routing could not be read. */
+export function outputValues(result: StageResult): Partial<Record<OutputName, string>> {
   return {
     stage: result.stage,
     'previous-weight': weightOutput(result, (one) => one.previousWeight),
@@ -55,5 +58,6 @@ function lastComparison(result: StageResult): string | undefined {
 }
 
 export function setOutputs(result: StageResult): void {
-  for (const [name, value] of Object.entries(outputValues(result))) core.setOutput(name, value);
+  for (const [name, value] of Object.entries(outputValues(result)))
+    if (value !== undefined) core.setOutput(name, value);
 }

@@ -5,10 +5,20 @@ export function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
 }
 
+/** A weight as reported: `unknown` when the routing could not be read, never a number that was not read. */
+export function weightText(weight: number | undefined): string {
+  return weight === undefined ? 'unknown' : `${weight}`;
+}
+
 export function weightChange(result: StageResult): string {
   return result.previousWeight === result.weight
-    ? `${result.weight}`
-    : `${result.previousWeight} → ${result.weight}`;
+    ? weightText(result.weight)
+    : `${weightText(result.previousWeight)} → ${weightText(result.weight)}`;
+}
+
+/** A run that failed before it could read the routing: there is no result to show, only the error. */
+export function nothingRead(result: StageResult): boolean {
+  return result.error !== undefined && result.weight === undefined && result.before.length === 0;
 }
 
 /** Whether the YAML shown is what was written, what would be, or what is. */

@@ -3,7 +3,7 @@ import type { StageResult } from '../types.js';
 import { clusterRows, splitDrift } from './clusters.js';
 import { comparisonLines, comparisonRows } from './comparison.js';
 import { formatDuration } from './duration.js';
-import { notices, objectYamls, weightChange, yamlLabel, yesNo } from './facts.js';
+import { nothingRead, notices, objectYamls, weightChange, yamlLabel, yesNo } from './facts.js';
 import { defaultSplit, routeChanges } from './routing.js';
 
 const BAR_WIDTH = 20;
@@ -69,12 +69,14 @@ function clustersText(result: StageResult): string {
 
 export function renderText(result: StageResult): string {
   if (result.clusters) return clustersText(result);
+  const title = `istio-canary ${result.stage} ${result.service} (namespace ${result.namespace})`;
+  const alerts = notices(result).map((notice) => `${NOTICE_PREFIX[notice.level]}: ${oneLine(notice.text)}`);
+  if (nothingRead(result)) return `${[title, ...alerts].join('\n\n')}\n`;
   const overview = [
-    `istio-canary ${result.stage} ${result.service} (namespace ${result.namespace})`,
+    title,
     `  stable ${result.stable}, canary ${result.canary}, canary weight ${weightChange(result)}, ` +
       `changed: ${yesNo(result.changed)}, healthy: ${yesNo(result.healthy)}`,
   ].join('\n');
-  const alerts = notices(result).map((notice) => `${NOTICE_PREFIX[notice.level]}: ${oneLine(notice.text)}`);
   const routing = section(
     'Routing (before → after)',
     columns(

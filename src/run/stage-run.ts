@@ -225,7 +225,8 @@ export class StageRun {
 
   /** Puts back what this run wrote, reporting `error` as the reason (across clusters: the cause elsewhere). */
   async putBack(error: CanaryError): Promise<Failure> {
-    this.reporter.warning(error.message);
+    // The failure itself is reported once, by the caller (the action fails the step with it).
+    this.reporter.info(`failed: ${error.message}`);
     if (this.journal.empty) return { error, rolledBack: false, restored: [] };
     if (!this.options.rollbackOnFailure) {
       return {
@@ -274,10 +275,9 @@ export class StageRun {
       changed: !failure && (plan?.changed ?? false),
       healthy,
       rolledBack: failure?.rolledBack ?? false,
-      previousWeight: first?.previousWeight ?? 0,
-      weight: failure?.rolledBack
-        ? (first?.previousWeight ?? 0)
-        : (plan?.weight ?? first?.previousWeight ?? 0),
+      // Absent, never 0, when no plan was made: a weight that was not read must not be reported.
+      previousWeight: first?.previousWeight,
+      weight: failure?.rolledBack ? first?.previousWeight : (plan?.weight ?? first?.previousWeight),
       before: first?.before ?? [],
       after: failure?.rolledBack ? (first?.before ?? []) : (plan?.after ?? []),
       checks: this.checks,

@@ -36,8 +36,6 @@ export function emptyResult(options: RunOptions): StageResult {
     changed: false,
     healthy: false,
     rolledBack: false,
-    previousWeight: 0,
-    weight: 0,
     before: [],
     after: [],
     checks: [],
