@@ -90,7 +90,19 @@ export interface ClusterState {
   newObjectApiVersion?: string;
 }
 
-export type FindingCode = 'IST0101' | 'IST0106' | 'IST0109' | 'IST0130' | 'IST0131';
+export type FindingCode =
+  | 'IST0101'
+  | 'IST0106'
+  | 'IST0109'
+  | 'IST0130'
+  | 'IST0131'
+  // Gateway API (src/plan/gateway-api/checks.ts), named after the HTTPRoute status reasons where one fits.
+  | 'BackendNotFound'
+  | 'RefNotPermitted'
+  | 'InvalidWeight'
+  | 'UnreachableMatch'
+  | 'RuleLeftAlone'
+  | 'ServiceKept';
 
 /** A pre-write check result, worded as `istioctl analyze` would report it. */
 export interface Finding {
