@@ -80,6 +80,10 @@ export interface StageOptions {
   stickyCookieTtlSeconds?: number;
   /** `progressive`: the canary weights to go through, e.g. [10, 25, 50, 100]. */
   steps?: number[];
+  /** `routing-api`: `auto` (the default) chooses from what the namespace holds (plan/routing-api.ts). */
+  routingApi?: 'auto' | 'istio' | 'gateway-api';
+  /** `version-service`: name template of the per-version Services on Gateway API. */
+  versionService?: string;
 }
 
 /** The routing objects of the namespace as they are now (either API version). */
