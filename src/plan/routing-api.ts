@@ -43,13 +43,11 @@ export function chooseRoutingApi(
 ): RoutingApi {
   if (choice !== 'auto') return choice;
   const namespace = options.namespace;
-  const inNamespace = (object: VirtualService | HTTPRoute) => namespaceOf(object, namespace) === namespace;
   const names = serviceNames(options);
-  const routes = evidence.httpRoutes.filter(
-    (route) => inNamespace(route) && routesTheService(route, names, namespace),
-  );
+  // A route of another namespace (a Gateway's) counts when it names the service there.
+  const routes = evidence.httpRoutes.filter((route) => routesTheService(route, names, namespace));
   const virtualServices = evidence.virtualServices.filter(
-    (vs) => inNamespace(vs) && virtualServiceRoutes(vs, options.host, namespace),
+    (vs) => namespaceOf(vs, namespace) === namespace && virtualServiceRoutes(vs, options.host, namespace),
   );
   if (routes.length > 0 && virtualServices.length > 0) {
     const objects = [...virtualServices, ...routes].map((object) => resourceName(object, namespace));
