@@ -39,6 +39,8 @@ describe('parseRunOptions', () => {
       stickyCookie: undefined,
       stickyCookieTtlSeconds: undefined,
       steps: undefined,
+      routingApi: 'auto',
+      versionService: '{service}-{version}',
       kubeconfig: undefined,
       context: undefined,
       dryRun: false,

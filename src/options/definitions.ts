@@ -1,6 +1,8 @@
 // The options of a run as data: the action's inputs and the CLI's flags are both this table, so action.yml,
 // the README and `istio-canary --help` can be checked against one list.
 import { STAGES } from '../plan/types.js';
+import { DEFAULT_VERSION_SERVICE } from '../plan/gateway-api/version-service.js';
+import { ROUTING_APIS } from '../plan/routing-api.js';
 import { HTTP_METHODS } from '../plan/validate.js';
 
 export interface OptionDefinition {
@@ -91,6 +93,21 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
     name: 'sticky-cookie',
     description:
       'Keeps a user the split sent to the canary on the canary: a cookie name, or name:ttl (ttl like 30m; 0 = session cookie).',
+    planning: true,
+  },
+  {
+    name: 'routing-api',
+    description:
+      'Routing objects to write: istio (VirtualService + DestinationRule), gateway-api (HTTPRoute + per-version Services) or auto (gateway-api when an HTTPRoute already routes the service, istio when a VirtualService does or when neither does; both is an error naming them).',
+    default: 'auto',
+    allowed: ROUTING_APIS,
+    planning: true,
+  },
+  {
+    name: 'version-service',
+    description:
+      'gateway-api: name of the Service of each version, {service} and {version} replaced (a DNS-1035 label); one missing is created from the main Service with the version label added to its selector.',
+    default: DEFAULT_VERSION_SERVICE,
     planning: true,
   },
   {

@@ -10,6 +10,9 @@ import {
   validateStageOptions,
   WEIGHT_RULE,
 } from '../plan/validate.js';
+import { validateGatewayApiOptions } from '../plan/gateway-api/validate.js';
+import { DEFAULT_VERSION_SERVICE } from '../plan/gateway-api/version-service.js';
+import { checkRoutingApi } from '../plan/routing-api.js';
 import type { AnalysisOptions, ProbeOptions, RunOptions } from '../types.js';
 import { checkClusterCombination, parseClusterWaves, parseContextList } from './clusters.js';
 import { findOptionDefinition, OPTION_DEFINITIONS } from './definitions.js';
@@ -32,7 +35,9 @@ export function parseStageOptions(raw: RawOptions): StageOptions {
   const service = options.required('service', stage);
   const sticky = options.string('sticky-cookie');
   const [stickyCookie, stickyTtl] = sticky === undefined ? [undefined, undefined] : splitStickyCookie(sticky);
-  return validateStageOptions({
+  const routingApi = checkRoutingApi(options.withDefault('routing-api') ?? 'auto');
+  const versionService = options.withDefault('version-service') ?? DEFAULT_VERSION_SERVICE;
+  const parsed = validateStageOptions({
     stage,
     service,
     namespace: options.string('namespace') ?? 'default',
@@ -49,7 +54,12 @@ export function parseStageOptions(raw: RawOptions): StageOptions {
     stickyCookie,
     stickyCookieTtlSeconds: stickyTtl,
     steps: options.steps('steps'),
+    routingApi,
+    versionService,
   });
+  // With auto the API is known only once the cluster is read: the Gateway API planner checks again then.
+  if (routingApi === 'gateway-api') validateGatewayApiOptions({ ...parsed, versionService });
+  return parsed;
 }
 
 /** Parses and validates every option of a run: the single source of truth for action inputs and CLI flags. */

@@ -13,11 +13,11 @@ const ISTIO_NETWORKING_VERSIONS = [
   'networking.istio.io/v1alpha3',
 ];
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function itemsOf(document: unknown): unknown[] {
+export function itemsOf(document: unknown): unknown[] {
   if (
     isRecord(document) &&
     typeof document.kind === 'string' &&

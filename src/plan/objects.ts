@@ -1,5 +1,13 @@
 // Small pure helpers over routing objects: host identity, canonical comparison, cleaning for output.
-import type { DestinationRule, ObjectMeta, RoutingObject, VirtualService } from './types.js';
+import type { ObjectMeta } from './types.js';
+
+/** Any Kubernetes object the planner reads or writes (routing objects of either API, Services). */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec?: unknown;
+}
 
 export const ISTIO_API_VERSION = 'networking.istio.io/v1';
 export const STAGE_ANNOTATION = 'istio-canary.io/stage';
@@ -37,11 +45,11 @@ export function sameHost(a: string | undefined, b: string, namespace: string): b
   return a !== undefined && qualifyHost(a, namespace) === qualifyHost(b, namespace);
 }
 
-export function namespaceOf(object: RoutingObject, fallback: string): string {
+export function namespaceOf(object: KubeObject, fallback: string): string {
   return object.metadata.namespace ?? fallback;
 }
 
-export function resourceName(object: RoutingObject, fallbackNamespace: string): string {
+export function resourceName(object: KubeObject, fallbackNamespace: string): string {
   return `${object.kind} ${namespaceOf(object, fallbackNamespace)}/${object.metadata.name}`;
 }
 
@@ -64,7 +72,7 @@ export function copy<T>(value: T): T {
 }
 
 /** The object as a user would keep it in Git: no status, no server-owned metadata. */
-export function cleanObject<T extends VirtualService | DestinationRule>(object: T): T {
+export function cleanObject<T extends KubeObject>(object: T): T {
   const metadata: ObjectMeta = { name: object.metadata.name };
   for (const [key, value] of Object.entries(object.metadata)) {
     if (!SERVER_OWNED_METADATA.includes(key)) metadata[key] = value;

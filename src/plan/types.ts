@@ -80,6 +80,10 @@ export interface StageOptions {
   stickyCookieTtlSeconds?: number;
   /** `progressive`: the canary weights to go through, e.g. [10, 25, 50, 100]. */
   steps?: number[];
+  /** `routing-api`: `auto` (the default) chooses from what the namespace holds (plan/routing-api.ts). */
+  routingApi?: 'auto' | 'istio' | 'gateway-api';
+  /** `version-service`: name template of the per-version Services on Gateway API. */
+  versionService?: string;
 }
 
 /** The routing objects of the namespace as they are now (either API version). */
@@ -90,7 +94,19 @@ export interface ClusterState {
   newObjectApiVersion?: string;
 }
 
-export type FindingCode = 'IST0101' | 'IST0106' | 'IST0109' | 'IST0130' | 'IST0131';
+export type FindingCode =
+  | 'IST0101'
+  | 'IST0106'
+  | 'IST0109'
+  | 'IST0130'
+  | 'IST0131'
+  // Gateway API (src/plan/gateway-api/checks.ts), named after the HTTPRoute status reasons where one fits.
+  | 'BackendNotFound'
+  | 'RefNotPermitted'
+  | 'InvalidWeight'
+  | 'UnreachableMatch'
+  | 'RuleLeftAlone'
+  | 'ServiceKept';
 
 /** A pre-write check result, worded as `istioctl analyze` would report it. */
 export interface Finding {
