@@ -50,6 +50,37 @@ function tempFile(name: string, text: string): string {
 }
 
 describe('istio-canary plan', () => {
+  it('prints every VirtualService with a route to the service, then the DestinationRule', async () => {
+    const doors = path.join(fixtureDir, '../several-virtual-services/reviews-doors.yaml');
+    const run = await cli(
+      'plan',
+      '--stage',
+      'shift',
+      '--weight',
+      '20',
+      ...reviews,
+      ...seedFlags,
+      '--from',
+      doors,
+      '--virtual-services',
+      'reviews,bookinfo-edge',
+    );
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const documents = parseAllDocuments(run.stdout).map(
+      (document) => document.toJS() as VirtualService | DestinationRule,
+    );
+    expect(documents.map((document) => `${document.kind}/${document.metadata.name}`)).toEqual([
+      'VirtualService/reviews',
+      'VirtualService/bookinfo-edge',
+      'DestinationRule/reviews',
+    ]);
+    const edge = documents[1] as VirtualService;
+    expect(edge.spec.http?.[1]?.route?.map((d) => `${d.destination.subset} ${d.weight}`)).toEqual([
+      'v1 80',
+      'v2 20',
+    ]);
+  });
+
   it('plans route on the embedded Bookinfo example: tutorial step 5', async () => {
     const run = await cli('plan', '--stage', 'route', ...reviews, '--header-match', 'end-user=test-user');
     expect(run.code).toBe(0);

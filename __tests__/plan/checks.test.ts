@@ -145,7 +145,7 @@ spec:
     - { destination: { host: reviews, subset: v3 }, weight: -50 }
   - match: [{ uri: { prefix: /c } }]
     route:
-    - { destination: { host: reviews, subset: v1 }, weight: 40 }
+    - { destination: { host: reviews, subset: v3 }, weight: 40 }
   - route: [{ destination: { host: reviews, subset: v1 } }]`);
     expect(findingsOfFailure(state)).toEqual([
       'Error [IST0106] (VirtualService default/reviews) Schema validation error: weights of http rule #0 sum to 90, not 100',

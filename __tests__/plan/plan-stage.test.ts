@@ -280,11 +280,13 @@ describe('stages', () => {
     expect(shifted.virtualService.spec.http?.[0]).toEqual(routed.virtualService.spec.http?.[0]);
     expect(shifted.after).toEqual([
       {
+        object: 'reviews',
         name: 'reviews-canary-header',
         match: 'end-user=test-user',
         destinations: [{ subset: 'v2', weight: 100 }],
       },
       {
+        object: 'reviews',
         name: 'reviews-primary',
         match: 'default',
         destinations: [
@@ -310,11 +312,14 @@ describe('stages', () => {
     });
   });
 
-  it('finalize refuses while a route of our own VirtualService still names stable', () => {
+  it('finalize moves every route of our VirtualService that names stable, whatever its match', () => {
     const state = readRoutingYaml(richYaml.replace('subset: v3 } }]', 'subset: v1 } }]'), 'rich.yaml');
-    expect(() => planStage(stageOptions({ stage: 'finalize' }), state)).toThrow(
-      'finalize refuses to drop subset v1 of reviews: VirtualService default/reviews still routes to it; move that route to v2 first',
-    );
+    const plan = planStage(stageOptions({ stage: 'finalize' }), state);
+    expect(plan.virtualService.spec.http?.find((route) => route.name === 'legacy')).toEqual({
+      name: 'legacy',
+      match: [{ uri: { prefix: '/legacy' } }],
+      route: [{ destination: { host: 'reviews', subset: 'v2' } }],
+    });
   });
 
   it('shift 0 and 100 leave the weight-0 destination out', () => {
@@ -416,7 +421,7 @@ describe('stages', () => {
     expect(plan.writes[2] && subsetsOf(plan.writes[2])).toEqual(['v2']);
   });
 
-  it('finalize refuses while another VirtualService routes to stable, naming it', () => {
+  it('finalize refuses while a VirtualService left out by virtual-services routes to stable, naming it', () => {
     const state = seedState();
     state.virtualServices.push({
       apiVersion: 'networking.istio.io/v1',
@@ -427,7 +432,7 @@ describe('stages', () => {
         http: [{ route: [{ destination: { host: 'reviews.default.svc.cluster.local', subset: 'v1' } }] }],
       },
     } satisfies VirtualService);
-    expect(() => planStage(stageOptions({ stage: 'finalize' }), state)).toThrow(
+    expect(() => planStage(stageOptions({ stage: 'finalize', virtualServices: ['reviews'] }), state)).toThrow(
       new CanaryError(
         'check-failed',
         'finalize refuses to drop subset v1 of reviews: VirtualService default/reviews-internal still routes to it; move that route to v2 first',

@@ -32,8 +32,9 @@ function planHelp(): string {
   return [
     'Usage: istio-canary plan --stage <stage> --service <name> --stable <version> --canary <version> [flags]',
     '',
-    'Plans a stage offline: prints the VirtualService then the DestinationRule of the service as YAML on',
-    'stdout; findings and errors go to stderr. Nothing is read from or written to a cluster.',
+    'Plans a stage offline: prints every VirtualService with a route to the service (its own first), then',
+    'its DestinationRule, as YAML on stdout; findings and errors go to stderr. Nothing is read from or',
+    'written to a cluster.',
     '',
     'Flags:',
     describeFlags(PLAN_DEFINITIONS, [FROM_FLAG]),
@@ -114,7 +115,7 @@ export const planCommand: CliCommand = {
     try {
       const plan = planStage(options, state);
       for (const finding of plan.findings) io.stderr.write(`${formatFinding(finding)}\n`);
-      io.stdout.write(toYamlDocuments([plan.virtualService, plan.destinationRule]));
+      io.stdout.write(toYamlDocuments(plan.objects.map((object) => object.after)));
       return EXIT_OK;
     } catch (error) {
       if (!(error instanceof CheckFailedError)) throw error;

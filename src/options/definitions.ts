@@ -85,6 +85,13 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
     planning: true,
   },
   {
+    name: 'virtual-services',
+    description:
+      'VirtualServices of the namespace the stage may write (comma or newline separated); default every one with a route to the host (mesh, gateway-bound, delegates). Routes left out are reported, and finalize refuses while one still sends to stable.',
+    multiple: true,
+    planning: true,
+  },
+  {
     name: 'mirror-percent',
     description: 'Share of stable traffic copied to the canary (responses dropped), 0–100.',
     planning: true,

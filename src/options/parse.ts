@@ -37,6 +37,9 @@ export function parseStageOptions(raw: RawOptions): StageOptions {
   const [stickyCookie, stickyTtl] = sticky === undefined ? [undefined, undefined] : splitStickyCookie(sticky);
   const routingApi = checkRoutingApi(options.withDefault('routing-api') ?? 'auto');
   const versionService = options.withDefault('version-service') ?? DEFAULT_VERSION_SERVICE;
+  // Absent when empty: every VirtualService with a route to the host.
+  const names = options.list('virtual-services');
+  const virtualServices = names.length > 0 ? { virtualServices: names } : {};
   const parsed = validateStageOptions({
     stage,
     service,
@@ -56,6 +59,7 @@ export function parseStageOptions(raw: RawOptions): StageOptions {
     steps: options.steps('steps'),
     routingApi,
     versionService,
+    ...virtualServices,
   });
   // With auto the API is known only once the cluster is read: the Gateway API planner checks again then.
   if (routingApi === 'gateway-api') validateGatewayApiOptions({ ...parsed, versionService });

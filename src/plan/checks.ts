@@ -16,6 +16,8 @@ export interface RoutingWorld {
 /** What a plan writes and what it removes, so findings can be blamed on it or not. */
 export interface CheckFocus {
   virtualService: VirtualService;
+  /** Every VirtualService the plan writes (the primary one among them). */
+  virtualServices?: VirtualService[];
   /** host+subset pairs the plan removes: a route elsewhere that still names one is the plan's fault. */
   removedSubsets: { host: string; subset: string }[];
 }
@@ -146,7 +148,7 @@ function missingSubsets(
     );
     if (defined) return [];
     reported.add(`${host}+${subset}`);
-    const ours = vs === focus.virtualService;
+    const ours = isPlanned(vs, focus);
     const brokenByPlan = focus.removedSubsets.some(
       (removed) => removed.subset === subset && sameHost(removed.host, host, namespace),
     );
@@ -168,8 +170,16 @@ function gatewaysOf(vs: VirtualService): string[] {
   );
 }
 
-/** IST0109: two VirtualServices for one host on one gateway (or the mesh) merge in undefined ways. */
-function conflictingHosts(vs: VirtualService, world: RoutingWorld, resource: string): Finding[] {
+/**
+ * IST0109: two VirtualServices for one host on one gateway (or the mesh) merge in undefined ways. Each
+ * group is reported once (`reported`), on the first planned object in it.
+ */
+function conflictingHosts(
+  vs: VirtualService,
+  world: RoutingWorld,
+  resource: string,
+  reported: Set<string>,
+): Finding[] {
   const namespace = namespaceOf(vs, world.namespace);
   const gateways = gatewaysOf(vs);
   return (vs.spec.hosts ?? []).flatMap((host) => {
@@ -186,6 +196,9 @@ function conflictingHosts(vs: VirtualService, world: RoutingWorld, resource: str
     const names = [vs, ...rivals].map(
       (each) => `${namespaceOf(each, world.namespace)}/${each.metadata.name}`,
     );
+    const group = [...names].sort().join(',');
+    if (reported.has(group)) return [];
+    reported.add(group);
     return [
       finding(
         'IST0109',
@@ -197,16 +210,22 @@ function conflictingHosts(vs: VirtualService, world: RoutingWorld, resource: str
   });
 }
 
+function isPlanned(vs: VirtualService, focus: CheckFocus): boolean {
+  return vs === focus.virtualService || (focus.virtualServices ?? []).includes(vs);
+}
+
 /** Every finding about the world; errors are those the plan's objects have or cause. */
 export function analyzeRouting(world: RoutingWorld, focus: CheckFocus): Finding[] {
+  const reported = new Set<string>();
   return world.virtualServices.flatMap((vs) => {
-    const ours = vs === focus.virtualService;
+    const ours = isPlanned(vs, focus);
     const resource = resourceName(vs, world.namespace);
     return [
       ...missingSubsets(vs, world, focus, resource),
       ...unreachableRules(vs, ours, resource),
       ...ineffectiveMatches(vs, ours, resource),
-      ...(ours ? conflictingHosts(vs, world, resource) : []),
+      // IST0109 is about the mesh: gateway-bound VirtualServices for one host are merged per gateway.
+      ...(ours && gatewaysOf(vs).includes('mesh') ? conflictingHosts(vs, world, resource, reported) : []),
       ...badWeights(vs, ours, resource),
     ];
   });

@@ -176,6 +176,7 @@ export function validateStageOptions(options: StageOptions): StageOptions {
     );
   }
   options.gateways.forEach((gateway) => checkGateway('gateways', gateway));
+  options.virtualServices?.forEach((name) => checkHost('virtual-services', name));
   if (options.mirrorPercent !== undefined) checkPercent('mirror-percent', options.mirrorPercent);
   if (options.stickyCookie !== undefined) checkCookieName('sticky-cookie', options.stickyCookie);
   if (options.stickyCookieTtlSeconds !== undefined) {

@@ -137,7 +137,7 @@ function newDestination(template: HTTPRouteDestination | undefined, version: str
  * new ones are made by newDestination. A lone destination is written without weight (as the tutorial's
  * step 5 does), but an existing `weight: 100` is left alone: both forms route the same.
  */
-function destinationsFor(
+export function destinationsFor(
   existing: HTTPRouteDestination[],
   split: WeightedVersion[],
   host: string,
@@ -154,7 +154,7 @@ function destinationsFor(
   });
 }
 
-function matchBlock(match: CanaryMatch): HTTPMatchRequest {
+export function matchBlock(match: CanaryMatch): HTTPMatchRequest {
   const headers = Object.fromEntries(
     match.headers.map((header) => [header.name, { [header.kind]: header.value }]),
   );
@@ -171,7 +171,7 @@ function matchBlock(match: CanaryMatch): HTTPMatchRequest {
 const SHARED_POLICY_FIELDS = ['timeout', 'retries', 'corsPolicy', 'headers', 'rewrite'] as const;
 
 /** A route sending the requests `match` selects to the canary; an existing one keeps its other fields. */
-function canaryRoute(
+export function canaryRoute(
   match: HTTPMatchRequest,
   previous: HTTPRoute | undefined,
   primary: HTTPRoute,
@@ -194,7 +194,7 @@ function canaryRoute(
 }
 
 /** A kept header route still sends its requests to the canary of this run (which may be a newer one). */
-function retargeted(route: HTTPRoute, options: StageOptions): HTTPRoute {
+export function retargeted(route: HTTPRoute, options: StageOptions): HTTPRoute {
   const kept = copy(route);
   kept.route = destinationsFor(kept.route ?? [], [{ version: options.canary, weight: 100 }], options.host);
   return kept;
@@ -206,7 +206,7 @@ export function weightsAnnotation(split: WeightedVersion[]): string {
 }
 
 /** The sticky cookie of this run: as given, or (keep) the one the previous default route issued. */
-function stickyCookieFor(
+export function stickyCookieFor(
   intent: RoutingIntent,
   previousPrimary: HTTPRoute | undefined,
 ): StickyCookie | undefined {
