@@ -1,6 +1,6 @@
 // What a run takes and what it gives back: shared by the library, the CLI and the action.
 import type { CanaryError } from './errors.js';
-import type { RouteRow, StageOptions, Stage } from './plan/types.js';
+import type { RouteRow, RouteSplit, StageOptions, Stage } from './plan/types.js';
 
 export interface ProbeOptions {
   url: string;
@@ -75,6 +75,12 @@ export interface RunOptions extends StageOptions {
   runUrl?: string;
 }
 
+export interface RoutingObjectYaml {
+  kind: 'VirtualService' | 'DestinationRule';
+  name: string;
+  yaml: string;
+}
+
 export interface HealthCheckResult {
   name: string;
   ok: boolean;
@@ -144,9 +150,18 @@ export interface StageResult {
   before: RouteRow[];
   after: RouteRow[];
   checks: HealthCheckResult[];
-  /** YAML of the objects as written (or as they would be, on a dry run). */
+  /** YAML of the objects as written (or as they would be, on a dry run): the primary VirtualService. */
   virtualServiceYaml: string;
   destinationRuleYaml: string;
+  /**
+   * Every route to the service, per object: its split before and after the run (those the run leaves
+   * alone say why). Absent where a result predates several VirtualServices.
+   */
+  routes?: RouteSplit[];
+  /** YAML of every routing object the run manages (VirtualServices, then the DestinationRule). */
+  objects?: RoutingObjectYaml[];
+  /** What the reader should know that is no failure (status: the routes disagree on the split). */
+  warnings?: string[];
   diff: string;
   /** Set when the run failed; the cluster was restored when `rolledBack`. */
   error?: CanaryError;

@@ -61,6 +61,7 @@ describe('action.yml', () => {
       'virtual-service',
       'destination-rule',
       'clusters',
+      'routes',
     ]);
   });
 

@@ -22,6 +22,8 @@ export const OUTPUT_DESCRIPTIONS = {
     "YAML of the DestinationRule as written (or as it would be, on a dry run); with clusters: empty, each cluster's is in the job summary.",
   clusters:
     'With clusters: JSON, one entry per cluster (cluster, wave, split before and after, weights, healthy, rolledBack, error); empty otherwise.',
+  routes:
+    'JSON: every route to the service, per VirtualService (mesh, gateway-bound, delegate) and route, with its split before and after, e.g. [{"virtualService":"bookinfo-edge","namespace":"default","door":"gateway","match":"uri prefix /reviews","before":{"v1":100},"after":{"v1":50,"v2":50}}]; routes left as they are carry "leftAlone" with the reason.',
 } as const;
 
 export type OutputName = keyof typeof OUTPUT_DESCRIPTIONS;
@@ -50,7 +52,24 @@ export function outputValues(result: StageResult): Partial<Record<OutputName, st
     'virtual-service': result.virtualServiceYaml,
     'destination-rule': result.destinationRuleYaml,
     clusters: clustersJson(result),
+    routes: JSON.stringify(routesOutput(result)),
   };
+}
+
+/** The `routes` output: one entry per route, splits as `{ subset: weight }`. */
+function routesOutput(result: StageResult): Record<string, unknown>[] {
+  const weights = (split: { subset: string; weight: number }[]) =>
+    Object.fromEntries(split.map(({ subset, weight }) => [subset, weight]));
+  return (result.routes ?? []).map((route) => ({
+    virtualService: route.object,
+    namespace: route.namespace,
+    door: route.door,
+    ...(route.name !== undefined ? { name: route.name } : {}),
+    match: route.match,
+    before: weights(route.before),
+    after: weights(route.after),
+    ...(route.leftAlone !== undefined ? { leftAlone: route.leftAlone } : {}),
+  }));
 }
 
 function lastComparison(result: StageResult): string | undefined {

@@ -14,8 +14,14 @@ import {
   WEIGHTS_ANNOTATION,
 } from './objects.js';
 import { canaryShare, describeMatch, routeRows, splitOf } from './routes.js';
-import { doorOf, findRoutesToHost, reachesHost, routeReachesHost } from './routes-to-host.js';
-import { managedByUs, moveStableBoundRoutes, type MovedRoute } from './stable-bound.js';
+import {
+  doorOf,
+  findRoutesToHost,
+  reachesHost,
+  routeReachesHost,
+  virtualServiceReachesHost,
+} from './routes-to-host.js';
+import { isTwinName, managedByUs, moveStableBoundRoutes, type MovedRoute } from './stable-bound.js';
 import type {
   HTTPRoute,
   PlannedObject,
@@ -123,8 +129,12 @@ function routeSplit(
   };
 }
 
-/** The routes to the host in objects the plan does not write: unchanged, with the reason. */
-function leftAloneRoutes(vs: VirtualService, reason: string, options: StageOptions): RouteSplit[] {
+/** The routes to the host in a VirtualService as they are (with the reason, when the plan leaves them). */
+function leftAloneRoutes(
+  vs: VirtualService,
+  reason: string | undefined,
+  options: StageOptions,
+): RouteSplit[] {
   const namespace = namespaceOf(vs, options.namespace);
   return (vs.spec.http ?? [])
     .filter((route) => routeReachesHost(route, namespace, options))
@@ -218,4 +228,29 @@ export function refuseDroppingRoutedSubsets(
       );
     }
   }
+}
+
+/** Every route to the host as it is now, in every VirtualService given (what `status` reports). */
+export function routesNow(virtualServices: VirtualService[], options: StageOptions): RouteSplit[] {
+  return virtualServices
+    .filter((vs) => virtualServiceReachesHost(vs, options))
+    .flatMap((vs) => leftAloneRoutes(vs, undefined, options));
+}
+
+/**
+ * `status`'s warning when the doors into the service disagree: the routes to the stable and canary
+ * subsets (our header and sticky twins aside) do not all give the canary the same share.
+ */
+export function splitDisagreement(routes: RouteSplit[], options: StageOptions): string | undefined {
+  const share = (route: RouteSplit) =>
+    route.after.find((entry) => entry.subset === options.canary)?.weight ?? 0;
+  const carrying = routes.filter(
+    (route) =>
+      !(route.name !== undefined && isTwinName(route.name)) &&
+      route.after.length > 0 &&
+      route.after.every((entry) => entry.subset === options.stable || entry.subset === options.canary),
+  );
+  if (new Set(carrying.map(share)).size <= 1) return undefined;
+  const listed = carrying.map((route) => `${route.object} ${route.match} ${share(route)} %`).join(', ');
+  return `the routes to ${options.host} disagree on the canary's share: ${listed}; run the stage again to move them all`;
 }

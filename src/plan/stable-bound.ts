@@ -66,6 +66,11 @@ function derivedName(route: HTTPRoute, options: StageOptions): string {
   return `${options.service}-${digest.slice(0, 8)}`;
 }
 
+/** A name of ours for a header or sticky twin (the mesh default route's included). */
+export function isTwinName(name: string): boolean {
+  return name.endsWith(HEADER_SUFFIX) || name.endsWith(STICKY_SUFFIX);
+}
+
 /** The names of the header and sticky twins of a route. */
 export function twinNames(route: HTTPRoute, options: StageOptions): { header: string; sticky: string } {
   const base = route.name ?? derivedName(route, options);

@@ -260,10 +260,21 @@ export class StageRun {
   result(failure?: Failure): StageResult {
     const plan = this.lastPlan;
     const first = this.firstPlan;
-    const written = (kind: RoutingObject['kind']) =>
-      this.written.find((object) => object.kind === kind) ??
-      (kind === 'VirtualService' ? plan?.virtualService : plan?.destinationRule);
+    // The last write of each object wins (finalize writes its DestinationRule twice).
+    const written = (planned: RoutingObject | undefined) =>
+      planned &&
+      (this.written.findLast(
+        (object) => object.kind === planned.kind && object.metadata.name === planned.metadata.name,
+      ) ??
+        planned);
     const yamlOf = (object: RoutingObject | undefined) => (object ? toYaml(object) : '');
+    const routes = failure?.rolledBack
+      ? (first?.routes ?? []).map((route) => ({ ...route, after: route.before }))
+      : (plan?.routes ?? []).map((route, index) => {
+          // Progressive: each route's split before the first step (the bound routes stay the same ones).
+          const start = first?.routes[index];
+          return start?.resource === route.resource ? { ...route, before: start.before } : route;
+        });
     const healthy = !failure && this.checks.every((check) => check.ok);
     return {
       stage: this.options.stage,
@@ -281,8 +292,14 @@ export class StageRun {
       before: first?.before ?? [],
       after: failure?.rolledBack ? (first?.before ?? []) : (plan?.after ?? []),
       checks: this.checks,
-      virtualServiceYaml: yamlOf(written('VirtualService')),
-      destinationRuleYaml: yamlOf(written('DestinationRule')),
+      virtualServiceYaml: yamlOf(written(plan?.virtualService)),
+      destinationRuleYaml: yamlOf(written(plan?.destinationRule)),
+      routes,
+      objects: (plan?.objects ?? []).map(({ after }) => ({
+        kind: after.kind,
+        name: after.metadata.name,
+        yaml: yamlOf(written(after)),
+      })),
       diff: first && plan ? (first === plan ? plan.diff : `${first.diff}${plan.diff}`) : '',
       ...(failure ? { error: failure.error } : {}),
     };
