@@ -386,7 +386,10 @@ spec:
     expect([run.code, run.stderr]).toEqual([0, '']);
     for (const scalar of ['"yes"', '"off"', '"on"', '"n"']) expect(run.stdout).toContain(`: ${scalar}`);
     expect(asKubectlReads(run.stdout)).toEqual(parseAllDocuments(run.stdout).map((doc) => doc.toJS()));
-    expect(printedObjects(run.stdout)[0].spec.http?.[1]?.match).toEqual([
+    const header = printedObjects(run.stdout)[0].spec.http?.find(
+      (route) => route.name === 'reviews-canary-header',
+    );
+    expect(header?.match).toEqual([
       { headers: { 'x-canary': { exact: 'yes' }, 'x-off': { prefix: 'off' } } },
     ]);
   });

@@ -182,6 +182,14 @@ function moveRoute(
   return [header, sticky, moved].filter((route): route is HTTPRoute => route !== undefined);
 }
 
+/** Every match block of `route` repeats one of an earlier route. */
+function shadowed(route: HTTPRoute, earlier: HTTPRoute[]): boolean {
+  const seen = new Set(
+    earlier.flatMap((other) => (other.match ?? []).map(({ name: _name, ...block }) => canonicalJson(block))),
+  );
+  return (route.match ?? []).every(({ name: _name, ...block }) => seen.has(canonicalJson(block)));
+}
+
 /**
  * Writes the intent into every stable-bound route of `vs` (a copy; routes named in `skip` are left to the
  * caller), placing each one's twins right before it. Every other route keeps its place and content.
@@ -228,8 +236,11 @@ export function moveStableBoundRoutes(
       options,
       vs,
     );
-    moved.push({ before: route, after: routes[routes.length - 1] ?? route });
-    next.push(...routes);
+    const after = routes[routes.length - 1] ?? route;
+    moved.push({ before: route, after });
+    // A twin whose every match an earlier route already takes would never be reached (IST0131): left out.
+    const twins = routes.slice(0, -1).filter((twin) => !shadowed(twin, next));
+    next.push(...twins, after);
   }
   const virtualService = copy(vs);
   virtualService.spec.http = next;
