@@ -168,7 +168,7 @@ export class StageRun {
   ): Promise<ClusterState> {
     const { client } = this.connection;
     const applied = await this.phase(`write ${this.options.stage}`, () =>
-      applyPlan(client, state, makePlan, {
+      applyPlan(client, state, (current) => this.remember(makePlan(current)), {
         namespace: this.options.namespace,
         dryRun: this.options.dryRun,
         reporter: this.reporter,
@@ -176,7 +176,6 @@ export class StageRun {
         afterWrite: (written) => waitForPropagationOf(this.gate, written),
       }),
     );
-    this.firstPlan ??= applied.plan;
     this.lastPlan = applied.plan;
     this.written = applied.written;
     if (!applied.plan.changed) this.reporter.info('routing already as planned: nothing to write');
@@ -184,6 +183,12 @@ export class StageRun {
       await this.phase('traffic checks', () => checkTraffic(this.gate));
     }
     return afterWrites(state, applied.written);
+  }
+
+  /** The first plan of the run is what a rollback returns to, even when its writes failed half-way. */
+  private remember(plan: Plan): Plan {
+    this.firstPlan ??= plan;
+    return plan;
   }
 
   /** `shift` through the steps with the checks at each; the first failure goes back to 100% stable. */

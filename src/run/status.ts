@@ -14,13 +14,17 @@ export async function readStatus(client: ClusterClient, options: RunOptions): Pr
   );
   const virtualService = local.find((vs) => (vs.spec.hosts ?? []).some(forHost));
   const destinationRule = state.destinationRules.find((dr) => forHost(dr.spec.host));
-  const routes = routesNow(state.virtualServices, options);
-  const routing = [
+  // The service's own VirtualService first, then the other doors in the namespace's order.
+  const ordered = [
     ...(virtualService ? [virtualService] : []),
-    ...local.filter(
-      (vs) => vs !== virtualService && routes.some((route) => route.object === vs.metadata.name),
-    ),
+    ...state.virtualServices.filter((vs) => vs !== virtualService),
   ];
+  const routes = routesNow(ordered, options);
+  const routing = ordered.filter(
+    (vs) =>
+      vs === virtualService ||
+      (local.includes(vs) && routes.some((route) => route.object === vs.metadata.name)),
+  );
   const rows = routing.flatMap((vs) => routeRows(vs).map((row) => ({ object: vs.metadata.name, ...row })));
   const weight = canaryShare(virtualService, options);
   const disagreement = splitDisagreement(routes, options);
