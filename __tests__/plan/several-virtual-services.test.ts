@@ -4,35 +4,13 @@ import path from 'node:path';
 import { CanaryError, InputError } from '../../src/errors.js';
 import { planStage, readRoutingYaml } from '../../src/plan/index.js';
 import type { ClusterState, Plan, StageOptions, VirtualService } from '../../src/plan/index.js';
-import { repoRoot, seedState, stageOptions } from './support.js';
+import { applyPlan, repoRoot, seedState, stageOptions } from './support.js';
 
 const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
 const DOORS = path.join(repoRoot, 'examples/several-virtual-services/reviews-doors.yaml');
 
 function doors(): ClusterState {
   return readRoutingYaml(readFileSync(DOORS, 'utf8'), 'reviews-doors.yaml', seedState());
-}
-
-/** The cluster after every write of a plan (its objects replace those of the same name). */
-function written(state: ClusterState, plan: Plan): ClusterState {
-  const replace = <T extends { metadata: { name: string } }>(objects: T[], next: T[]): T[] => [
-    ...objects.map((object) => next.find((mine) => mine.metadata.name === object.metadata.name) ?? object),
-    ...next.filter((mine) => !objects.some((object) => object.metadata.name === mine.metadata.name)),
-  ];
-  const after = plan.writes.map((write) => write.after);
-  return {
-    virtualServices: replace(
-      state.virtualServices,
-      after.filter((o) => o.kind === 'VirtualService') as VirtualService[],
-    ),
-    destinationRules: replace(
-      state.destinationRules,
-      plan.writes
-        .filter((w) => w.kind === 'DestinationRule')
-        .slice(-1)
-        .map((w) => w.after) as never[],
-    ),
-  };
 }
 
 function vs(state: ClusterState | Plan, name: string): VirtualService {
@@ -52,7 +30,7 @@ function release(...stages: Partial<StageOptions>[]): { plans: Plan[]; state: Cl
   for (const stage of stages) {
     const plan = planStage(stageOptions(stage), state);
     plans.push(plan);
-    state = written(state, plan);
+    state = applyPlan(state, plan);
   }
   return { plans, state };
 }
@@ -240,9 +218,9 @@ describe('several VirtualServices for one service', () => {
       leftAlone: 'in namespace frontend: never written',
       after: [{ subset: 'v1', weight: 100 }],
     });
-    const promoted = written(
-      written(state, plan),
-      planStage(stageOptions({ stage: 'promote' }), written(state, plan)),
+    const promoted = applyPlan(
+      applyPlan(state, plan),
+      planStage(stageOptions({ stage: 'promote' }), applyPlan(state, plan)),
     );
     expect(() => planStage(stageOptions({ stage: 'finalize' }), promoted)).toThrow(
       'finalize refuses to drop subset v1 of reviews: VirtualService frontend/shop still routes to it; move that route to v2 first',
