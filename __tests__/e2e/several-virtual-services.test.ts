@@ -47,7 +47,7 @@ function splits(result: StageResult): string[] {
 
 function edgeReviewsRoute(): HTTPRoute | undefined {
   return stored('bookinfo-edge').spec.http?.find(
-    (route) => route.rewrite !== undefined && route.match?.[0]?.uri?.prefix === '/reviews',
+    (route) => route.rewrite !== undefined && route.match?.[0]?.headers === undefined,
   );
 }
 
@@ -59,6 +59,7 @@ describe('a release moves every VirtualService routing to reviews', () => {
     const twin = edge.findIndex((route) => route.name?.endsWith('-canary-header'));
     expect(edge[twin]).toMatchObject({
       timeout: '5s',
+      rewrite: { uri: '/' },
       match: [{ uri: { prefix: '/reviews' }, headers: { 'end-user': { exact: 'test-user' } } }],
       route: [{ destination: { subset: 'v2', port: { number: 9080 } } }],
     });
