@@ -479,3 +479,26 @@ spec:
     });
   });
 });
+
+describe('istio-canary plan, malformed objects in --from', () => {
+  it('answers one line naming the file, the object and the field, with exit 2', async () => {
+    const file = tempFile(
+      'typo.yaml',
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [reviews]
+  http:
+  - match: { uri: { prefix: /api } }
+    route: [{ destination: { host: reviews, subset: v1 } }]
+`,
+    );
+    const run = await cli('plan', '--stage', 'shift', ...reviews, '--weight', '10', '--from', file);
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${file}: VirtualService default/reviews: spec.http[0].match must be a list, got a map, which Istio's VirtualService schema does not allow: fix the object and run again\n`,
+    });
+  });
+});

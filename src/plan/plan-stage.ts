@@ -1,6 +1,7 @@
 // planStage: current routing objects + stage options → the objects to write, in a safe order, checked.
 import { CanaryError, InputError } from '../errors.js';
 import { analyzeRouting, CheckFailedError } from './checks.js';
+import { checkRoutingObject } from './crd-schema.js';
 import { mergeDestinationRule, subsetChanges } from './destination-rule.js';
 import { objectDiff } from './diff.js';
 import { routeTargets } from './mirror.js';
@@ -96,6 +97,10 @@ function planWithWeight(options: StageOptions, current: ClusterState, weight: nu
   const inNamespace = (object: RoutingObject) => namespaceOf(object, namespace) === namespace;
   const virtualServices = current.virtualServices.filter(inNamespace);
   const destinationRules = current.destinationRules.filter(inNamespace);
+  // Objects from the cluster or a library caller, not only files: what the planner reads must be well-formed.
+  for (const object of [...virtualServices, ...destinationRules]) {
+    checkRoutingObject(object as unknown as Record<string, unknown>);
+  }
   const vsBefore = pickVirtualService(virtualServices, options);
   const drBefore = pickDestinationRule(destinationRules, options);
   refuseNameTaken(virtualServices, vsBefore, options);
