@@ -43,6 +43,20 @@ const reviews = ['--service', 'reviews', '--stable', 'v1', '--canary', 'v2'];
 const embeddedNote =
   'note: no --from given, planning on the embedded Bookinfo example (every service on v1)\n';
 
+/** A file holding the reviews VirtualService of namespace default with these http routes (YAML lines). */
+function reviewsFile(name: string, httpYaml: string): string {
+  return tempFile(
+    name,
+    `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [reviews]
+  http:
+${httpYaml}`,
+  );
+}
+
 function tempFile(name: string, text: string): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'istio-canary-cli-')), name);
   writeFileSync(file, text);
@@ -361,15 +375,9 @@ spec:
   });
 
   it('resolves YAML merge keys as kubectl does: no literal << in the plan', async () => {
-    const file = tempFile(
+    const file = reviewsFile(
       'helm-rendered.yaml',
-      `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: reviews, namespace: default }
-spec:
-  hosts: [reviews]
-  http:
-  - name: api
+      `  - name: api
     match: [{ uri: { prefix: /api } }]
     route: [{ destination: { host: reviews, subset: v1 } }]
     retries: &retries { attempts: 3, perTryTimeout: 2s }
@@ -482,15 +490,9 @@ spec:
 
 describe('istio-canary plan, malformed objects in --from', () => {
   it('answers one line naming the file, the object and the field, with exit 2', async () => {
-    const file = tempFile(
+    const file = reviewsFile(
       'typo.yaml',
-      `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: reviews, namespace: default }
-spec:
-  hosts: [reviews]
-  http:
-  - match: { uri: { prefix: /api } }
+      `  - match: { uri: { prefix: /api } }
     route: [{ destination: { host: reviews, subset: v1 } }]
 `,
     );
