@@ -95,6 +95,14 @@ spec:
     );
   });
 
+  it('keeps a field of a newer Istio in an object from the cluster, which only its own CRDs declare', () => {
+    const state = seedState();
+    const vs = state.virtualServices.find((each) => each.metadata.name === 'reviews') as VirtualService;
+    Object.assign(vs.spec.http?.[0] ?? {}, { retryBudget: { percent: 25 } });
+    const plan = planStage(stageOptions({ stage: 'shift', weight: 10 }), state);
+    expect(plan.virtualService.spec.http?.[0]).toHaveProperty('retryBudget', { percent: 25 });
+  });
+
   it('checks objects a library caller passes too, not only files', () => {
     const state = seedState();
     const vs = state.virtualServices.find((each) => each.metadata.name === 'reviews') as VirtualService;

@@ -123,8 +123,10 @@ function fieldsViolation(
   value: Record<string, unknown>,
   schema: CrdSchema,
   path: string,
+  refuseUnknown: boolean,
 ): string | undefined {
-  const open = schema['x-kubernetes-preserve-unknown-fields'] || schema.additionalProperties === true;
+  const open =
+    !refuseUnknown || schema['x-kubernetes-preserve-unknown-fields'] || schema.additionalProperties === true;
   const fieldSchema = (name: string) =>
     schema.properties?.[name] ??
     (isMap(schema.additionalProperties) ? schema.additionalProperties : undefined);
@@ -135,14 +137,23 @@ function fieldsViolation(
   if (missing !== undefined) return `${path}.${missing} is required`;
   for (const [name, field] of Object.entries(value)) {
     const found =
-      fieldSchema(name) && schemaViolation(field, fieldSchema(name) as CrdSchema, `${path}.${name}`);
+      fieldSchema(name) &&
+      schemaViolation(field, fieldSchema(name) as CrdSchema, `${path}.${name}`, refuseUnknown);
     if (found) return found;
   }
   return undefined;
 }
 
-/** The first way `value` breaks `schema`, as one phrase naming the field (`spec.http[0].match …`). */
-export function schemaViolation(value: unknown, schema: CrdSchema, path: string): string | undefined {
+/**
+ * The first way `value` breaks `schema`, as one phrase naming the field (`spec.http[0].match …`); fields
+ * the schema does not declare count unless `refuseUnknown` is false.
+ */
+export function schemaViolation(
+  value: unknown,
+  schema: CrdSchema,
+  path: string,
+  refuseUnknown = true,
+): string | undefined {
   if (value === null && (schema.nullable || schema.type === undefined)) return undefined;
   if (value === null || !typeMatches(schema, value)) {
     const expected = schema['x-kubernetes-int-or-string']
@@ -157,18 +168,20 @@ export function schemaViolation(value: unknown, schema: CrdSchema, path: string)
   if (violation) return violation;
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
-      const found = schema.items && schemaViolation(item, schema.items, `${path}[${index}]`);
+      const found = schema.items && schemaViolation(item, schema.items, `${path}[${index}]`, refuseUnknown);
       if (found) return found;
     }
     return undefined;
   }
-  return isMap(value) ? fieldsViolation(value, schema, path) : undefined;
+  return isMap(value) ? fieldsViolation(value, schema, path, refuseUnknown) : undefined;
 }
 
 /**
- * Refuses a VirtualService or DestinationRule its CRD schema refuses (unknown fields included, as kubectl's
- * strict validation does), in one line: `<source>: VirtualService default/reviews: spec.http[0].match must
- * be a list, got a map; …`. `source` names the file, when the object came from one.
+ * Refuses a VirtualService or DestinationRule its CRD schema refuses, in one line: `<source>:
+ * VirtualService default/reviews: spec.http[0].match must be a list, got a map; …`. `source` names the
+ * file the object came from: there an unknown field is refused too (a misspelling, as kubectl's strict
+ * validation refuses it). An object from the cluster holds only fields its own CRDs declare, which may be
+ * newer than ours: its unknown fields are kept as they are.
  */
 export function checkRoutingObject(object: Record<string, unknown>, source?: string): void {
   const kind = String(object.kind);
@@ -181,7 +194,7 @@ export function checkRoutingObject(object: Record<string, unknown>, source?: str
       ? 'metadata.name must be a string'
       : schema && !schema.versions.includes(String(object.apiVersion))
         ? `apiVersion must be one of ${schema.versions.join(', ')}, got ${JSON.stringify(object.apiVersion)}`
-        : schema && schemaViolation(object.spec ?? {}, schema.spec, 'spec');
+        : schema && schemaViolation(object.spec ?? {}, schema.spec, 'spec', source !== undefined);
   if (!violation) return;
   const where = [source, `${kind} ${namespace}${name ?? '(no name)'}`].filter(Boolean).join(': ');
   throw new InputError(
