@@ -43,6 +43,20 @@ const reviews = ['--service', 'reviews', '--stable', 'v1', '--canary', 'v2'];
 const embeddedNote =
   'note: no --from given, planning on the embedded Bookinfo example (every service on v1)\n';
 
+/** A file holding the reviews VirtualService of namespace default with these http routes (YAML lines). */
+function reviewsFile(name: string, httpYaml: string): string {
+  return tempFile(
+    name,
+    `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [reviews]
+  http:
+${httpYaml}`,
+  );
+}
+
 function tempFile(name: string, text: string): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'istio-canary-cli-')), name);
   writeFileSync(file, text);
@@ -395,15 +409,9 @@ spec:
   });
 
   it('resolves YAML merge keys as kubectl does: no literal << in the plan', async () => {
-    const file = tempFile(
+    const file = reviewsFile(
       'helm-rendered.yaml',
-      `apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: reviews, namespace: default }
-spec:
-  hosts: [reviews]
-  http:
-  - name: api
+      `  - name: api
     match: [{ uri: { prefix: /api } }]
     route: [{ destination: { host: reviews, subset: v1 } }]
     retries: &retries { attempts: 3, perTryTimeout: 2s }
@@ -510,6 +518,23 @@ spec:
       stdout: '',
       stderr:
         'error: the objects of reviews in --from are in namespaces team-a, team-b: choose one with --namespace\n',
+    });
+  });
+});
+
+describe('istio-canary plan, malformed objects in --from', () => {
+  it('answers one line naming the file, the object and the field, with exit 2', async () => {
+    const file = reviewsFile(
+      'typo.yaml',
+      `  - match: { uri: { prefix: /api } }
+    route: [{ destination: { host: reviews, subset: v1 } }]
+`,
+    );
+    const run = await cli('plan', '--stage', 'shift', ...reviews, '--weight', '10', '--from', file);
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${file}: VirtualService default/reviews: spec.http[0].match must be a list, got a map, which Istio's VirtualService schema does not allow: fix the object and run again\n`,
     });
   });
 });

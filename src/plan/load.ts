@@ -3,6 +3,7 @@
 // DestinationRule ignored.
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.js';
+import { checkRoutingObject } from './crd-schema.js';
 import { KUBECTL_READ } from './kubectl-yaml.js';
 import { sameHost } from './objects.js';
 import type { ClusterState, DestinationRule, RoutingObject, VirtualService } from './types.js';
@@ -50,12 +51,11 @@ export function readRoutingYaml(
         !ISTIO_NETWORKING_VERSIONS.includes(object.apiVersion)
       )
         continue;
-      if (!isRecord(object.metadata) || typeof object.metadata.name !== 'string') continue;
-      const spec = isRecord(object.spec) ? object.spec : {};
-      if (object.kind === 'VirtualService')
-        state.virtualServices.push({ ...object, spec } as unknown as VirtualService);
-      if (object.kind === 'DestinationRule')
-        state.destinationRules.push({ ...object, spec } as unknown as DestinationRule);
+      if (object.kind !== 'VirtualService' && object.kind !== 'DestinationRule') continue;
+      checkRoutingObject(object, source);
+      const read = { ...object, spec: object.spec ?? {} };
+      if (object.kind === 'VirtualService') state.virtualServices.push(read as unknown as VirtualService);
+      else state.destinationRules.push(read as unknown as DestinationRule);
     }
   }
   return state;

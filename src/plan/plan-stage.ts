@@ -1,6 +1,7 @@
 // planStage: current routing objects + stage options → the objects to write, in a safe order, checked.
 import { InputError } from '../errors.js';
 import { analyzeRouting, CheckFailedError } from './checks.js';
+import { checkRoutingObject } from './crd-schema.js';
 import { mergeDestinationRule, subsetChanges } from './destination-rule.js';
 import { objectDiff } from './diff.js';
 import { stageIntent } from './intent.js';
@@ -89,6 +90,10 @@ function planWithWeight(options: StageOptions, current: ClusterState, weight: nu
   const inNamespace = (object: RoutingObject) => namespaceOf(object, namespace) === namespace;
   const destinationRules = current.destinationRules.filter(inNamespace);
   const virtualServices = current.virtualServices.filter(inNamespace);
+  // Objects from the cluster or a library caller, not only files: what the planner reads must be well-formed.
+  for (const object of [...virtualServices, ...destinationRules]) {
+    checkRoutingObject(object as unknown as Record<string, unknown>);
+  }
   const primary = pickVirtualService(virtualServices, options);
   const drBefore = pickDestinationRule(destinationRules, options);
   refuseNameTaken(virtualServices, primary, options);
