@@ -3,6 +3,10 @@
 // version, a per-version error share, lognormal latencies counted into Istio's duration buckets; every
 // judge sees only the counts after the write, tick by tick, as the queries would give them.
 //
+// A few runs then go end to end: compareWithStable against a real Prometheus scraping an exporter of
+// Istio-shaped counters (stable v1, a good v2, a bad v3), tick 2 s, for the decision time through real
+// queries and the lag from a tick to its decision (the queries' round trip).
+//
 // Counts are drawn per 10 s tick, not per request: by Poisson thinning, a version's requests in a tick that
 // land in latency bucket i with outcome o are Poisson(rate · tick · P(i) · P(o)), independent across (i, o).
 // Every judge depends on the counts only, so this is the same experiment as drawing each request.
@@ -15,7 +19,15 @@ import {
   type MetricSpec,
 } from '../src/health/compare/index.js';
 import { logGamma } from '../src/health/compare/log-gamma.js';
-import { table, verdict } from './support/stats.js';
+import { compareWithStable, HealthCheckFailure } from '../src/health/index.js';
+import {
+  ensurePrometheusBinary,
+  reviewsRelease,
+  startIstioExporter,
+  startPrometheus,
+  testComparison,
+} from '../test/support/prometheus/index.js';
+import { ms, table, verdict } from './support/stats.js';
 
 // ---------- seeded randomness ----------
 
@@ -465,7 +477,21 @@ function judgeRows(figures: ScenarioFigures): (string | number)[][] {
   ]);
 }
 
-export function analysisReport(all: ScenarioFigures[]): string {
+export interface AnalysisFigures {
+  simulated: ScenarioFigures[];
+  endToEnd?: EndToEndFigures;
+}
+
+/** The simulated scenarios, then (unless `endToEndRuns` is 0) a few runs through a real Prometheus. */
+export async function benchAnalysisAll(runs: number, endToEndRuns: number): Promise<AnalysisFigures> {
+  const simulated = benchAnalysis(runs);
+  return endToEndRuns > 0
+    ? { simulated, endToEnd: await benchAnalysisEndToEnd(endToEndRuns) }
+    : { simulated };
+}
+
+export function analysisReport(figures: AnalysisFigures): string {
+  const all = figures.simulated;
   const runs = all[0]?.judges.sequential.runs ?? 0;
   const byName = (prefix: string) => all.find((f) => f.scenario.name.startsWith(prefix));
   const sections = all.map((figures) =>
@@ -494,6 +520,7 @@ export function analysisReport(all: ScenarioFigures[]): string {
       "Stable at 9× the canary's rate (canary weight 10 %); lognormal latencies, σ 0.5.",
     '',
     ...sections.flatMap((section) => [section, '']),
+    ...(figures.endToEnd ? [endToEndReport(figures.endToEnd), ''] : []),
     targetLines(
       all,
       byName('errors'),
@@ -561,4 +588,74 @@ function targetLines(
     );
   }
   return lines.join('\n');
+}
+
+// ---------- end to end through a real Prometheus ----------
+
+export interface EndToEndRun {
+  canary: string;
+  decision: string;
+  seconds: number;
+  /** From each tick's instant to its decision: the three queries' round trip, ms. */
+  lagMs: number[];
+}
+
+export type EndToEndFigures = { runs: EndToEndRun[] } | { skipped: string };
+
+/** `runs` comparisons of the good (v2) and the bad (v3) canary with v1, through a real Prometheus. */
+export async function benchAnalysisEndToEnd(runs: number): Promise<EndToEndFigures> {
+  const binary = await ensurePrometheusBinary();
+  if ('skip' in binary) return { skipped: binary.skip };
+  const exporter = await startIstioExporter(reviewsRelease());
+  const prometheus = await startPrometheus(binary.path, [exporter.target]);
+  try {
+    await prometheus.waitForSamples('count(rate(istio_requests_total[5s]) > 0) >= 3');
+    const all: EndToEndRun[] = [];
+    for (let run = 0; run < runs; run++)
+      for (const canary of ['v2', 'v3']) {
+        const decidedAt: number[] = [];
+        const outcome = await compareWithStable({
+          prometheusUrl: prometheus.url,
+          namespace: 'default',
+          service: 'reviews',
+          stable: 'v1',
+          canary,
+          intervalSeconds: 2,
+          comparison: testComparison(),
+          onProgress: () => decidedAt.push(Date.now()),
+        }).catch((error: unknown) => (error instanceof HealthCheckFailure ? error.check : undefined));
+        const report = outcome?.comparison;
+        if (!report) throw new Error(`the comparison of ${canary} ended without a report`);
+        all.push({
+          canary,
+          decision: report.decision,
+          seconds: report.ticks.at(-1)?.seconds ?? 0,
+          lagMs: report.ticks.map((tick, index) => (decidedAt[index] ?? 0) - Date.parse(tick.to)),
+        });
+      }
+    return { runs: all };
+  } finally {
+    await prometheus.close();
+    await exporter.close();
+  }
+}
+
+function endToEndReport(figures: EndToEndFigures): string {
+  if ('skipped' in figures) return `End to end through a real Prometheus: skipped (${figures.skipped}).`;
+  const rows = ['v2', 'v3'].map((canary) => {
+    const runs = figures.runs.filter((run) => run.canary === canary);
+    const lags = runs.flatMap((run) => run.lagMs);
+    return [
+      canary === 'v2' ? 'v2 (as good as v1: 0.5 % errors, p99 < 100 ms)' : 'v3 (30 % errors, p99 in seconds)',
+      runs.map((run) => run.decision).join(', '),
+      runs.map((run) => `${run.seconds} s`).join(', '),
+      ms(quantile(lags, 0.5)),
+      ms(Math.max(...lags)),
+    ];
+  });
+  return [
+    `End to end through a real Prometheus (1 s scrapes of an exporter at 200 requests/s per version, tick 2 s, ${figures.runs.length / 2} run(s) each):`,
+    '',
+    table(['canary against v1', 'decisions', 'time to decision', 'tick → decision (median)', 'max'], rows),
+  ].join('\n');
 }
