@@ -162,3 +162,20 @@ suite.describe('compareWithStable with a real Prometheus', () => {
       expect(requests[i]!).toBeGreaterThanOrEqual(requests[i - 1]! * 0.9);
   }, 90_000);
 });
+
+describe('compareWithStable before any query', () => {
+  test('a tick shorter than a second is refused: it could count nothing', async () => {
+    const options = {
+      prometheusUrl: 'http://127.0.0.1:9',
+      namespace: 'default',
+      service: 'reviews',
+      stable: 'v1',
+      canary: 'v2',
+      intervalSeconds: 0,
+      comparison: comparison({}),
+    };
+    await expect(compareWithStable(options)).rejects.toThrow(
+      'analysis-interval 0s is too short to count requests: set analysis-interval to e.g. 10s',
+    );
+  });
+});
