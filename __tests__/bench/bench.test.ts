@@ -1,7 +1,7 @@
 // The benchmark code runs on tiny sizes and yields figures that make sense. No timing is asserted: the
 // figures only have to exist and hang together (counts, orderings, rollbacks, error texts).
 import { describe, expect, test } from '@jest/globals';
-import { analysisReport, benchAnalysis } from '../../bench/analysis.js';
+import { analysisReport, benchAnalysis, benchAnalysisEndToEnd } from '../../bench/analysis.js';
 import { benchColdStart, coldStartReport } from '../../bench/cold-start.js';
 import { roundTrips, type Span } from '../../bench/support/timeline.js';
 import { benchRecovery, recoveryReport } from '../../bench/recovery.js';
@@ -132,8 +132,25 @@ describe('analysis section', () => {
       }
     const broken = first.find((f) => f.scenario.name.startsWith('errors'))!;
     expect(broken.judges.sequential.fail).toBe(30);
-    const report = analysisReport(first);
+    const report = analysisReport({ simulated: first });
     expect(report).toContain('### 5. Canary against stable');
     expect(report).toContain('- Target twice as slow fails within 60 s (median)');
   });
+
+  test(
+    'end to end through a real Prometheus: the good canary passes, the bad one fails',
+    async () => {
+      const figures = await benchAnalysisEndToEnd(1);
+      if ('skipped' in figures) return console.warn(`end-to-end analysis bench skipped: ${figures.skipped}`);
+      expect(figures.runs.map((run) => [run.canary, run.decision])).toEqual([
+        ['v2', 'pass'],
+        ['v3', 'fail'],
+      ]);
+      for (const run of figures.runs) expect(run.lagMs.every((lag) => lag >= 0)).toBe(true);
+      expect(analysisReport({ simulated: [], endToEnd: figures })).toContain(
+        'End to end through a real Prometheus',
+      );
+    },
+    LONG,
+  );
 });

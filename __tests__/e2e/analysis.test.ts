@@ -1,65 +1,32 @@
 // A release step judged on traffic, end to end: the stand-in API server holds Bookinfo, a real Prometheus
 // scrapes Istio-shaped metrics of reviews v1 (stable), v2 (as good as v1) and v3 (failing, slow). The
 // comparison with the stable passes v2 before analysis-max-duration and fails v3, whose routing is restored.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, expect, it } from '@jest/globals';
 import { outputValues } from '../../src/action/outputs.js';
 import { renderMarkdown, renderText } from '../../src/report/index.js';
 import { runStage } from '../../src/run-stage.js';
 import type { AnalysisOptions } from '../../src/types.js';
 import { loadBookinfo, reviewsOptions } from '../../test/support/bookinfo.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
-import {
-  badCanary,
-  ensurePrometheusBinary,
-  goodCanary,
-  startIstioExporter,
-  startPrometheus,
-  type IstioExporter,
-  type RunningPrometheus,
-} from '../../test/support/prometheus/index.js';
+import { prometheusSuite, reviewsRelease, testComparison } from '../../test/support/prometheus/index.js';
 import { routingSnapshot } from '../../test/support/routing-snapshot.js';
 
-const binary = await ensurePrometheusBinary();
-if ('skip' in binary) console.warn(`Prometheus end-to-end tests skipped: ${binary.skip}`);
-const describeWithPrometheus = 'skip' in binary ? describe.skip : describe;
-
-let exporter: IstioExporter;
-let prometheus: RunningPrometheus;
+const suite = await prometheusSuite('Prometheus end-to-end tests');
 let server: ApiServer;
 
 function analysis(overrides: Partial<AnalysisOptions> = {}): AnalysisOptions {
   return {
-    prometheusUrl: prometheus.url,
+    prometheusUrl: suite.prometheus.url,
     intervalSeconds: 2,
     runs: 3,
     allowNoData: false,
-    comparison: {
-      maxErrorRateIncrease: 1,
-      maxLatencyIncrease: 20,
-      confidence: 0.95,
-      maxDurationSeconds: 60,
-      onInconclusive: 'fail',
-    },
+    comparison: testComparison(),
     ...overrides,
   };
 }
 
-describeWithPrometheus('shift judged against the stable, with a real Prometheus', () => {
-  beforeAll(async () => {
-    if ('skip' in binary) return;
-    exporter = await startIstioExporter([
-      goodCanary('default', 'reviews', 'v1'),
-      goodCanary('default', 'reviews', 'v2'),
-      badCanary('default', 'reviews', 'v3'),
-    ]);
-    prometheus = await startPrometheus(binary.path, [exporter.target]);
-    await prometheus.waitForSamples('count(rate(istio_requests_total[5s]) > 0) >= 3');
-  }, 120_000);
-
-  afterAll(async () => {
-    await prometheus?.close();
-    await exporter?.close();
-  });
+suite.describe('shift judged against the stable, with a real Prometheus', () => {
+  suite.start(reviewsRelease(), 'count(rate(istio_requests_total[5s]) > 0) >= 3');
 
   beforeEach(async () => {
     server = await startApiServer({ users: { 'admin-token': 'admin' } });

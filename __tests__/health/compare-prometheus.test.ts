@@ -2,70 +2,44 @@
 // stable v1, a good canary v2 (the same figures), a bad canary v3; plus a thin canary, per-version
 // Services and a waypoint-reported service for the label and reporter choices.
 import {
-  badCanary,
-  ensurePrometheusBinary,
   goodCanary,
-  startIstioExporter,
-  startPrometheus,
-  type IstioExporter,
-  type RunningPrometheus,
+  prometheusSuite,
+  reviewsRelease,
+  testComparison,
 } from '../../test/support/prometheus/index.js';
 import { compareWithStable, type CompareOptions } from '../../src/health/index.js';
 import { failureOf } from './failure-of.js';
 
-const binary = await ensurePrometheusBinary();
-if ('skip' in binary) console.warn(`Prometheus tests skipped: ${binary.skip}`);
-const describeWithPrometheus = 'skip' in binary ? describe.skip : describe;
-
-let exporter: IstioExporter;
-let prometheus: RunningPrometheus;
+const suite = await prometheusSuite('Prometheus tests');
 
 function options(overrides: Partial<CompareOptions> = {}): CompareOptions {
   return {
-    prometheusUrl: prometheus.url,
+    prometheusUrl: suite.prometheus.url,
     namespace: 'default',
     service: 'reviews',
     stable: 'v1',
     canary: 'v2',
     intervalSeconds: 2,
-    comparison: {
-      maxErrorRateIncrease: 1,
-      maxLatencyIncrease: 20,
-      confidence: 0.95,
-      maxDurationSeconds: 60,
-      onInconclusive: 'fail',
-    },
+    comparison: testComparison(),
     ...overrides,
   };
 }
 
-const comparison = (overrides: Partial<CompareOptions['comparison']>) => ({
-  ...options().comparison,
-  ...overrides,
-});
+const comparison = testComparison;
 
-describeWithPrometheus('compareWithStable with a real Prometheus', () => {
-  beforeAll(async () => {
-    if ('skip' in binary) return;
-    exporter = await startIstioExporter([
-      goodCanary('default', 'reviews', 'v1'),
-      goodCanary('default', 'reviews', 'v2'),
-      badCanary('default', 'reviews', 'v3'),
+suite.describe('compareWithStable with a real Prometheus', () => {
+  // Every workload has a rate over a few scrapes, so the stable has a histogram before any write.
+  suite.start(
+    [
+      ...reviewsRelease(),
       { ...goodCanary('default', 'reviews', 'v4'), requestsPerSecond: 1 },
       goodCanary('default', 'ratings-v1', 'v1'),
       goodCanary('default', 'ratings-v2', 'v2'),
       { ...goodCanary('default', 'details', 'v1'), reporter: 'waypoint' },
       { ...goodCanary('default', 'details', 'v2'), reporter: 'waypoint' },
-    ]);
-    prometheus = await startPrometheus(binary.path, [exporter.target]);
-    // Every workload has a rate over a few scrapes, so the stable has a histogram before any write.
-    await prometheus.waitForSamples('count(rate(istio_requests_total[5s]) > 0) >= 8');
-  }, 120_000);
-
-  afterAll(async () => {
-    await prometheus?.close();
-    await exporter?.close();
-  });
+    ],
+    'count(rate(istio_requests_total[5s]) > 0) >= 8',
+  );
 
   test('a good canary passes before analysis-max-duration, counting only requests after the write', async () => {
     const progress: string[] = [];
@@ -177,7 +151,7 @@ describeWithPrometheus('compareWithStable with a real Prometheus', () => {
 
   test('counters that restart from zero are read as increase() reads them: counts keep growing', async () => {
     const writtenAt = Date.now();
-    setTimeout(() => exporter.resetCounters(), 3000);
+    setTimeout(() => suite.exporter.resetCounters(), 3000);
     const result = await compareWithStable(
       options({ writtenAt, comparison: comparison({ maxLatencyIncrease: undefined }) }),
     );
@@ -187,4 +161,21 @@ describeWithPrometheus('compareWithStable with a real Prometheus', () => {
     for (let i = 1; i < requests.length; i++)
       expect(requests[i]!).toBeGreaterThanOrEqual(requests[i - 1]! * 0.9);
   }, 90_000);
+});
+
+describe('compareWithStable before any query', () => {
+  test('a tick shorter than a second is refused: it could count nothing', async () => {
+    const options = {
+      prometheusUrl: 'http://127.0.0.1:9',
+      namespace: 'default',
+      service: 'reviews',
+      stable: 'v1',
+      canary: 'v2',
+      intervalSeconds: 0,
+      comparison: comparison({}),
+    };
+    await expect(compareWithStable(options)).rejects.toThrow(
+      'analysis-interval 0s is too short to count requests: set analysis-interval to e.g. 10s',
+    );
+  });
 });

@@ -2,15 +2,7 @@
 // (v3) canary of `reviews` in `default`.
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import {
-  badCanary,
-  ensurePrometheusBinary,
-  goodCanary,
-  startIstioExporter,
-  startPrometheus,
-  type IstioExporter,
-  type RunningPrometheus,
-} from '../../test/support/prometheus/index.js';
+import { badCanary, goodCanary, prometheusSuite } from '../../test/support/prometheus/index.js';
 import { analyzeCanary, type CanaryAnalysisOptions } from '../../src/health/index.js';
 import { failureOf } from './failure-of.js';
 
@@ -21,17 +13,12 @@ function covers(from: number, seconds: number, rounds = 1): string {
   return `${time(from)}–${time(from + rounds * seconds * 1000)} UTC, after the write`;
 }
 
-const binary = await ensurePrometheusBinary();
-if ('skip' in binary) console.warn(`Prometheus tests skipped: ${binary.skip}`);
-const describeWithPrometheus = 'skip' in binary ? describe.skip : describe;
-
-let exporter: IstioExporter;
-let prometheus: RunningPrometheus;
+const suite = await prometheusSuite('Prometheus tests');
 
 /** Short rounds: 2 s apart, rate over 5 s (five 1 s scrapes). */
 function options(overrides: Partial<CanaryAnalysisOptions>): CanaryAnalysisOptions {
   return {
-    prometheusUrl: prometheus.url,
+    prometheusUrl: suite.prometheus.url,
     namespace: 'default',
     service: 'reviews',
     canary: 'v2',
@@ -45,22 +32,12 @@ function options(overrides: Partial<CanaryAnalysisOptions>): CanaryAnalysisOptio
   };
 }
 
-describeWithPrometheus('analyzeCanary with a real Prometheus', () => {
-  beforeAll(async () => {
-    if ('skip' in binary) return;
-    exporter = await startIstioExporter([
-      goodCanary('default', 'reviews', 'v2'),
-      badCanary('default', 'reviews', 'v3'),
-    ]);
-    prometheus = await startPrometheus(binary.path, [exporter.target]);
-    // Both canaries have a rate over the window before any test reads it.
-    await prometheus.waitForSamples('count(rate(istio_requests_total{reporter="destination"}[5s]) > 0) >= 4');
-  }, 120_000);
-
-  afterAll(async () => {
-    await prometheus?.close();
-    await exporter?.close();
-  });
+suite.describe('analyzeCanary with a real Prometheus', () => {
+  // Both canaries have a rate over the window before any test reads it.
+  suite.start(
+    [goodCanary('default', 'reviews', 'v2'), badCanary('default', 'reviews', 'v3')],
+    'count(rate(istio_requests_total{reporter="destination"}[5s]) > 0) >= 4',
+  );
 
   test('a good canary passes every round, each one interval after the write, with its figures', async () => {
     const progress: string[] = [];
@@ -139,11 +116,11 @@ describeWithPrometheus('analyzeCanary with a real Prometheus', () => {
 
   test('an error answer from Prometheus is reported', async () => {
     const failure = await failureOf(
-      analyzeCanary(options({ prometheusUrl: `${prometheus.url}/nothing-here` })),
+      analyzeCanary(options({ prometheusUrl: `${suite.prometheus.url}/nothing-here` })),
     );
     expect(failure.code).toBe('api-error');
     expect(failure.message).toBe(
-      `Prometheus at ${prometheus.url}/nothing-here answered 404 to a query (Not Found): check prometheus-url ` +
+      `Prometheus at ${suite.prometheus.url}/nothing-here answered 404 to a query (Not Found): check prometheus-url ` +
         '(the server base URL, without /api/v1) and that it serves Prometheus',
     );
   }, 60_000);

@@ -8,6 +8,7 @@ import type {
   HealthCheckResult,
   VersionFigures,
 } from '../../types.js';
+import { InputError } from '../../errors.js';
 import { CheckClock, pause, percent, seconds } from '../check.js';
 import { clockTime, versionLabelOf, versionValue, type SeriesScope } from '../istio-metrics.js';
 import { PrometheusClient, type Sample } from '../prometheus-client.js';
@@ -69,6 +70,15 @@ export class Comparison {
   private margin: LatencyMargin | undefined;
 
   constructor(private readonly options: CompareOptions) {
+    for (const [field, value] of [
+      ['analysis-interval', options.intervalSeconds],
+      ['analysis-max-duration', options.comparison.maxDurationSeconds],
+    ] as const)
+      if (!(value >= 1))
+        throw new InputError(
+          field,
+          `${field} ${value}s is too short to count requests: set ${field} to e.g. 10s`,
+        );
     this.clock = new CheckClock(`comparison ${options.service} ${options.canary} vs ${options.stable}`);
     this.what = `comparison of ${options.service} ${options.canary} with ${options.stable} in ${options.namespace}`;
     this.client = new PrometheusClient(options.prometheusUrl, options.signal, this.clock, this.what);
@@ -292,6 +302,6 @@ export class Comparison {
 }
 
 /** Compares the canary with the stable until a decision or analysis-max-duration. */
-export function compareWithStable(options: CompareOptions): Promise<HealthCheckResult> {
+export async function compareWithStable(options: CompareOptions): Promise<HealthCheckResult> {
   return new Comparison(options).run();
 }

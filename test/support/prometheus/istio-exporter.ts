@@ -109,6 +109,15 @@ export async function startIstioExporter(traffic: WorkloadTraffic[]): Promise<Is
   };
 }
 
+/** Stable v1, a good canary v2 and a bad canary v3 of `reviews` in `default`: what a release is judged on. */
+export function reviewsRelease(): WorkloadTraffic[] {
+  return [
+    goodCanary('default', 'reviews', 'v1'),
+    goodCanary('default', 'reviews', 'v2'),
+    badCanary('default', 'reviews', 'v3'),
+  ];
+}
+
 /** A canary that answers 99.5% of requests well and fast (p99 under 100 ms). */
 export function goodCanary(namespace: string, service: string, version: string): WorkloadTraffic {
   return {
