@@ -43,6 +43,7 @@ export async function run(): Promise<void> {
   const stopListening = abortOnSignals(controller);
   try {
     const inputs = readInputs();
+    inputs.warnings.forEach((warning) => core.warning(warning));
     const result = await runStage(inputs.options, { reporter: actionReporter, signal: controller.signal });
     setOutputs(result);
     if (inputs.summary) await writeSummary(renderMarkdown(result));

@@ -1,6 +1,6 @@
 // `istio-canary <stage>`: one stage against a cluster, with the same flags as `plan` (the action's inputs)
 // plus the cluster ones. Prints what the job summary shows, as text; exit 1 when the stage failed.
-import { OPTION_DEFINITIONS, parseRunOptions } from '../options/index.js';
+import { ignoredInputWarnings, OPTION_DEFINITIONS, parseRunOptions } from '../options/index.js';
 import { renderText } from '../report/index.js';
 import { runStage } from '../run-stage.js';
 import type { Stage } from '../plan/types.js';
@@ -58,6 +58,7 @@ export function stageCommand(stage: Stage): CliCommand {
       }
       const options = parseRunOptions({ ...flags.options, stage });
       const reporter = terminalReporter(io.stderr as TerminalStream);
+      ignoredInputWarnings(flags.options, stage).forEach((warning) => reporter.warning(warning));
       const controller = new AbortController();
       const stopListening = abortOnSignals(controller);
       try {
