@@ -177,3 +177,17 @@ describe('a failed read reports no weight it did not read', () => {
     expect(comment).not.toMatch(/\b0%/);
   });
 });
+
+test('inputs of another stage are named in a warning, the stage runs', async () => {
+  const promote = await step({ stage: 'promote', weight: '50' });
+  expect(promote.code).toBe(0);
+  expect(annotations(promote)).toEqual(['::warning::weight is ignored by stage promote: only shift uses it']);
+  expect(promote.outputs.weight).toBe('100');
+  const shift = await step({ stage: 'shift', weight: '20', steps: '10,50,100', interval: '30s' });
+  expect(shift.code).toBe(0);
+  expect(annotations(shift)).toEqual([
+    '::warning::steps is ignored by stage shift: only progressive uses it',
+    '::warning::interval is ignored by stage shift: only progressive uses it',
+  ]);
+  expect(shift.outputs.weight).toBe('20');
+});

@@ -369,6 +369,12 @@ describe('parseRunOptions', () => {
       'interval',
       'interval must be a duration like 30, 30s, 2m or 1h, got "2 minutes"',
     ],
+    [
+      'a wait beyond a job',
+      { ...base, timeout: '6h0m1s' },
+      'timeout',
+      `timeout must be a duration like 30, 30s, 2m or 1h, at most 6h (a GitHub-hosted job's limit), got "6h0m1s"`,
+    ],
     ['bad boolean', { ...base, 'dry-run': 'yes' }, 'dry-run', 'dry-run must be true or false, got "yes"'],
     [
       'bad probe url',

@@ -2,7 +2,12 @@
 // the CLI's flags); here: read each input by the table's names and mask secrets before anything is logged.
 import * as core from '@actions/core';
 import { InputError } from '../errors.js';
-import { OPTION_DEFINITIONS, parseRunOptions, type OptionDefinition } from '../options/index.js';
+import {
+  ignoredInputWarnings,
+  OPTION_DEFINITIONS,
+  parseRunOptions,
+  type OptionDefinition,
+} from '../options/index.js';
 import type { RunOptions } from '../types.js';
 import { kubeconfigMasks } from '../kube/credentials.js';
 import { looksLikeKubeconfigContent } from '../kube/kubeconfig.js';
@@ -13,6 +18,8 @@ export interface ActionInputs {
   githubToken?: string;
   /** Write the job summary. */
   summary: boolean;
+  /** Inputs given that the stage does not use, one sentence each. */
+  warnings: string[];
 }
 
 /** Inputs only the action has (the CLI prints its report instead). */
@@ -76,5 +83,6 @@ export function readInputs(): ActionInputs {
     options: { ...options, runUrl: options.runUrl ?? runUrl() },
     githubToken: githubToken || undefined,
     summary: readSummarySwitch(),
+    warnings: ignoredInputWarnings(raw, options.stage),
   };
 }

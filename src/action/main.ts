@@ -1,6 +1,7 @@
 // The action: inputs → runStage → outputs, job summary, pull-request comment. The one place that fails the step.
 import * as core from '@actions/core';
-import { CanaryError, InputError } from '../errors.js';
+import { InputError } from '../errors.js';
+import { abortOnSignals, signalMessages } from '../signals.js';
 import { renderInputError, renderMarkdown } from '../report/index.js';
 import { runStage } from '../run-stage.js';
 import { readInputs, summaryWanted } from './inputs.js';
@@ -23,26 +24,16 @@ async function writeSummary(markdown: string): Promise<void> {
   }
 }
 
-/** A cancelled workflow sends SIGINT, then SIGTERM: either stops the run, which rolls back what it wrote. */
-function abortOnSignals(controller: AbortController): () => void {
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) return;
-    core.warning(`${signal} received: stopping and restoring what this run changed.`);
-    controller.abort(new CanaryError('cancelled', `the run was cancelled (${signal})`));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-}
-
 export async function run(): Promise<void> {
   const controller = new AbortController();
-  const stopListening = abortOnSignals(controller);
+  // A cancelled workflow sends SIGINT, then SIGTERM: the first stops the run, which restores what it wrote.
+  const stopListening = abortOnSignals(controller, {
+    stopping: (signal) => core.warning(signalMessages.stopping(signal)),
+    held: (signal) => core.info(signalMessages.held(signal)),
+  });
   try {
     const inputs = readInputs();
+    inputs.warnings.forEach((warning) => core.warning(warning));
     const result = await runStage(inputs.options, { reporter: actionReporter, signal: controller.signal });
     setOutputs(result);
     if (inputs.summary) await writeSummary(renderMarkdown(result));

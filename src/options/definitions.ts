@@ -70,7 +70,11 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
     description: 'Canary weights a progressive release goes through, e.g. 10,25,50,100.',
     planning: true,
   },
-  { name: 'interval', description: 'Pause between progressive steps (30, 30s, 2m).', default: '60s' },
+  {
+    name: 'interval',
+    description: 'Pause between progressive steps (30, 30s, 2m; at most 6h).',
+    default: '60s',
+  },
   {
     name: 'version-label',
     description: 'Pod label that tells versions apart; subsets select on it.',
@@ -142,10 +146,14 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
     boolean: true,
     allowed: BOOLEAN_VALUES,
   },
-  { name: 'timeout', description: 'Bound on the health wait of one step (30, 30s, 2m).', default: '5m' },
+  {
+    name: 'timeout',
+    description: 'Bound on the health wait of one step (30, 30s, 2m; at most 6h).',
+    default: '5m',
+  },
   {
     name: 'settle',
-    description: 'Wait after a write when istiod writes no status (30, 30s, 2m).',
+    description: 'Wait after a write when istiod writes no status (30, 30s, 2m; at most 6h).',
     default: '5s',
   },
   { name: 'probe-url', description: 'HTTP(S) URL that must answer 2xx after each write.' },
@@ -157,14 +165,18 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
       'Consecutive failed answers that fail the probe (and roll back) without waiting for the timeout.',
     default: '3',
   },
-  { name: 'probe-interval', description: 'Pause between two probe requests (1, 1s, 2s).', default: '1s' },
+  {
+    name: 'probe-interval',
+    description: 'Pause between two probe requests (1, 1s, 2s; at most 6h).',
+    default: '1s',
+  },
   { name: 'prometheus-url', description: 'Prometheus with Istio standard metrics, for the canary analysis.' },
   { name: 'min-success-rate', description: 'Lowest canary success rate (non-5xx / all), 0–1, e.g. 0.99.' },
   { name: 'max-latency-ms', description: 'Highest canary p99 latency, milliseconds.' },
   {
     name: 'analysis-interval',
     description:
-      'Window of one fixed-threshold analysis run, and the tick between two evaluations of the comparison with the stable (30, 30s, 2m).',
+      'Window of one fixed-threshold analysis run, and the tick between two evaluations of the comparison with the stable (30, 30s, 2m; at most 6h).',
     default: '60s',
   },
   { name: 'analysis-runs', description: 'Analysis runs that must pass.', default: '3' },

@@ -20,6 +20,12 @@ import { findOptionDefinition, OPTION_DEFINITIONS } from './definitions.js';
 export type RawOptions = Record<string, string | undefined>;
 
 const DURATION_RULE = 'a duration like 30, 30s, 2m or 1h';
+/**
+ * No wait of a run can outlast the job that runs it: 6 hours on GitHub-hosted runners. Beyond, a value is a
+ * typo (600h for 600s), and Node would clamp a timer over 24.8 days to 1 ms, failing at once.
+ */
+export const MAX_WAIT_SECONDS = 6 * 3600;
+const WAIT_RULE = `${DURATION_RULE}, at most 6h (a GitHub-hosted job's limit)`;
 const HEADER_MATCH_RULE = 'lines of name=value, name: exact:value, name: prefix:value or name: regex:value';
 
 /** Parses the options the planner needs; the others are only checked for unknown names. */
@@ -288,8 +294,12 @@ class OptionReader {
     return found;
   }
 
+  /** A wait of the run: bounded by MAX_WAIT_SECONDS. */
   duration(name: string): number {
-    return parseDuration(name, this.withDefault(name) ?? '0');
+    const value = this.withDefault(name) ?? '0';
+    const seconds = parseDuration(name, value);
+    if (seconds > MAX_WAIT_SECONDS) invalid(name, WAIT_RULE, value);
+    return seconds;
   }
 
   /** YAML 1.2 core booleans, as the action toolkit's getBooleanInput takes them. */
