@@ -277,3 +277,16 @@ describe('bad input at plan time', () => {
     );
   });
 });
+
+describe('progressive', () => {
+  it('plans the first step from steps, any other step from the weight given', () => {
+    const options = gatewayOptions({ stage: 'progressive', steps: [10, 50, 100] });
+    const first = planGatewayApiStage(options, gatewaySeed());
+    expect([first.options.stage, first.previousWeight, first.weight]).toEqual(['progressive', 0, 10]);
+    const next = planGatewayApiStage(options, applyGatewayPlan(gatewaySeed(), first, true), 50);
+    expect([next.previousWeight, next.weight]).toEqual([10, 50]);
+    expect(() => planGatewayApiStage(options, gatewaySeed(), 150)).toThrow(
+      'weight must be an integer 0–100, got "150"',
+    );
+  });
+});

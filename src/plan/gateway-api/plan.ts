@@ -29,29 +29,30 @@ import { createdByUs, versionService } from './version-service.js';
 
 const PLANNED_STAGES = ['route', 'shift', 'promote', 'rollback', 'finalize', 'progressive'];
 
-/** Plans a stage on Gateway API. `progressive` plans its first step; see planGatewayApiProgressiveStep. */
-export function planGatewayApiStage(options: GatewayApiStageOptions, state: GatewayApiState): GatewayApiPlan {
-  validateGatewayApiOptions(options);
-  if (!PLANNED_STAGES.includes(options.stage)) {
+/**
+ * Plans a stage on Gateway API. `progressive` plans its first step; `stepWeight` plans any of its steps
+ * (a shift of the split rules to that canary weight).
+ */
+export function planGatewayApiStage(
+  options: GatewayApiStageOptions,
+  state: GatewayApiState,
+  stepWeight?: number,
+): GatewayApiPlan {
+  const planned: GatewayApiStageOptions =
+    stepWeight === undefined
+      ? options
+      : { ...options, stage: 'progressive', weight: checkWeight('weight', stepWeight) };
+  validateGatewayApiOptions(planned);
+  if (!PLANNED_STAGES.includes(planned.stage)) {
     invalid(
       'stage',
       `one of ${PLANNED_STAGES.join(', ')} to plan a change (status only reads)`,
-      options.stage,
+      planned.stage,
     );
   }
-  const weight = options.stage === 'progressive' ? options.steps?.[0] : options.weight;
-  return planWithWeight(options, state, weight);
-}
-
-/** One step of a progressive release: the split rules to `weight` for the canary. */
-export function planGatewayApiProgressiveStep(
-  options: GatewayApiStageOptions,
-  state: GatewayApiState,
-  weight: number,
-): GatewayApiPlan {
-  const stepOptions = { ...options, stage: 'progressive' as const, weight: checkWeight('weight', weight) };
-  validateGatewayApiOptions(stepOptions);
-  return planWithWeight(stepOptions, state, weight);
+  const first =
+    planned.stage === 'progressive' && stepWeight === undefined ? planned.steps?.[0] : planned.weight;
+  return planWithWeight(planned, state, first);
 }
 
 function findService(services: Service[], namespace: string, name: string): Service | undefined {

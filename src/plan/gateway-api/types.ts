@@ -4,7 +4,7 @@
 // standard CRDs lack (no sessionPersistence, no retry).
 import type { IHTTPRouteSpec } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRouteSpec';
 import type { IReferenceGrantSpec } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/ReferenceGrantSpec';
-import type { Finding, ObjectMeta, RouteRow, StageOptions } from '../types.js';
+import type { ObjectMeta, Plan, StageOptions } from '../types.js';
 
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 /** What the planner writes a new HTTPRoute as; an existing one keeps its version (v1 or v1beta1). */
@@ -84,19 +84,14 @@ export interface GatewayWriteStep {
   reason: string;
 }
 
-export interface GatewayApiPlan {
+/** The shape of the VirtualService plan (findings, weights, rows, diff), with Gateway API objects. */
+export interface GatewayApiPlan extends Pick<
+  Plan,
+  'findings' | 'previousWeight' | 'weight' | 'before' | 'after' | 'diff' | 'changed'
+> {
   options: GatewayApiStageOptions;
   /** Every HTTPRoute the stage moves, as planned (those already as planned included). */
   httpRoutes: HTTPRoute[];
   /** Ordered writes: version Services created, then HTTPRoutes, then version Services deleted. */
   writes: GatewayWriteStep[];
-  findings: Finding[];
-  /** Canary share of the first split rule (every split rule carries the same) before and after. */
-  previousWeight: number;
-  weight: number;
-  before: RouteRow[];
-  after: RouteRow[];
-  /** A unified, human diff of the YAML before → after. */
-  diff: string;
-  changed: boolean;
 }
