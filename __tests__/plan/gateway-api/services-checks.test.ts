@@ -40,10 +40,10 @@ describe('version Services', () => {
       gatewayOptions({ stage: 'route', headerMatch: [header('end-user', 'jason')] }),
       withoutVersionServices(),
     );
-    expect(plan.writes.map((write) => [write.action, write.kind, write.reason])).toEqual([
-      ['create', 'Service', 'makes reviews-v1 addressable before a route names it'],
-      ['create', 'Service', 'makes reviews-v2 addressable before a route names it'],
-      ['update', 'HTTPRoute', 'routes once the version Services exist'],
+    expect(plan.writes.map((write) => [write.batch, write.action, write.kind, write.reason])).toEqual([
+      [0, 'create', 'Service', 'makes reviews-v1 addressable before a route names it'],
+      [0, 'create', 'Service', 'makes reviews-v2 addressable before a route names it'],
+      [1, 'update', 'HTTPRoute', 'routes once the version Services exist'],
     ]);
     expect(plan.writes.slice(0, 2).map((write) => write.after)).toEqual([
       versionService('v1'),
@@ -67,6 +67,13 @@ describe('version Services', () => {
       ),
     ).toEqual(['update HTTPRoute reviews', 'delete Service reviews-v1']);
     expect(plan.diff).toContain('--- Service default/reviews-v1\n+++ /dev/null\n');
+    expect(plan.writes.map((write) => write.batch)).toEqual([1, 2]);
+    expect(
+      plan.objects.map((object) => [object.role, object.before?.metadata.name, object.after?.metadata.name]),
+    ).toEqual([
+      ['mesh', 'reviews', 'reviews'],
+      ['version-service', 'reviews-v1', undefined],
+    ]);
     const again = planGatewayApiStage(
       gatewayOptions({ stage: 'finalize' }),
       applyGatewayPlan(state, plan, true),
