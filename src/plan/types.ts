@@ -105,6 +105,7 @@ export type FindingCode =
   | 'RefNotPermitted'
   | 'InvalidWeight'
   | 'UnreachableMatch'
+  | 'RouteTooLarge'
   | 'RuleLeftAlone'
   | 'ServiceKept';
 

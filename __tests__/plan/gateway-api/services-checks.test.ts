@@ -255,3 +255,49 @@ describe('checks before any write', () => {
     ]);
   });
 });
+
+describe('what a plan writes', () => {
+  it('refuses a route that the twins would take past 16 rules, as the API server would', () => {
+    const state = gatewaySeed();
+    const route = state.httpRoutes[0] as HTTPRoute;
+    const rules = Array.from({ length: 9 }, (_, index) => ({
+      matches: [{ path: { type: 'PathPrefix' as const, value: `/p${index}` } }],
+      backendRefs: [{ name: 'reviews-v1', port: 9080 }],
+    }));
+    const failure = checkFailure(() =>
+      planGatewayApiStage(gatewayOptions({ stage: 'route', headerMatch: [header('end-user', 'jason')] }), {
+        ...state,
+        httpRoutes: [{ ...route, spec: { ...route.spec, rules } }],
+      }),
+    );
+    expect(failure.findings.filter((found) => found.code === 'RouteTooLarge')).toEqual([
+      {
+        code: 'RouteTooLarge',
+        severity: 'error',
+        resource: 'HTTPRoute default/reviews',
+        message: 'has 18 rules, more than the 16 an HTTPRoute may hold: split it into several routes',
+      },
+    ]);
+  });
+
+  it('plans from the route as kept in Git: status and server-owned metadata stay on the read side only', () => {
+    const state = gatewaySeed();
+    const route = state.httpRoutes[0] as HTTPRoute;
+    const read: HTTPRoute = {
+      ...route,
+      metadata: { ...route.metadata, resourceVersion: '42', generation: 3, uid: 'u-1' },
+      status: { parents: [] },
+    };
+    const plan = planGatewayApiStage(gatewayOptions({ stage: 'shift', weight: 10 }), {
+      ...state,
+      httpRoutes: [read],
+    });
+    const [write] = plan.writes;
+    expect(write?.before).toBe(read);
+    expect(write?.after?.metadata).toEqual({
+      name: 'reviews',
+      annotations: { 'istio-canary.io/stage': 'shift', 'istio-canary.io/weights': 'v1=90,v2=10' },
+    });
+    expect(write?.after).not.toHaveProperty('status');
+  });
+});

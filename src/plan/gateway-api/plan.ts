@@ -146,7 +146,10 @@ function planWithWeight(
     inScope.length > 0
       ? inScope
       : [newServiceRoute(options, requireMain(state, names, `the HTTPRoute ${options.service}`), names)];
-  const merged: MergedRoute[] = candidates.map((route) => mergeHttpRoute(route, intent, options, names));
+  // Merged from what a user would keep in Git: no status, no server-owned metadata.
+  const merged: MergedRoute[] = candidates.map((route) =>
+    mergeHttpRoute(cleanObject(route), intent, options, names),
+  );
   if (merged.every((result) => result.splitRules.length === 0)) {
     throw new CanaryError(
       'check-failed',
