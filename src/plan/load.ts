@@ -14,11 +14,11 @@ const ISTIO_NETWORKING_VERSIONS = [
   'networking.istio.io/v1alpha3',
 ];
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
+function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function itemsOf(document: unknown): unknown[] {
+function itemsOf(document: unknown): unknown[] {
   if (
     isRecord(document) &&
     typeof document.kind === 'string' &&
@@ -30,12 +30,25 @@ export function itemsOf(document: unknown): unknown[] {
   return [document];
 }
 
-/** Adds the routing objects found in `text` to `state`; `source` names the text in error messages. */
-export function readRoutingYaml(
-  text: string,
-  source: string,
-  state: ClusterState = emptyState(),
-): ClusterState {
+function isIstioRoutingObject(object: Record<string, unknown>): boolean {
+  return (
+    ISTIO_NETWORKING_VERSIONS.includes(String(object.apiVersion)) &&
+    (object.kind === 'VirtualService' || object.kind === 'DestinationRule')
+  );
+}
+
+/** An object as read from YAML: it has an apiVersion and a name; its spec is an object (`{}` when absent). */
+export interface ReadObject {
+  apiVersion: string;
+  kind?: unknown;
+  metadata: { name: string; [field: string]: unknown };
+  spec: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** Every object of `text` (documents, `List` items); `source` names the text in error messages. */
+export function kubeObjectsIn(text: string, source: string): ReadObject[] {
+  const objects: ReadObject[] = [];
   for (const document of parseAllDocuments(text, KUBECTL_READ)) {
     if (document.errors.length > 0) {
       const reason = document.errors[0]?.message.split('\n')[0] ?? 'invalid YAML';
@@ -45,18 +58,33 @@ export function readRoutingYaml(
       );
     }
     for (const object of itemsOf(document.toJS())) {
-      if (
-        !isRecord(object) ||
-        typeof object.apiVersion !== 'string' ||
-        !ISTIO_NETWORKING_VERSIONS.includes(object.apiVersion)
-      )
-        continue;
-      if (object.kind !== 'VirtualService' && object.kind !== 'DestinationRule') continue;
-      checkRoutingObject(object, source);
-      const read = { ...object, spec: object.spec ?? {} };
-      if (object.kind === 'VirtualService') state.virtualServices.push(read as unknown as VirtualService);
-      else state.destinationRules.push(read as unknown as DestinationRule);
+      if (!isRecord(object) || typeof object.apiVersion !== 'string') continue;
+      // Istio routing objects are checked whole against the CRD schemas before anything is normalised.
+      if (isIstioRoutingObject(object)) checkRoutingObject(object, source);
+      const metadata = object.metadata;
+      if (!isRecord(metadata) || typeof metadata.name !== 'string') continue;
+      const spec = isRecord(object.spec) ? object.spec : {};
+      objects.push({
+        ...object,
+        apiVersion: object.apiVersion,
+        metadata: { ...metadata, name: metadata.name },
+        spec,
+      });
     }
+  }
+  return objects;
+}
+
+/** Adds the routing objects found in `text` to `state`; `source` names the text in error messages. */
+export function readRoutingYaml(
+  text: string,
+  source: string,
+  state: ClusterState = emptyState(),
+): ClusterState {
+  for (const object of kubeObjectsIn(text, source)) {
+    if (!ISTIO_NETWORKING_VERSIONS.includes(object.apiVersion)) continue;
+    if (object.kind === 'VirtualService') state.virtualServices.push(object as unknown as VirtualService);
+    if (object.kind === 'DestinationRule') state.destinationRules.push(object as unknown as DestinationRule);
   }
   return state;
 }

@@ -110,6 +110,7 @@ export type FindingCode =
   | 'RefNotPermitted'
   | 'InvalidWeight'
   | 'UnreachableMatch'
+  | 'RouteTooLarge'
   | 'RuleLeftAlone'
   | 'ServiceKept';
 

@@ -109,6 +109,74 @@ describe('every route to the service moves', () => {
     ]);
   });
 
+  it('lists every rule that carries the service, moved or left alone, in the shape of the VirtualService plan', () => {
+    const mixed: HTTPRouteRule = {
+      matches: [{ path: { type: 'PathPrefix', value: '/old' } }],
+      backendRefs: [
+        { name: 'reviews-v1', port: 9080 },
+        { name: 'reviews-v3', port: 9080 },
+      ],
+    };
+    const plan = planGatewayApiStage(options, withGatewayRoute(gatewayRoute([reviewsRule, mixed])));
+    expect(plan.routes).toEqual([
+      {
+        resource: 'HTTPRoute default/reviews',
+        object: 'reviews',
+        namespace: 'default',
+        door: 'mesh',
+        name: 'reviews-primary',
+        match: 'default',
+        hosts: [],
+        gateways: [],
+        before: [{ subset: 'v1', weight: 100 }],
+        after: [
+          { subset: 'v1', weight: 80 },
+          { subset: 'v2', weight: 20 },
+        ],
+      },
+      {
+        resource: 'HTTPRoute default/bookinfo',
+        object: 'bookinfo',
+        namespace: 'default',
+        door: 'gateway',
+        name: 'reviews-primary',
+        match: 'path prefix /reviews and query lang=en',
+        hosts: ['bookinfo.example.com'],
+        gateways: ['default/bookinfo-gateway'],
+        path: '/reviews',
+        before: [{ subset: 'reviews', weight: 100 }],
+        after: [
+          { subset: 'v1', weight: 80 },
+          { subset: 'v2', weight: 20 },
+        ],
+      },
+      {
+        resource: 'HTTPRoute default/bookinfo',
+        object: 'bookinfo',
+        namespace: 'default',
+        door: 'gateway',
+        match: 'path prefix /old',
+        hosts: ['bookinfo.example.com'],
+        gateways: ['default/bookinfo-gateway'],
+        path: '/old',
+        before: [
+          { subset: 'v1', weight: 50 },
+          { subset: 'reviews-v3', weight: 50 },
+        ],
+        after: [
+          { subset: 'v1', weight: 50 },
+          { subset: 'reviews-v3', weight: 50 },
+        ],
+        leftAlone: 'sends to reviews-v1 or reviews besides other backends',
+      },
+    ]);
+    expect(plan.objects.map((object) => `${object.role} ${object.after?.metadata.name}`)).toEqual([
+      'mesh reviews',
+      'gateway bookinfo',
+    ]);
+    expect(plan.writes.map((write) => write.batch)).toEqual([1, 1]);
+  });
+
   it('rollback removes the twins and puts the split rules back on the stable, by their names', () => {
     const state = applyGatewayPlan(
       withGatewayRoute(),
@@ -274,6 +342,19 @@ describe('bad input at plan time', () => {
       planGatewayApiStage(gatewayOptions({ stage: 'promote' }), { ...state, httpRoutes: onV3 }),
     ).toThrow(
       'no HTTPRoute rule sends the traffic of reviews to reviews-v1 (or to reviews itself) only, so promote has nothing to move: HTTPRoute default/reviews route it elsewhere; send a rule to reviews-v1 first',
+    );
+  });
+});
+
+describe('progressive', () => {
+  it('plans the first step from steps, any other step from the weight given', () => {
+    const options = gatewayOptions({ stage: 'progressive', steps: [10, 50, 100] });
+    const first = planGatewayApiStage(options, gatewaySeed());
+    expect([first.options.stage, first.previousWeight, first.weight]).toEqual(['progressive', 0, 10]);
+    const next = planGatewayApiStage(options, applyGatewayPlan(gatewaySeed(), first, true), 50);
+    expect([next.previousWeight, next.weight]).toEqual([10, 50]);
+    expect(() => planGatewayApiStage(options, gatewaySeed(), 150)).toThrow(
+      'weight must be an integer 0–100, got "150"',
     );
   });
 });

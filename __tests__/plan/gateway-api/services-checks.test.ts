@@ -40,10 +40,10 @@ describe('version Services', () => {
       gatewayOptions({ stage: 'route', headerMatch: [header('end-user', 'jason')] }),
       withoutVersionServices(),
     );
-    expect(plan.writes.map((write) => [write.action, write.kind, write.reason])).toEqual([
-      ['create', 'Service', 'makes reviews-v1 addressable before a route names it'],
-      ['create', 'Service', 'makes reviews-v2 addressable before a route names it'],
-      ['update', 'HTTPRoute', 'routes once the version Services exist'],
+    expect(plan.writes.map((write) => [write.batch, write.action, write.kind, write.reason])).toEqual([
+      [0, 'create', 'Service', 'makes reviews-v1 addressable before a route names it'],
+      [0, 'create', 'Service', 'makes reviews-v2 addressable before a route names it'],
+      [1, 'update', 'HTTPRoute', 'routes once the version Services exist'],
     ]);
     expect(plan.writes.slice(0, 2).map((write) => write.after)).toEqual([
       versionService('v1'),
@@ -67,6 +67,13 @@ describe('version Services', () => {
       ),
     ).toEqual(['update HTTPRoute reviews', 'delete Service reviews-v1']);
     expect(plan.diff).toContain('--- Service default/reviews-v1\n+++ /dev/null\n');
+    expect(plan.writes.map((write) => write.batch)).toEqual([1, 2]);
+    expect(
+      plan.objects.map((object) => [object.role, object.before?.metadata.name, object.after?.metadata.name]),
+    ).toEqual([
+      ['mesh', 'reviews', 'reviews'],
+      ['version-service', 'reviews-v1', undefined],
+    ]);
     const again = planGatewayApiStage(
       gatewayOptions({ stage: 'finalize' }),
       applyGatewayPlan(state, plan, true),
@@ -246,5 +253,51 @@ describe('checks before any write', () => {
       'warning BackendNotFound rule #1 sends to Service default/reviews-v9, which does not exist',
       'warning UnreachableMatch rule reviews-canary-header match #0 is never used: rule #0 match #0 matches the same requests and comes first',
     ]);
+  });
+});
+
+describe('what a plan writes', () => {
+  it('refuses a route that the twins would take past 16 rules, as the API server would', () => {
+    const state = gatewaySeed();
+    const route = state.httpRoutes[0] as HTTPRoute;
+    const rules = Array.from({ length: 9 }, (_, index) => ({
+      matches: [{ path: { type: 'PathPrefix' as const, value: `/p${index}` } }],
+      backendRefs: [{ name: 'reviews-v1', port: 9080 }],
+    }));
+    const failure = checkFailure(() =>
+      planGatewayApiStage(gatewayOptions({ stage: 'route', headerMatch: [header('end-user', 'jason')] }), {
+        ...state,
+        httpRoutes: [{ ...route, spec: { ...route.spec, rules } }],
+      }),
+    );
+    expect(failure.findings.filter((found) => found.code === 'RouteTooLarge')).toEqual([
+      {
+        code: 'RouteTooLarge',
+        severity: 'error',
+        resource: 'HTTPRoute default/reviews',
+        message: 'has 18 rules, more than the 16 an HTTPRoute may hold: split it into several routes',
+      },
+    ]);
+  });
+
+  it('plans from the route as kept in Git: status and server-owned metadata stay on the read side only', () => {
+    const state = gatewaySeed();
+    const route = state.httpRoutes[0] as HTTPRoute;
+    const read: HTTPRoute = {
+      ...route,
+      metadata: { ...route.metadata, resourceVersion: '42', generation: 3, uid: 'u-1' },
+      status: { parents: [] },
+    };
+    const plan = planGatewayApiStage(gatewayOptions({ stage: 'shift', weight: 10 }), {
+      ...state,
+      httpRoutes: [read],
+    });
+    const [write] = plan.writes;
+    expect(write?.before).toBe(read);
+    expect(write?.after?.metadata).toEqual({
+      name: 'reviews',
+      annotations: { 'istio-canary.io/stage': 'shift', 'istio-canary.io/weights': 'v1=90,v2=10' },
+    });
+    expect(write?.after).not.toHaveProperty('status');
   });
 });

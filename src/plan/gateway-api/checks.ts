@@ -31,6 +31,9 @@ export interface GatewayFocus {
 }
 
 export const MAX_BACKEND_WEIGHT = 1_000_000;
+// The HTTPRoute CRD's bounds: the API server refuses a route past them (422).
+export const MAX_RULES = 16;
+export const MAX_MATCHES = 128;
 
 type ObjectRef = Pick<HTTPBackendRef, 'group' | 'kind' | 'name' | 'namespace' | 'port'>;
 
@@ -193,6 +196,26 @@ export function ruleLabel(rule: HTTPRouteRule, index: number): string {
   return rule.name !== undefined ? `rule ${rule.name}` : `rule #${index}`;
 }
 
+/** Twins add rules and matches: past the CRD's bounds the API server would refuse the whole route. */
+function sizeFindings(route: HTTPRoute, from: string, written: boolean): Finding[] {
+  const rules = route.spec.rules ?? [];
+  const matches = rules.reduce((sum, rule) => sum + (rule.matches?.length ?? 1), 0);
+  const problems = [
+    ...(rules.length > MAX_RULES
+      ? [`has ${rules.length} rules, more than the ${MAX_RULES} an HTTPRoute may hold`]
+      : []),
+    ...(matches > MAX_MATCHES
+      ? [`has ${matches} matches, more than the ${MAX_MATCHES} an HTTPRoute may hold`]
+      : []),
+  ];
+  return problems.map((problem) => ({
+    code: 'RouteTooLarge',
+    severity: written ? 'error' : 'warning',
+    resource: `HTTPRoute ${from}/${route.metadata.name}`,
+    message: `${problem}: split it into several routes`,
+  }));
+}
+
 /** Every finding about the world; errors are those of the rules the plan writes or breaks. */
 export function analyzeGatewayRouting(world: GatewayWorld, focus: GatewayFocus): Finding[] {
   return world.httpRoutes.flatMap((route) => {
@@ -213,6 +236,7 @@ export function analyzeGatewayRouting(world: GatewayWorld, focus: GatewayFocus):
         return context ? [...referenceFindings(rule, context), ...weightFindings(rule, context)] : [];
       }),
       ...shadowedMatches(route, contexts),
+      ...sizeFindings(route, from, owned !== undefined && owned.size > 0),
     ];
   });
 }

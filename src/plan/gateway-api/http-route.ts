@@ -51,6 +51,10 @@ export interface MergedRoute {
   ownedRules: string[];
   /** Names of the split rules, after the merge. */
   splitRules: string[];
+  /** Each split rule as read and as planned, in route order. */
+  moved: { before: HTTPRouteRule; after: HTTPRouteRule }[];
+  /** Rules that send to the stable besides other backends, left as they are, with why. */
+  leftAlone: { rule: HTTPRouteRule; reason: string }[];
   findings: Finding[];
 }
 
@@ -269,15 +273,19 @@ export function mergeHttpRoute(
   const findings: Finding[] = [];
   const owned: string[] = [];
   const merged: HTTPRouteRule[] = [];
+  const moved: MergedRoute['moved'] = [];
+  const leftAlone: MergedRoute['leftAlone'] = [];
   rules.forEach((rule, index) => {
     if (isTwin(rule)) return;
     const splitName = splitNames[index];
     if (kinds[index] === 'left-alone') {
+      const reason = `sends to ${names.stable} or ${names.main} besides other backends`;
+      leftAlone.push({ rule, reason });
       findings.push({
         code: 'RuleLeftAlone',
         severity: 'warning',
         resource: context.resource,
-        message: `${ruleLabel(rule, index)} sends to ${names.stable} or ${names.main} besides other backends: left as it is, so its share of the canary stays what it was; send it to the service's versions only to let stages move it`,
+        message: `${ruleLabel(rule, index)} ${reason}: left as it is, so its share of the canary stays what it was; send it to the service's versions only to let stages move it`,
       });
     }
     if (splitName === undefined) {
@@ -311,11 +319,12 @@ export function mergeHttpRoute(
     }
     merged.push(split);
     owned.push(splitName);
+    moved.push({ before: rule, after: split });
   });
 
   const splitRules = splitNames.flatMap((name) => (name ? [name] : []));
   if (splitRules.length === 0 && previousTwins.size === 0) {
-    return { route: copy(existing), ownedRules: [], splitRules: [], findings };
+    return { route: copy(existing), ownedRules: [], splitRules: [], moved, leftAlone, findings };
   }
   route.spec.rules = merged;
   const userNamed = splitRules.filter((name) => !ourSplit.test(name));
@@ -327,5 +336,5 @@ export function mergeHttpRoute(
   if (userNamed.length > 0) annotations[SPLIT_RULES_ANNOTATION] = userNamed.join(',');
   else delete annotations[SPLIT_RULES_ANNOTATION];
   route.metadata.annotations = annotations;
-  return { route, ownedRules: owned, splitRules, findings };
+  return { route, ownedRules: owned, splitRules, moved, leftAlone, findings };
 }

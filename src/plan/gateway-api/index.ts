@@ -32,7 +32,7 @@ export {
   sameSpec,
   withServerDefaults,
 } from './normalize.js';
-export { planGatewayApiProgressiveStep, planGatewayApiStage } from './plan.js';
+export { planGatewayApiStage } from './plan.js';
 export { routesTheService, serviceNames } from './refs.js';
 export type { ServiceNames } from './refs.js';
 export { describeRule, httpRouteRows } from './rows.js';

@@ -109,8 +109,9 @@ export function andMatch(match: HTTPRouteMatch, canary: CanaryMatch): HTTPRouteM
   }
   if (canary.method !== undefined) {
     const method = httpMethod(canary.method);
-    if (method === undefined || (match.method !== undefined && match.method !== method)) {
-      return `it matches method ${match.method ?? 'none'} only, the header route ${canary.method} only`;
+    if (method === undefined) return `method ${canary.method} is not one an HTTPRoute can match`;
+    if (match.method !== undefined && match.method !== method) {
+      return `it matches method ${match.method} only, the header route ${method} only`;
     }
     result.method = method;
   }

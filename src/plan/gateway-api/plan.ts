@@ -10,10 +10,10 @@ import { checkWeight, invalid } from '../validate.js';
 import { analyzeGatewayRouting, routeNamesService } from './checks.js';
 import { mergeHttpRoute } from './http-route.js';
 import type { MergedRoute } from './http-route.js';
-import { normalizeSpec } from './normalize.js';
-import { routeNamespace, routesTheService, serviceNames, versionOf } from './refs.js';
+import { normalizeParentRef, normalizeSpec } from './normalize.js';
+import { attachedToService, routeNamespace, routesTheService, serviceNames } from './refs.js';
 import type { ServiceNames } from './refs.js';
-import { canaryShareOf, httpRouteRows } from './rows.js';
+import { canaryShareOf, describeRule, httpRouteRows, splitOf } from './rows.js';
 import { HTTP_ROUTE_API_VERSION } from './types.js';
 import type {
   GatewayApiObject,
@@ -22,6 +22,9 @@ import type {
   GatewayApiState,
   GatewayWriteStep,
   HTTPRoute,
+  HTTPRouteDoor,
+  HTTPRouteRule,
+  HTTPRouteSplit,
   Service,
 } from './types.js';
 import { validateGatewayApiOptions } from './validate.js';
@@ -29,29 +32,30 @@ import { createdByUs, versionService } from './version-service.js';
 
 const PLANNED_STAGES = ['route', 'shift', 'promote', 'rollback', 'finalize', 'progressive'];
 
-/** Plans a stage on Gateway API. `progressive` plans its first step; see planGatewayApiProgressiveStep. */
-export function planGatewayApiStage(options: GatewayApiStageOptions, state: GatewayApiState): GatewayApiPlan {
-  validateGatewayApiOptions(options);
-  if (!PLANNED_STAGES.includes(options.stage)) {
+/**
+ * Plans a stage on Gateway API. `progressive` plans its first step; `stepWeight` plans any of its steps
+ * (a shift of the split rules to that canary weight).
+ */
+export function planGatewayApiStage(
+  options: GatewayApiStageOptions,
+  state: GatewayApiState,
+  stepWeight?: number,
+): GatewayApiPlan {
+  const planned: GatewayApiStageOptions =
+    stepWeight === undefined
+      ? options
+      : { ...options, stage: 'progressive', weight: checkWeight('weight', stepWeight) };
+  validateGatewayApiOptions(planned);
+  if (!PLANNED_STAGES.includes(planned.stage)) {
     invalid(
       'stage',
       `one of ${PLANNED_STAGES.join(', ')} to plan a change (status only reads)`,
-      options.stage,
+      planned.stage,
     );
   }
-  const weight = options.stage === 'progressive' ? options.steps?.[0] : options.weight;
-  return planWithWeight(options, state, weight);
-}
-
-/** One step of a progressive release: the split rules to `weight` for the canary. */
-export function planGatewayApiProgressiveStep(
-  options: GatewayApiStageOptions,
-  state: GatewayApiState,
-  weight: number,
-): GatewayApiPlan {
-  const stepOptions = { ...options, stage: 'progressive' as const, weight: checkWeight('weight', weight) };
-  validateGatewayApiOptions(stepOptions);
-  return planWithWeight(stepOptions, state, weight);
+  const first =
+    planned.stage === 'progressive' && stepWeight === undefined ? planned.steps?.[0] : planned.weight;
+  return planWithWeight(planned, state, first);
 }
 
 function findService(services: Service[], namespace: string, name: string): Service | undefined {
@@ -121,6 +125,7 @@ function routeWrite(before: HTTPRoute | undefined, after: HTTPRoute): GatewayWri
   const unchanged = before !== undefined && sameObject(before, after);
   return {
     kind: 'HTTPRoute',
+    batch: 1,
     action: before === undefined ? 'create' : unchanged ? 'unchanged' : 'update',
     ...(before ? { before } : {}),
     after,
@@ -141,7 +146,10 @@ function planWithWeight(
     inScope.length > 0
       ? inScope
       : [newServiceRoute(options, requireMain(state, names, `the HTTPRoute ${options.service}`), names)];
-  const merged: MergedRoute[] = candidates.map((route) => mergeHttpRoute(route, intent, options, names));
+  // Merged from what a user would keep in Git: no status, no server-owned metadata.
+  const merged: MergedRoute[] = candidates.map((route) =>
+    mergeHttpRoute(cleanObject(route), intent, options, names),
+  );
   if (merged.every((result) => result.splitRules.length === 0)) {
     throw new CanaryError(
       'check-failed',
@@ -203,6 +211,7 @@ function planWithWeight(
   const writes: GatewayWriteStep[] = [
     ...creates.map((service): GatewayWriteStep => ({
       kind: 'Service',
+      batch: 0,
       action: 'create',
       after: service,
       reason: `makes ${service.metadata.name} addressable before a route names it`,
@@ -210,26 +219,31 @@ function planWithWeight(
     ...routeWrites,
     ...deletes.map((service): GatewayWriteStep => ({
       kind: 'Service',
+      batch: 2,
       action: 'delete',
       before: service,
       reason: `deletes ${service.metadata.name} once no route names it`,
     })),
   ];
-  const firstSplit = (routes: HTTPRoute[], result: MergedRoute | undefined) =>
-    routes.flatMap((route) => route.spec.rules ?? []).find((rule) => rule.name === result?.splitRules[0]);
-  const primary = merged.find((result) => result.splitRules.length > 0);
-  const from = primary ? routeNamespace(primary.route, namespace) : namespace;
-  const beforeRule =
-    inScope.length > 0 && primary
-      ? firstSplitBefore(inScope[merged.indexOf(primary)], primary, names, from)
-      : undefined;
+  const primary = merged.flatMap((result) => result.moved.map((rule) => ({ result, rule })))[0];
+  const primaryFrom = primary ? routeNamespace(primary.result.route, namespace) : namespace;
   return {
     options,
     httpRoutes: afterRoutes,
+    objects: [
+      ...merged.map((result, index) => ({
+        role: doorOf(result.route, names, namespace),
+        ...(inScope[index] ? { before: inScope[index] } : {}),
+        after: result.route,
+      })),
+      ...creates.map((service) => ({ role: 'version-service' as const, after: service })),
+      ...deletes.map((service) => ({ role: 'version-service' as const, before: service })),
+    ],
+    routes: routeSplits(merged, names, options),
     writes,
     findings,
-    previousWeight: canaryShareOf(beforeRule, from, names),
-    weight: canaryShareOf(firstSplit(afterRoutes, primary), from, names),
+    previousWeight: canaryShareOf(primary?.rule.before, primaryFrom, names),
+    weight: canaryShareOf(primary?.rule.after, primaryFrom, names),
     before: httpRouteRows(inScope, names, options),
     after: httpRouteRows(afterRoutes, names, options),
     diff: writes
@@ -239,22 +253,60 @@ function planWithWeight(
   };
 }
 
-/** The rule of the route as read that became the first split rule (named, or by its position). */
-function firstSplitBefore(
-  before: HTTPRoute | undefined,
-  result: MergedRoute,
+function doorOf(route: HTTPRoute, names: ServiceNames, namespace: string): HTTPRouteDoor {
+  return attachedToService(route, names, namespace) ? 'mesh' : 'gateway';
+}
+
+/** A path the rule's first match accepts, when its path is exact or a prefix other than `/`. */
+function pathOf(rule: HTTPRouteRule): string | undefined {
+  const path = rule.matches?.[0]?.path;
+  if (path?.type === 'RegularExpression' || path?.value === undefined || path.value === '/') return undefined;
+  return path.value;
+}
+
+function routeSplits(
+  merged: MergedRoute[],
   names: ServiceNames,
-  from: string,
-) {
-  const rules = before?.spec.rules ?? [];
-  const name = result.splitRules[0];
-  return (
-    rules.find((rule) => rule.name !== undefined && rule.name === name) ??
-    rules.find((rule) =>
-      (rule.backendRefs ?? []).some((ref) => {
-        const version = versionOf(ref, from, names);
-        return version === 'main' || version === 'stable';
-      }),
-    )
-  );
+  options: GatewayApiStageOptions,
+): HTTPRouteSplit[] {
+  const splits = merged.map((result) => {
+    const { route } = result;
+    const namespace = routeNamespace(route, options.namespace);
+    const split = (rule: HTTPRouteRule) => splitOf(rule, namespace, names, options);
+    const gateways = (route.spec.parentRefs ?? [])
+      .map(normalizeParentRef)
+      .filter((parent) => parent.kind === 'Gateway')
+      .map((parent) => `${parent.namespace ?? namespace}/${parent.name}`);
+    const common = {
+      resource: `HTTPRoute ${namespace}/${route.metadata.name}`,
+      object: route.metadata.name,
+      namespace,
+      door: doorOf(route, names, options.namespace),
+      hosts: route.spec.hostnames ?? [],
+      gateways,
+    };
+    const describe = (rule: HTTPRouteRule) => {
+      const path = pathOf(rule);
+      return {
+        ...common,
+        ...(rule.name !== undefined ? { name: rule.name } : {}),
+        match: describeRule(rule),
+        ...(path !== undefined ? { path } : {}),
+      };
+    };
+    return {
+      moved: result.moved.map(({ before, after }) => ({
+        ...describe(after),
+        before: split(before),
+        after: split(after),
+      })),
+      left: result.leftAlone.map(({ rule, reason }) => ({
+        ...describe(rule),
+        before: split(rule),
+        after: split(rule),
+        leftAlone: reason,
+      })),
+    };
+  });
+  return [...splits.flatMap((each) => each.moved), ...splits.flatMap((each) => each.left)];
 }

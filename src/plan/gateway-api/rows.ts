@@ -58,6 +58,22 @@ export function canaryShareOf(rule: HTTPRouteRule | undefined, from: string, nam
   );
 }
 
+/** Where a rule sends its traffic: version names for the stable and canary, Service names for the rest. */
+export function splitOf(
+  rule: HTTPRouteRule,
+  from: string,
+  names: ServiceNames,
+  options: GatewayApiStageOptions,
+): { subset: string; weight: number }[] {
+  const refs = rule.backendRefs ?? [];
+  const percents = shares(refs);
+  return refs.map((ref, at) => {
+    const version = versionOf(ref, from, names);
+    const label = version === 'stable' ? options.stable : version === 'canary' ? options.canary : ref.name;
+    return { subset: label, weight: percents[at] ?? 0 };
+  });
+}
+
 export function httpRouteRows(
   routes: HTTPRoute[],
   names: ServiceNames,
@@ -65,19 +81,10 @@ export function httpRouteRows(
 ): RouteRow[] {
   return routes.flatMap((route) => {
     const from = routeNamespace(route, options.namespace);
-    return (route.spec.rules ?? []).map((rule, index) => {
-      const refs = rule.backendRefs ?? [];
-      const percents = shares(refs);
-      return {
-        name: `${route.metadata.name}/${rule.name ?? `#${index}`}`,
-        match: describeRule(rule),
-        destinations: refs.map((ref, at) => {
-          const version = versionOf(ref, from, names);
-          const label =
-            version === 'stable' ? options.stable : version === 'canary' ? options.canary : ref.name;
-          return { subset: label, weight: percents[at] ?? 0 };
-        }),
-      };
-    });
+    return (route.spec.rules ?? []).map((rule, index) => ({
+      name: `${route.metadata.name}/${rule.name ?? `#${index}`}`,
+      match: describeRule(rule),
+      destinations: splitOf(rule, from, names, options),
+    }));
   });
 }

@@ -4,7 +4,7 @@
 // standard CRDs lack (no sessionPersistence, no retry).
 import type { IHTTPRouteSpec } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRouteSpec';
 import type { IReferenceGrantSpec } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/ReferenceGrantSpec';
-import type { Finding, ObjectMeta, RouteRow, StageOptions } from '../types.js';
+import type { ObjectMeta, Plan, StageOptions } from '../types.js';
 
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 /** What the planner writes a new HTTPRoute as; an existing one keeps its version (v1 or v1beta1). */
@@ -77,6 +77,11 @@ export interface GatewayApiStageOptions extends StageOptions {
 /** One write of a plan, in order; a delete has no `after`. */
 export interface GatewayWriteStep {
   kind: GatewayApiObject['kind'];
+  /**
+   * Steps of one batch may go out together (each with its own precondition); a batch starts only once the
+   * one before it is written: 0 version Services created, 1 HTTPRoutes, 2 version Services deleted.
+   */
+  batch: number;
   action: 'create' | 'update' | 'delete' | 'unchanged';
   before?: GatewayApiObject;
   after?: GatewayApiObject;
@@ -84,19 +89,51 @@ export interface GatewayWriteStep {
   reason: string;
 }
 
-export interface GatewayApiPlan {
+/** How an HTTPRoute carries the service's traffic: attached to its Service (mesh) or to a Gateway. */
+export type HTTPRouteDoor = 'mesh' | 'gateway';
+
+/** One object a plan manages, before and after (a deleted version Service has no `after`). */
+export interface GatewayPlannedObject {
+  role: HTTPRouteDoor | 'version-service';
+  before?: GatewayApiObject;
+  after?: GatewayApiObject;
+}
+
+/** One rule that carries the service's traffic, and its split before and after the plan. */
+export interface HTTPRouteSplit {
+  /** `HTTPRoute default/bookinfo` */
+  resource: string;
+  /** The HTTPRoute's name. */
+  object: string;
+  namespace: string;
+  door: HTTPRouteDoor;
+  /** The rule's name (after the plan: ours when it had none). */
+  name?: string;
+  /** Human form of the rule's matches (`path prefix /reviews`, `default`). */
+  match: string;
+  /** The route's hostnames and the Gateways (`namespace/name`) it is attached to. */
+  hosts: string[];
+  gateways: string[];
+  /** A path the rule's first match accepts (`/reviews`), when it has an exact or prefix path. */
+  path?: string;
+  before: { subset: string; weight: number }[];
+  after: { subset: string; weight: number }[];
+  /** Why it is left as it is. Absent when written. */
+  leftAlone?: string;
+}
+
+/** The shape of the VirtualService plan (findings, weights, rows, diff), with Gateway API objects. */
+export interface GatewayApiPlan extends Pick<
+  Plan,
+  'findings' | 'previousWeight' | 'weight' | 'before' | 'after' | 'diff' | 'changed'
+> {
   options: GatewayApiStageOptions;
   /** Every HTTPRoute the stage moves, as planned (those already as planned included). */
   httpRoutes: HTTPRoute[];
+  /** Every object the plan manages: the HTTPRoutes, then the version Services it creates or deletes. */
+  objects: GatewayPlannedObject[];
+  /** Every rule carrying the service's traffic: those the plan moves, then those it leaves alone. */
+  routes: HTTPRouteSplit[];
   /** Ordered writes: version Services created, then HTTPRoutes, then version Services deleted. */
   writes: GatewayWriteStep[];
-  findings: Finding[];
-  /** Canary share of the first split rule (every split rule carries the same) before and after. */
-  previousWeight: number;
-  weight: number;
-  before: RouteRow[];
-  after: RouteRow[];
-  /** A unified, human diff of the YAML before → after. */
-  diff: string;
-  changed: boolean;
 }
