@@ -4,7 +4,7 @@
 // standard CRDs lack (no sessionPersistence, no retry).
 import type { IHTTPRouteSpec } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRouteSpec';
 import type { IReferenceGrantSpec } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/ReferenceGrantSpec';
-import type { ObjectMeta, Plan, StageOptions } from '../types.js';
+import type { ObjectMeta, Plan, RouteDoor, RouteSplit, StageOptions } from '../types.js';
 
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 /** What the planner writes a new HTTPRoute as; an existing one keeps its version (v1 or v1beta1). */
@@ -90,7 +90,7 @@ export interface GatewayWriteStep {
 }
 
 /** How an HTTPRoute carries the service's traffic: attached to its Service (mesh) or to a Gateway. */
-export type HTTPRouteDoor = 'mesh' | 'gateway';
+export type HTTPRouteDoor = Extract<RouteDoor, 'mesh' | 'gateway'>;
 
 /** One object a plan manages, before and after (a deleted version Service has no `after`). */
 export interface GatewayPlannedObject {
@@ -99,28 +99,12 @@ export interface GatewayPlannedObject {
   after?: GatewayApiObject;
 }
 
-/** One rule that carries the service's traffic, and its split before and after the plan. */
-export interface HTTPRouteSplit {
-  /** `HTTPRoute default/bookinfo` */
-  resource: string;
-  /** The HTTPRoute's name. */
-  object: string;
-  namespace: string;
-  door: HTTPRouteDoor;
-  /** The rule's name (after the plan: ours when it had none). */
-  name?: string;
-  /** Human form of the rule's matches (`path prefix /reviews`, `default`). */
-  match: string;
-  /** The route's hostnames and the Gateways (`namespace/name`) it is attached to. */
-  hosts: string[];
-  gateways: string[];
-  /** A path the rule's first match accepts (`/reviews`), when it has an exact or prefix path. */
-  path?: string;
-  before: { subset: string; weight: number }[];
-  after: { subset: string; weight: number }[];
-  /** Why it is left as it is. Absent when written. */
-  leftAlone?: string;
-}
+/**
+ * One rule that carries the service's traffic, and its split before and after the plan, as the
+ * VirtualService plan reports its routes (`resource` names the HTTPRoute, `name` the rule, `hosts` its
+ * hostnames, `gateways` the Gateways it is attached to).
+ */
+export type HTTPRouteSplit = RouteSplit & { door: HTTPRouteDoor };
 
 /** The shape of the VirtualService plan (findings, weights, rows, diff), with Gateway API objects. */
 export interface GatewayApiPlan extends Pick<
