@@ -3,7 +3,7 @@
 // deletes break) are errors and stop the plan; other rules' problems are warnings.
 import { canonicalJson } from '../objects.js';
 import type { Finding, FindingCode } from '../types.js';
-import { normalizeBackendRef, normalizeMatch } from './normalize.js';
+import { normalizeMatch } from './normalize.js';
 import { routeNamespace, serviceOf } from './refs.js';
 import { GATEWAY_API_GROUP } from './types.js';
 import type {
@@ -57,7 +57,7 @@ export function routeNamesService(
   const from = routeNamespace(route, fallback);
   return (route.spec.rules ?? []).some((rule) =>
     referencesOf(rule).some((ref) => {
-      const service = serviceOf(normalizeBackendRef({ ...ref }), from);
+      const service = serviceOf(ref, from);
       return service?.namespace === namespace && service.name === name;
     }),
   );
@@ -102,7 +102,7 @@ function finding(code: FindingCode, error: boolean, context: RuleContext, messag
 function referenceFindings(rule: HTTPRouteRule, context: RuleContext): Finding[] {
   const reported = new Set<string>();
   return referencesOf(rule).flatMap((ref) => {
-    const service = serviceOf(normalizeBackendRef({ ...ref }), context.from);
+    const service = serviceOf(ref, context.from);
     if (service === undefined) return [];
     const key = `${service.namespace}/${service.name}:${ref.port ?? ''}`;
     if (reported.has(key)) return [];

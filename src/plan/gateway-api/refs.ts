@@ -1,6 +1,6 @@
 // Which Service a backendRef or parentRef names, with the API server's defaults applied, and the names
 // of the service's Services (main, stable, canary) that the stage works with.
-import { normalizeBackendRef, normalizeParentRef } from './normalize.js';
+import { normalizeParentRef } from './normalize.js';
 import type { HTTPBackendRef, HTTPRoute, HTTPRouteRule, ParentReference } from './types.js';
 import { versionServiceName } from './version-service.js';
 import type { GatewayApiStageOptions } from './types.js';
@@ -45,7 +45,7 @@ export function namesService(
   namespace: string,
   name: string,
 ): boolean {
-  const service = serviceOf(normalizeBackendRef({ ...ref }), fromNamespace);
+  const service = serviceOf(ref, fromNamespace);
   return service !== undefined && service.namespace === namespace && service.name === name;
 }
 
