@@ -23,6 +23,7 @@ import { checkRollout, checkTraffic, type GateContext } from './health-gate.js';
 import { WriteJournal } from './journal.js';
 import { checkVersionsDeployed, deleteStableDeployments } from './preflight.js';
 import { waitForPropagationOf } from './propagation.js';
+import { splitOf } from './status.js';
 
 /** How long a run holds the lease without renewing it: a crashed run frees it after this. */
 const LEASE_SECONDS = 60;
@@ -264,6 +265,8 @@ export class StageRun {
       (kind === 'VirtualService' ? plan?.virtualService : plan?.destinationRule);
     const yamlOf = (object: RoutingObject | undefined) => (object ? toYaml(object) : '');
     const healthy = !failure && this.checks.every((check) => check.ok);
+    // Failed before any plan was written: the routing as read is both the before and the after.
+    const read = this.state && !first ? splitOf(this.state, this.options) : undefined;
     return {
       stage: this.options.stage,
       service: this.options.service,
@@ -274,12 +277,12 @@ export class StageRun {
       changed: !failure && (plan?.changed ?? false),
       healthy,
       rolledBack: failure?.rolledBack ?? false,
-      previousWeight: first?.previousWeight ?? 0,
+      previousWeight: first?.previousWeight ?? read?.weight ?? 0,
       weight: failure?.rolledBack
-        ? (first?.previousWeight ?? 0)
-        : (plan?.weight ?? first?.previousWeight ?? 0),
-      before: first?.before ?? [],
-      after: failure?.rolledBack ? (first?.before ?? []) : (plan?.after ?? []),
+        ? (first?.previousWeight ?? read?.weight ?? 0)
+        : (plan?.weight ?? first?.previousWeight ?? read?.weight ?? 0),
+      before: first?.before ?? read?.rows ?? [],
+      after: failure?.rolledBack ? (first?.before ?? read?.rows ?? []) : (plan?.after ?? read?.rows ?? []),
       checks: this.checks,
       virtualServiceYaml: yamlOf(written('VirtualService')),
       destinationRuleYaml: yamlOf(written('DestinationRule')),

@@ -3,15 +3,25 @@ import type { ClusterClient } from '../kube/index.js';
 import { toYaml } from '../plan/diff.js';
 import { canaryShare, routeRows } from '../plan/routes.js';
 import { sameHost } from '../plan/objects.js';
+import type { ClusterState } from '../plan/types.js';
 import type { RunOptions, StageResult } from '../types.js';
 
-export async function readStatus(client: ClusterClient, options: RunOptions): Promise<StageResult> {
-  const state = await client.readRouting(options.namespace);
+/** The service's routing objects in a state read from the cluster, its route rows and canary share. */
+export function splitOf(state: ClusterState, options: RunOptions) {
   const forHost = (host: string | undefined) => sameHost(host, options.host, options.namespace);
   const virtualService = state.virtualServices.find((vs) => (vs.spec.hosts ?? []).some(forHost));
   const destinationRule = state.destinationRules.find((dr) => forHost(dr.spec.host));
-  const rows = routeRows(virtualService);
-  const weight = canaryShare(virtualService, options);
+  return {
+    virtualService,
+    destinationRule,
+    rows: routeRows(virtualService),
+    weight: canaryShare(virtualService, options),
+  };
+}
+
+export async function readStatus(client: ClusterClient, options: RunOptions): Promise<StageResult> {
+  const state = await client.readRouting(options.namespace);
+  const { virtualService, destinationRule, rows, weight } = splitOf(state, options);
   return {
     ...emptyResult(options),
     healthy: true,
