@@ -1,6 +1,7 @@
 // `npm run bench`: the figures of bench/RESULTS.md, printed as markdown. `--quick` runs tiny sizes only.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { analysisReport, benchAnalysisAll } from './analysis.js';
 import { benchClusters, clustersReport } from './clusters.js';
 import { benchColdStart, coldStartReport } from './cold-start.js';
 import { benchRecovery, recoveryReport } from './recovery.js';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   await section('cold start', () => benchColdStart(sizes.runs), coldStartReport);
   await section('scale', () => benchScale(sizes.routes, sizes.services, 3), scaleReport);
   await section('recovery', () => benchRecovery(sizes.timeouts, sizes.intervals), recoveryReport);
+  await section('analysis', () => benchAnalysisAll(quick ? 200 : 10_000, quick ? 1 : 3), analysisReport);
   await section('clusters', () => benchClusters(quick ? [1, 3] : [1, 3, 10], quick ? 2 : 9), clustersReport);
   console.log(
     `Whole bench: ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end ${loadavg()

@@ -121,7 +121,7 @@ describe('a release through two waves', () => {
     }
     const outputs = outputValues(result);
     expect(outputs.weight).toBe('0');
-    expect(JSON.parse(outputs.clusters)).toEqual(
+    expect(JSON.parse(outputs.clusters ?? '')).toEqual(
       NAMES.map((cluster, index) => ({
         cluster,
         wave: index === 0 ? 1 : 2,
@@ -418,7 +418,7 @@ describe('status across clusters', () => {
     expect(warnings).toEqual([drift]);
     expect(result.error).toBeUndefined();
     expect(outputValues(result)).toMatchObject({ weight: '', 'previous-weight': '' });
-    expect(JSON.parse(outputValues(result).clusters)).toMatchObject([
+    expect(JSON.parse(outputValues(result).clusters ?? '')).toMatchObject([
       { cluster: 'east', weight: 50, after: { v1: 50, v2: 50 } },
       { cluster: 'west-1', weight: 0, after: { v1: 100 } },
     ]);

@@ -3,6 +3,7 @@ import * as github from '@actions/github';
 import type { HeaderMatch } from '../plan/types.js';
 import type { RunOptions, RunReporter, StageResult } from '../types.js';
 import { escapeMarkdown, inlineCode, codeBlock } from '../report/escape.js';
+import { nothingRead } from '../report/facts.js';
 import { formatDestinations } from '../report/routing.js';
 
 type Octokit = ReturnType<typeof github.getOctokit>;
@@ -72,6 +73,7 @@ function ending(result: StageResult): string | undefined {
 
 function howToReach(result: StageResult, options: RunOptions): string | undefined {
   if (result.rolledBack || result.stage === 'rollback' || result.stage === 'finalize') return undefined;
+  if (result.weight === undefined) return undefined;
   const share =
     result.weight > 0
       ? `${result.weight}% of all other requests go to ${inlineCode(result.canary)}.`
@@ -84,16 +86,18 @@ function howToReach(result: StageResult, options: RunOptions): string | undefine
 
 export function renderComment(result: StageResult, options: RunOptions): string {
   const title = `### istio-canary: ${escapeMarkdown(result.service)} (${escapeMarkdown(result.namespace)})`;
+  const share =
+    result.weight === undefined ? 'weight unknown (the routing could not be read)' : `at ${result.weight}%`;
   const state = `Stage ${inlineCode(result.stage)}${result.dryRun ? ' (dry run: nothing changed)' : ''}: ${inlineCode(
     result.stable,
-  )} stable, ${inlineCode(result.canary)} canary at ${result.weight}%.`;
+  )} stable, ${inlineCode(result.canary)} canary ${share}.`;
   const run = options.runUrl ? `[Run](${options.runUrl})` : undefined;
   const parts = [
     commentMarker(result.namespace, result.service),
     title,
     ending(result),
     state,
-    routingTable(result),
+    nothingRead(result) ? undefined : routingTable(result),
     howToReach(result, options),
     run,
   ];

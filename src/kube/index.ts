@@ -1,6 +1,12 @@
 // The cluster I/O layer: credentials, one client with retries and one-line errors, routing reads and
 // writes, Deployments, and the per-service lease.
-export { loadKubeConfig, loadKubeConfigContexts, serverOf } from './kubeconfig.js';
+export {
+  loadKubeConfig,
+  loadKubeConfigContexts,
+  looksLikeKubeconfigContent,
+  serverOf,
+} from './kubeconfig.js';
+export { isCredentialName, kubeconfigMasks, MIN_MASKED_LENGTH } from './credentials.js';
 export type {
   KubeConfigEnvironment,
   KubeConfigOptions,

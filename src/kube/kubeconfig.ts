@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { User } from '@kubernetes/client-node';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
+import { kubeconfigMasks } from './credentials.js';
 
 export interface KubeConfigOptions {
   /** Kubeconfig content (YAML or JSON) or a path to a file holding it. */
@@ -26,7 +26,7 @@ export interface KubeConfigEnvironment {
 
 export interface LoadedKubeConfig {
   kubeConfig: KubeConfig;
-  /** Every token, key, password and the raw content: mask them (core.setSecret) before logging anything. */
+  /** The raw content and every credential in it (see credentials.ts): mask them before logging anything. */
   secrets: string[];
   /** Where it came from, safe to print: `the kubeconfig input`, `KUBECONFIG (/path)`, `in-cluster`. */
   source: string;
@@ -41,7 +41,7 @@ const defaultEnvironment = (): KubeConfigEnvironment => ({
 });
 
 /** A path is one line without YAML structure; content always has a newline, a `{` or a `key:`. */
-function looksLikeContent(value: string): boolean {
+export function looksLikeKubeconfigContent(value: string): boolean {
   const trimmed = value.trim();
   return trimmed.includes('\n') || trimmed.startsWith('{') || /^[\w-]+:\s/.test(trimmed);
 }
@@ -151,7 +151,7 @@ function fromServiceAccount(environment: KubeConfigEnvironment): Loaded | undefi
 function locate(options: KubeConfigOptions, environment: KubeConfigEnvironment): Loaded {
   const given = options.kubeconfig?.trim();
   if (given) {
-    if (looksLikeContent(given)) {
+    if (looksLikeKubeconfigContent(given)) {
       return {
         kubeConfig: parseKubeConfig(options.kubeconfig ?? '', 'the kubeconfig input'),
         contents: [options.kubeconfig ?? ''],
@@ -219,47 +219,19 @@ function selectContext(kubeConfig: KubeConfig, wanted: string | undefined, sourc
   }
 }
 
-/** Values a log must never show: tokens, keys, passwords, auth-provider tokens, exec environment values. */
-function userSecrets(user: User): string[] {
-  const found: string[] = [];
-  if (user.token) found.push(user.token);
-  if (user.password) found.push(user.password);
-  if (user.keyData) {
-    found.push(user.keyData);
-    found.push(Buffer.from(user.keyData, 'base64').toString('utf8').trim());
-  }
-  const providerConfig: unknown = (user.authProvider as { config?: unknown } | undefined)?.config;
-  if (providerConfig && typeof providerConfig === 'object') {
-    for (const [key, value] of Object.entries(providerConfig)) {
-      if (typeof value === 'string' && /token|secret|password/i.test(key) && !/file$/i.test(key))
-        found.push(value);
-    }
-  }
-  const execEnv: unknown = (user.exec as { env?: unknown } | undefined)?.env;
-  if (Array.isArray(execEnv)) {
-    for (const entry of execEnv) {
-      const value: unknown = (entry as { value?: unknown }).value;
-      if (typeof value === 'string') found.push(value);
-    }
-  }
-  return found;
-}
-
 export function loadKubeConfig(
   options: KubeConfigOptions = {},
   environment: KubeConfigEnvironment = defaultEnvironment(),
 ): LoadedKubeConfig {
   const { kubeConfig, contents, source } = locate(options, environment);
-  const secrets = secretsOf(kubeConfig, contents);
+  const secrets = secretsOf(contents);
   selectContext(kubeConfig, options.context, source);
   return { kubeConfig, secrets, source };
 }
 
-/** The raw contents and every user's credentials, trimmed, each once. */
-function secretsOf(kubeConfig: KubeConfig, contents: string[]): string[] {
-  return [...contents, ...kubeConfig.users.flatMap(userSecrets)]
-    .map((secret) => secret.trim())
-    .filter((secret, index, all) => secret.length > 0 && all.indexOf(secret) === index);
+/** Every user's credentials in the files read, each once (credentials only: see credentials.ts). */
+function secretsOf(contents: string[]): string[] {
+  return [...new Set(contents.flatMap(kubeconfigMasks))];
 }
 
 export interface LoadedContexts {
@@ -305,7 +277,7 @@ function loadWithoutContext(
   environment: KubeConfigEnvironment,
 ): LoadedKubeConfig {
   const { kubeConfig, contents, source } = locate({ kubeconfig }, environment);
-  return { kubeConfig, secrets: secretsOf(kubeConfig, contents), source };
+  return { kubeConfig, secrets: secretsOf(contents), source };
 }
 
 /** The API server address of the selected context (for messages). */

@@ -7,10 +7,13 @@
  *   of progressive); `planProgressiveStep(options, current, weight)` plans any progressive step as a shift.
  * - Merging owns only three named http routes, `<service>-canary-header` (header match → canary),
  *   `<service>-canary-sticky` (sticky cookie → canary) and `<service>-primary` (the default split), in that
- *   order, plus the sticky `set-cookie` its canary destination adds. A first run adopts the catch-all route
- *   pointing at the host and keeps its other fields; every other route, host, gateway, subset, policy and
- *   piece of metadata stays as it was. promote, rollback and finalize remove the header and sticky routes
- *   and the cookie (nothing left for them to do).
+ *   order, plus the sticky `set-cookie` its canary destination adds. A first run adopts the first route
+ *   matching every request (catch-all.ts: no match, `uri prefix /`, `regex .*` …) when it points at the
+ *   host, and keeps its other fields; every other route, host, gateway, subset, policy and piece of
+ *   metadata stays as it was. promote, rollback and finalize remove the header and sticky routes and the
+ *   cookie (nothing left for them to do).
+ * - Input objects are checked against Istio's CRD schemas (crd-schema.ts, schemas embedded as data);
+ *   YAML is read as kubectl reads it and written so YAML 1.1 and 1.2 read it alike (kubectl-yaml.ts).
  * - A lone destination is written without `weight` (an existing `weight: 100` is kept; both route alike).
  * - What is written is annotated `istio-canary.io/stage` and `istio-canary.io/weights` (`v1=50,v2=50`) on
  *   the VirtualService; timestamps and run links are the cluster layer's to add.
@@ -28,7 +31,7 @@ export type { CheckFocus, RoutingWorld } from './checks.js';
 export { objectDiff, toYaml, toYamlDocuments } from './diff.js';
 export { stageIntent, splitFor } from './intent.js';
 export type { RoutingIntent, WeightedVersion } from './intent.js';
-export { emptyState, readRoutingYaml } from './load.js';
+export { emptyState, namespacesRouting, readRoutingYaml } from './load.js';
 export { cleanObject, qualifyHost, sameHost, STAGE_ANNOTATION, WEIGHTS_ANNOTATION } from './objects.js';
 export { canaryShare, describeMatch, routeRows, routingEssence } from './routes.js';
 export { validateStageOptions } from './validate.js';

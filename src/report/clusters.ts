@@ -15,7 +15,7 @@ export function splitText(rows: StageResult['after']): string {
 /** The weight every routing cluster agrees on, or undefined when they differ. */
 export function agreedWeight(
   clusters: ClusterResult[],
-  pick: (result: StageResult) => number = (result) => result.weight,
+  pick: (result: StageResult) => number | undefined = (result) => result.weight,
 ): number | undefined {
   const weights = new Set(
     clusters.filter((cluster) => cluster.wave !== undefined).map((cluster) => pick(cluster.result)),

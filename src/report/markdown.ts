@@ -2,8 +2,9 @@
 import type { HealthCheckResult, StageResult } from '../types.js';
 import { clusterRows, splitDrift } from './clusters.js';
 import { formatDuration } from './duration.js';
+import { comparisonMarkdown } from './comparison.js';
 import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js';
-import { notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
+import { nothingRead, notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
 import { defaultSplit, routeChanges } from './routing.js';
 
 const ALERT: Record<Notice['level'], string> = { note: 'NOTE', warning: 'WARNING', failure: 'CAUTION' };
@@ -89,12 +90,17 @@ function heading(result: StageResult): string {
 
 /** Everything a report says about one cluster, below its heading. */
 function body(result: StageResult): (string | undefined)[] {
+  // Nothing read: the error alone, nothing that looks like a result.
+  if (nothingRead(result)) return notices(result).map(alert);
   return [
     overview(result),
     ...notices(result).map(alert),
     routing(result),
     splitChart(result),
     healthChecks(result),
+    ...result.checks.flatMap((check) =>
+      check.comparison ? [comparisonMarkdown(check.comparison, check.name)] : [],
+    ),
     ...appliedYaml(result),
     diff(result),
   ];
@@ -133,4 +139,12 @@ function clustersReport(result: StageResult): string {
 export function renderMarkdown(result: StageResult): string {
   if (result.clusters) return clustersReport(result);
   return join([heading(result), ...body(result)]);
+}
+
+/** The summary of a step stopped by a bad input: the error and the input to fix; nothing was read or written. */
+export function renderInputError(message: string, input: string): string {
+  const fix = input
+    ? `Fix the input ${inlineCode(input)} of the step; nothing was read from or written to the cluster.`
+    : 'Fix the inputs of the step; nothing was read from or written to the cluster.';
+  return `${['## istio-canary: invalid input', alert({ level: 'failure', text: message }), fix].join('\n\n')}\n`;
 }

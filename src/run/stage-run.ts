@@ -23,7 +23,6 @@ import { checkRollout, checkTraffic, type GateContext } from './health-gate.js';
 import { WriteJournal } from './journal.js';
 import { checkVersionsDeployed, deleteStableDeployments } from './preflight.js';
 import { waitForPropagationOf } from './propagation.js';
-import { splitOf } from './status.js';
 
 /** How long a run holds the lease without renewing it: a crashed run frees it after this. */
 const LEASE_SECONDS = 60;
@@ -169,7 +168,7 @@ export class StageRun {
   ): Promise<ClusterState> {
     const { client } = this.connection;
     const applied = await this.phase(`write ${this.options.stage}`, () =>
-      applyPlan(client, state, makePlan, {
+      applyPlan(client, state, (current) => this.remember(makePlan(current)), {
         namespace: this.options.namespace,
         dryRun: this.options.dryRun,
         reporter: this.reporter,
@@ -177,7 +176,6 @@ export class StageRun {
         afterWrite: (written) => waitForPropagationOf(this.gate, written),
       }),
     );
-    this.firstPlan ??= applied.plan;
     this.lastPlan = applied.plan;
     this.written = applied.written;
     if (!applied.plan.changed) this.reporter.info('routing already as planned: nothing to write');
@@ -185,6 +183,12 @@ export class StageRun {
       await this.phase('traffic checks', () => checkTraffic(this.gate));
     }
     return afterWrites(state, applied.written);
+  }
+
+  /** The first plan of the run is what a rollback returns to, even when its writes failed half-way. */
+  private remember(plan: Plan): Plan {
+    this.firstPlan ??= plan;
+    return plan;
   }
 
   /** `shift` through the steps with the checks at each; the first failure goes back to 100% stable. */
@@ -226,7 +230,8 @@ export class StageRun {
 
   /** Puts back what this run wrote, reporting `error` as the reason (across clusters: the cause elsewhere). */
   async putBack(error: CanaryError): Promise<Failure> {
-    this.reporter.warning(error.message);
+    // The failure itself is reported once, by the caller (the action fails the step with it).
+    this.reporter.info(`failed: ${error.message}`);
     if (this.journal.empty) return { error, rolledBack: false, restored: [] };
     if (!this.options.rollbackOnFailure) {
       return {
@@ -260,13 +265,22 @@ export class StageRun {
   result(failure?: Failure): StageResult {
     const plan = this.lastPlan;
     const first = this.firstPlan;
-    const written = (kind: RoutingObject['kind']) =>
-      this.written.find((object) => object.kind === kind) ??
-      (kind === 'VirtualService' ? plan?.virtualService : plan?.destinationRule);
+    // The last write of each object wins (finalize writes its DestinationRule twice).
+    const written = (planned: RoutingObject | undefined) =>
+      planned &&
+      (this.written.findLast(
+        (object) => object.kind === planned.kind && object.metadata.name === planned.metadata.name,
+      ) ??
+        planned);
     const yamlOf = (object: RoutingObject | undefined) => (object ? toYaml(object) : '');
+    const routes = failure?.rolledBack
+      ? (first?.routes ?? []).map((route) => ({ ...route, after: route.before }))
+      : (plan?.routes ?? []).map((route, index) => {
+          // Progressive: each route's split before the first step (the bound routes stay the same ones).
+          const start = first?.routes[index];
+          return start?.resource === route.resource ? { ...route, before: start.before } : route;
+        });
     const healthy = !failure && this.checks.every((check) => check.ok);
-    // Failed before any plan was written: the routing as read is both the before and the after.
-    const read = this.state && !first ? splitOf(this.state, this.options) : undefined;
     return {
       stage: this.options.stage,
       service: this.options.service,
@@ -277,15 +291,20 @@ export class StageRun {
       changed: !failure && (plan?.changed ?? false),
       healthy,
       rolledBack: failure?.rolledBack ?? false,
-      previousWeight: first?.previousWeight ?? read?.weight ?? 0,
-      weight: failure?.rolledBack
-        ? (first?.previousWeight ?? read?.weight ?? 0)
-        : (plan?.weight ?? first?.previousWeight ?? read?.weight ?? 0),
-      before: first?.before ?? read?.rows ?? [],
-      after: failure?.rolledBack ? (first?.before ?? read?.rows ?? []) : (plan?.after ?? read?.rows ?? []),
+      // Absent, never 0, when no plan was made: a weight that was not read must not be reported.
+      previousWeight: first?.previousWeight,
+      weight: failure?.rolledBack ? first?.previousWeight : (plan?.weight ?? first?.previousWeight),
+      before: first?.before ?? [],
+      after: failure?.rolledBack ? (first?.before ?? []) : (plan?.after ?? []),
       checks: this.checks,
-      virtualServiceYaml: yamlOf(written('VirtualService')),
-      destinationRuleYaml: yamlOf(written('DestinationRule')),
+      virtualServiceYaml: yamlOf(written(plan?.virtualService)),
+      destinationRuleYaml: yamlOf(written(plan?.destinationRule)),
+      routes,
+      objects: (plan?.objects ?? []).map(({ after }) => ({
+        kind: after.kind,
+        name: after.metadata.name,
+        yaml: yamlOf(written(after)),
+      })),
       diff: first && plan ? (first === plan ? plan.diff : `${first.diff}${plan.diff}`) : '',
       ...(failure ? { error: failure.error } : {}),
     };

@@ -3,26 +3,12 @@
 // fieldValidation=Strict), and the typed-object errors server-side apply reports as 500.
 import { readFileSync } from 'node:fs';
 import { loadAll } from 'js-yaml';
+import type { CrdSchema } from '../../../src/plan/crd-schema.js';
 import type { FieldError } from './status.js';
 
-export interface Schema {
-  type?: string;
-  properties?: Record<string, Schema>;
-  additionalProperties?: Schema | boolean;
-  items?: Schema;
-  required?: string[];
-  enum?: unknown[];
-  nullable?: boolean;
-  minimum?: number;
-  maximum?: number;
-  maxItems?: number;
-  oneOf?: Schema[];
-  anyOf?: Schema[];
-  allOf?: Schema[];
-  not?: Schema;
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-  'x-kubernetes-int-or-string'?: boolean;
-}
+// The OpenAPI v3 subset CRDs use, as the planner reads it too (it checks input objects against the same
+// schemas).
+export type Schema = CrdSchema;
 
 interface CrdDocument {
   kind?: string;
