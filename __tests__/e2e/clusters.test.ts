@@ -394,6 +394,39 @@ describe('primary-remote: the routing in one cluster, the Deployments in others'
     expect(renderMarkdown(result)).toContain('| west-1 | workloads | — | ✅ healthy | — |');
   });
 
+  it('finalize with delete-stable deletes the stable Deployments in the workload clusters only', async () => {
+    for (const version of ['v1', 'v2', 'v3']) withoutDeployment('east', `reviews-${version}`);
+    const remotes = ['west-1', 'west-2'];
+    const promoted = await runStage(
+      release([['east']], { stage: 'promote', headerMatch: [], workloadClusters: remotes }),
+    );
+    expect(promoted.error).toBeUndefined();
+    arrange();
+    const result = await runStage(
+      release([['east']], {
+        stage: 'finalize',
+        headerMatch: [],
+        deleteStable: true,
+        workloadClusters: remotes,
+      }),
+    );
+    expect(result.error).toBeUndefined();
+    const deleted = each((s) =>
+      s.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/deployments/')).map((r) => r.path),
+    );
+    expect(deleted).toEqual({
+      east: [],
+      'west-1': ['/apis/apps/v1/namespaces/default/deployments/reviews-v1'],
+      'west-2': ['/apis/apps/v1/namespaces/default/deployments/reviews-v1'],
+    });
+    // The routing was finalized before any Deployment went: the last routing write precedes the deletes.
+    const lastRoutingWrite = Math.max(...routingWrites('east').map((r) => r.at));
+    for (const name of ['west-1', 'west-2']) {
+      const deleteAt = server(name).requests.find((r) => r.method === 'DELETE')?.at ?? 0;
+      expect(deleteAt).toBeGreaterThanOrEqual(lastRoutingWrite);
+    }
+  });
+
   it('a workload cluster without the canary Deployment stops the run before any write', async () => {
     withoutDeployment('west-2', 'reviews-v2');
     arrange();
