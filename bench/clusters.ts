@@ -148,7 +148,7 @@ export function clustersReport(figures: ClustersFigures): string {
     ? `- Target: a wave of 10 clusters at ${figures.latencyMs} ms RTT within 1.5× one cluster's stage: ${ten.size} clusters ${ten.medianRatio.toFixed(2)}× — ${ten.medianRatio <= 1.5 ? 'met' : `missed (${(ten.medianRatio - 1.5).toFixed(2)}× over)`}.`
     : '';
   return [
-    `## 5. Several clusters: one wave (shift, settle 0) vs one cluster's stage — ${figures.latencyMs} ms RTT, ${figures.rounds} paired rounds`,
+    `## 6. Several clusters: one wave (shift, settle 0) vs one cluster's stage — ${figures.latencyMs} ms RTT, ${figures.rounds} paired rounds`,
     '',
     `One cluster's stage (no \`clusters\`): ${fmt(figures.singleMs)} (median), ${figures.singleConnections} new TLS connections.`,
     '',

@@ -136,7 +136,14 @@ describe('a release through two waves', () => {
     const text = renderText(result);
     expect(text).toContain('istio-canary route reviews (namespace default) in 3 clusters');
     expect(text).toMatch(/east\s+1\s+v1 100\s+healthy\s+no/);
-    expect(renderMarkdown(result)).toContain('| west-2 | 2 | v1 100 | ✅ healthy | no |');
+    const markdown = renderMarkdown(result);
+    expect(markdown).toContain('| west-2 | 2 | v1 100 | ✅ healthy | no |');
+    // Each cluster's own report, collapsed: its routing table and checks.
+    expect(markdown.match(/<details><summary>(.*?)<\/summary>\n\n\| Namespace/g)).toEqual([
+      '<details><summary>east (wave 1)</summary>\n\n| Namespace',
+      '<details><summary>west-1 (wave 2)</summary>\n\n| Namespace',
+      '<details><summary>west-2 (wave 2)</summary>\n\n| Namespace',
+    ]);
   });
 
   it('shift in waves: the outputs give the weight all clusters agree on, each row its split', async () => {
@@ -202,7 +209,12 @@ describe('a failure in wave 2 restores wave 1 exactly', () => {
       ['west-1', 'healthy', true],
       ['west-2', 'failed', true],
     ]);
-    expect(renderMarkdown(result)).toContain('| east | 1 | v1 100 | ✅ healthy | yes |');
+    expect(renderMarkdown(result)).toContain(
+      '| east | 1 | v1 100 | ✅ healthy | yes: restored VirtualService default/reviews |',
+    );
+    expect(renderText(result)).toMatch(
+      /west-2\s+2\s+v1 100\s+failed: RBAC forbids update .*\s+yes: restored DestinationRule default\/reviews\n/,
+    );
   });
 
   it('an API outage in west-1: retried, then everything is put back', async () => {
@@ -380,6 +392,39 @@ describe('primary-remote: the routing in one cluster, the Deployments in others'
       'rollout app=reviews,version=v2',
     ]);
     expect(renderMarkdown(result)).toContain('| west-1 | workloads | — | ✅ healthy | — |');
+  });
+
+  it('finalize with delete-stable deletes the stable Deployments in the workload clusters only', async () => {
+    for (const version of ['v1', 'v2', 'v3']) withoutDeployment('east', `reviews-${version}`);
+    const remotes = ['west-1', 'west-2'];
+    const promoted = await runStage(
+      release([['east']], { stage: 'promote', headerMatch: [], workloadClusters: remotes }),
+    );
+    expect(promoted.error).toBeUndefined();
+    arrange();
+    const result = await runStage(
+      release([['east']], {
+        stage: 'finalize',
+        headerMatch: [],
+        deleteStable: true,
+        workloadClusters: remotes,
+      }),
+    );
+    expect(result.error).toBeUndefined();
+    const deleted = each((s) =>
+      s.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/deployments/')).map((r) => r.path),
+    );
+    expect(deleted).toEqual({
+      east: [],
+      'west-1': ['/apis/apps/v1/namespaces/default/deployments/reviews-v1'],
+      'west-2': ['/apis/apps/v1/namespaces/default/deployments/reviews-v1'],
+    });
+    // The routing was finalized before any Deployment went: the last routing write precedes the deletes.
+    const lastRoutingWrite = Math.max(...routingWrites('east').map((r) => r.at));
+    for (const name of ['west-1', 'west-2']) {
+      const deleteAt = server(name).requests.find((r) => r.method === 'DELETE')?.at ?? 0;
+      expect(deleteAt).toBeGreaterThanOrEqual(lastRoutingWrite);
+    }
   });
 
   it('a workload cluster without the canary Deployment stops the run before any write', async () => {

@@ -49,6 +49,11 @@ export function outcomeText(cluster: ClusterResult): string {
   }
 }
 
+/** `no`, or `yes:` and what was put back (`restored VirtualService default/reviews`). */
+function restoredText(restored: string[]): string {
+  return restored.length > 0 ? `yes: ${restored.join(', ')}` : yesNo(false);
+}
+
 export interface ClusterRow {
   cluster: string;
   wave: string;
@@ -69,7 +74,7 @@ export function clusterRows(clusters: ClusterResult[]): ClusterRow[] {
       wave: routing ? String(cluster.wave) : 'workloads',
       split: !routing ? NONE : before === after ? after : `${before} → ${after}`,
       health: outcomeText(cluster),
-      restored: routing ? yesNo(cluster.restored.length > 0) : NONE,
+      restored: !routing ? NONE : restoredText(cluster.restored),
     };
   });
 }

@@ -118,7 +118,9 @@ class Release {
     private readonly cancel: AbortSignal | undefined,
   ) {
     this.signal = cancel ? AbortSignal.any([cancel, this.stop.signal]) : this.stop.signal;
-    const connection = (cluster: string) => connectTo(configOf(cluster), options, this.signal);
+    // The requests stop only on a cancellation. A failure elsewhere stops the waits (lease, health, pauses)
+    // but lets a write in flight finish, so that it is recorded and the restore undoes it too.
+    const connection = (cluster: string) => connectTo(configOf(cluster), options, cancel);
     const ownWorkloads = workloadNames.length === 0;
     this.members = waves.flatMap((clusters, index) =>
       clusters.map((cluster) => ({
@@ -316,12 +318,11 @@ async function statusAcross(
   reporter: RunReporter,
   signal: AbortSignal | undefined,
 ): Promise<StageResult> {
-  const never = new AbortController().signal;
   const clusters = await Promise.all(
     waves.flatMap((names, index) =>
       names.map(async (cluster): Promise<ClusterResult> => {
         const one = singleCluster(options, cluster);
-        const { client } = connectTo(configOf(cluster), options, signal ?? never);
+        const { client } = connectTo(configOf(cluster), options, signal);
         const base = { cluster, wave: index + 1, restored: [] };
         try {
           return { ...base, outcome: 'read', result: await readStatus(client, one) };
