@@ -24,6 +24,7 @@ import type {
   VirtualService,
 } from '../../src/plan/index.js';
 import { withoutIssuedCookie } from '../../src/plan/sticky-cookie.js';
+import { isStableBound, isTwinName, managedByUs } from '../../src/plan/stable-bound.js';
 import { primaryRouteIndex } from '../../src/plan/virtual-service.js';
 import { loadCrdSchemas, validateAndPrune } from '../../test/support/kube-apiserver/schema.js';
 import { routedSplit } from './first-match.js';
@@ -78,8 +79,7 @@ const REFUSES: Record<string, Record<string, string>> = {
   'mirror-single.yaml': {
     'shift 30, mirror 10': 'mirror-percent would replace the mirror to reviews-shadow',
   },
-  // Routes of the user's own still name the stable subset: finalize must not drop it.
-  'merge-keys.yaml': { finalize: 'finalize refuses to drop subset v1 of reviews' },
+  // A route of the user's own splits v1 with v3 (not moved by a stage): finalize must not drop v1.
   'user-routes-and-policies.yaml': { finalize: 'finalize refuses to drop subset v1 of reviews' },
 };
 
@@ -121,6 +121,21 @@ function expectYaml11Safe(plan: Plan): void {
 const withoutOurCookie = (destinations: HTTPRouteDestination[] | undefined) =>
   (destinations ?? []).map((destination) => omit(withoutIssuedCookie(destination), ['weight']));
 
+/** The route after a stage keeps every field of the route before but its split (and the canary mirror). */
+function expectRouteKept(was: HTTPRoute, now: HTTPRoute | undefined, options: StageOptions): void {
+  const ignored = ['name', 'route', ...(options.mirrorPercent !== undefined ? MIRROR_FIELDS : [])];
+  expect(omit(now, ignored)).toEqual(omit(was, ignored));
+  // A destination of a version that stays keeps every field but its weight.
+  const kept = withoutOurCookie(was.route).filter((destination) =>
+    (now?.route ?? []).some((next) => next.destination.subset === destination.destination?.subset),
+  );
+  expect(
+    withoutOurCookie(now?.route).filter((destination) =>
+      kept.some((old) => old.destination?.subset === destination.destination?.subset),
+    ),
+  ).toEqual(kept);
+}
+
 function expectNothingLost(before: VirtualService, after: VirtualService, options: StageOptions): void {
   const input = cleanObject(before);
   const ours = ['istio-canary.io/stage', 'istio-canary.io/weights'];
@@ -129,24 +144,22 @@ function expectNothingLost(before: VirtualService, after: VirtualService, option
   expect(omit(after.spec, ['http'])).toEqual(omit(input.spec, ['http']));
   const http = input.spec.http ?? [];
   const adopted = primaryRouteIndex(http, options, options.namespace);
-  const notOurs = (route: HTTPRoute) => !OWNED.includes(route.name ?? '');
-  expect((after.spec.http ?? []).filter(notOurs)).toEqual(
-    http.filter((route, index) => index !== adopted && notOurs(route)),
-  );
+  // Ours: the default, header and sticky routes, and the test-user twins of the routes a stage moves.
+  const notOurs = (route: HTTPRoute) => !OWNED.includes(route.name ?? '') && !isTwinName(route.name ?? '');
+  const others = http.filter((route, index) => index !== adopted && notOurs(route));
+  const othersAfter = (after.spec.http ?? []).filter(notOurs);
+  expect(othersAfter).toHaveLength(others.length);
+  const managed = managedByUs(input);
+  others.forEach((route, index) => {
+    // A route bound to the stable version moves with the stage (its split); any other stays as it was.
+    if (isStableBound(route, options.namespace, options, managed)) {
+      expectRouteKept(route, othersAfter[index], options);
+    } else expect(othersAfter[index]).toEqual(route);
+  });
   const was = http[adopted];
   if (!was) return;
   const primary = (after.spec.http ?? []).find((route) => route.name === ownedRouteNames('reviews').primary);
-  const ignored = ['name', 'route', ...(options.mirrorPercent !== undefined ? MIRROR_FIELDS : [])];
-  expect(omit(primary, ignored)).toEqual(omit(was, ignored));
-  // A destination of a version that stays keeps every field but its weight.
-  const kept = withoutOurCookie(was.route).filter((destination) =>
-    (primary?.route ?? []).some((next) => next.destination.subset === destination.destination?.subset),
-  );
-  expect(
-    withoutOurCookie(primary?.route).filter((destination) =>
-      kept.some((old) => old.destination?.subset === destination.destination?.subset),
-    ),
-  ).toEqual(kept);
+  expectRouteKept(was, primary, options);
 }
 
 function expectSubsetsKept(before: DestinationRule, after: DestinationRule, dropped: string[]): void {
@@ -159,9 +172,27 @@ function expectSubsetsKept(before: DestinationRule, after: DestinationRule, drop
   );
 }
 
-function expectRoutesAsSaid(vs: VirtualService, variant: Variant): void {
-  expect(routedSplit(vs, ANYONE)).toEqual(variant.split);
-  for (const request of variant.toCanary) expect(routedSplit(vs, request)).toEqual({ v2: 100 });
+/**
+ * Requests walked through the planned routes: one no route of the user's matches, and one to the path of
+ * each route of the user's bound to the stable version (every door moves), each also as a tester.
+ */
+function expectRoutesAsSaid(
+  vs: VirtualService,
+  variant: Variant,
+  before: VirtualService | undefined,
+  options: StageOptions,
+): void {
+  const moved = (before?.spec.http ?? []).filter(
+    (route) =>
+      !OWNED.includes(route.name ?? '') &&
+      isStableBound(route, options.namespace, options, managedByUs(before)),
+  );
+  const paths = moved.flatMap((route) => route.match?.[0]?.uri?.prefix ?? []);
+  for (const path of [ANYONE.path, ...paths]) {
+    expect(routedSplit(vs, { path })).toEqual(variant.split);
+    for (const request of variant.toCanary)
+      expect(routedSplit(vs, { ...request, path })).toEqual({ v2: 100 });
+  }
 }
 
 const planned = yamlFiles(CORPUS).flatMap((file) =>
@@ -191,7 +222,7 @@ describe('the corpus through every stage', () => {
       const drBefore = reviewsOf(state.destinationRules, plan.destinationRule);
       if (drBefore)
         expectSubsetsKept(drBefore, plan.destinationRule, options.stage === 'finalize' ? ['v1'] : []);
-      expectRoutesAsSaid(plan.virtualService, variant);
+      expectRoutesAsSaid(plan.virtualService, variant, vsBefore, options);
 
       const again = planStage(options, applyPlan(state, plan));
       expect(again.changed).toBe(false);
