@@ -2,10 +2,10 @@
 // produces for Bookinfo (from the planner). `npm run readme` rewrites them; a test fails when they differ.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { parseStageOptions } from '../src/options/index.js';
 import { emptyState, planStage, readRoutingYaml, toYaml } from '../src/plan/index.js';
-import type { ClusterState } from '../src/plan/index.js';
+import type { ClusterState, VirtualService } from '../src/plan/index.js';
 import {
   emptyGatewayApiState,
   planGatewayApiStage,
@@ -142,6 +142,46 @@ function httpRoutesSection(): string {
   return parts.join('\n').trimEnd();
 }
 
+/**
+ * The gateway-bound VirtualService of examples/several-virtual-services beside the mesh one: its http
+ * routes before the release and after each stage, as the planner writes them.
+ */
+function doorsSection(): string {
+  const doors = join(ROOT, 'examples', 'several-virtual-services', 'reviews-doors.yaml');
+  let state = readRoutingYaml(readFileSync(doors, 'utf8'), 'reviews-doors.yaml', bookinfoState());
+  const edge = (current: ClusterState) =>
+    current.virtualServices.find((vs) => vs.metadata.name === 'bookinfo-edge')?.spec.http ?? [];
+  const block = (title: string, http: unknown) =>
+    [title, '', '```yaml', stringify({ http }, { lineWidth: 0 }).trimEnd(), '```', ''].join('\n');
+  const parts = [block('Before the release (`bookinfo-edge`, as its owner wrote it):', edge(state))];
+  const stages: Record<string, string>[] = [
+    { stage: 'route', 'header-match': 'end-user=test-user' },
+    { stage: 'shift', weight: '50' },
+    { stage: 'promote' },
+    { stage: 'rollback' },
+  ];
+  for (const raw of stages) {
+    const options = parseStageOptions({ service: 'reviews', stable: 'v1', canary: 'v2', ...raw });
+    const plan = planStage(options, state);
+    const written = plan.objects
+      .map((object) => object.after)
+      .filter((after): after is VirtualService => after.kind === 'VirtualService');
+    state = {
+      virtualServices: state.virtualServices.map(
+        (vs) => written.find((after) => after.metadata.name === vs.metadata.name) ?? vs,
+      ),
+      destinationRules: state.destinationRules,
+    };
+    const flags = Object.entries(raw)
+      .filter(([name]) => name !== 'stage')
+      .map(([name, value]) => ` --${name} ${value}`)
+      .join('');
+    const moved = plan.routes.map((route) => `${route.object} (${route.match})`).join(', ');
+    parts.push(block(`After \`${raw.stage}${flags}\` (moves ${moved}):`, edge(state)));
+  }
+  return parts.join('\n').trimEnd();
+}
+
 export function generatedSections(): Record<string, string> {
   const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYaml;
   return {
@@ -149,6 +189,7 @@ export function generatedSections(): Record<string, string> {
     outputs: outputsTable(action),
     stages: stagesSection(),
     httproutes: httpRoutesSection(),
+    doors: doorsSection(),
   };
 }
 

@@ -4,7 +4,8 @@ import type { HeaderMatch } from '../plan/types.js';
 import type { RunOptions, RunReporter, StageResult } from '../types.js';
 import { escapeMarkdown, inlineCode, codeBlock } from '../report/escape.js';
 import { nothingRead } from '../report/facts.js';
-import { formatDestinations } from '../report/routing.js';
+import { formatDestinations, routeLabel } from '../report/routing.js';
+import { gatewayCurls } from './gateway-curl.js';
 
 type Octokit = ReturnType<typeof github.getOctokit>;
 type Context = typeof github.context;
@@ -50,8 +51,9 @@ export function canaryCurl(
 }
 
 function routingTable(result: StageResult): string {
+  const label = routeLabel(result.after);
   const rows = result.after.map(
-    (row) => `| ${escapeMarkdown(row.match)} | ${escapeMarkdown(formatDestinations(row))} |`,
+    (row) => `| ${escapeMarkdown(label(row))} | ${escapeMarkdown(formatDestinations(row))} |`,
   );
   return ['| Match | Destinations |', '| --- | --- |', ...rows].join('\n');
 }
@@ -80,7 +82,14 @@ function howToReach(result: StageResult, options: RunOptions): string | undefine
       : undefined;
   if (options.headerMatch.length === 0) return share;
   const where = options.gateways.length > 0 ? 'through the gateway' : 'from inside the mesh';
-  const reach = `Reach ${inlineCode(result.canary)} ${where}:\n\n${codeBlock(canaryCurl(options), 'sh')}`;
+  const throughGateways = gatewayCurls(result, options).map(
+    ({ resource, host, path }) =>
+      `Through the gateway (${escapeMarkdown(resource)}):\n\n${codeBlock(canaryCurl({ ...options, host, uriPrefix: path }), 'sh')}`,
+  );
+  const reach = [
+    `Reach ${inlineCode(result.canary)} ${where}:\n\n${codeBlock(canaryCurl(options), 'sh')}`,
+    ...throughGateways,
+  ].join('\n\n');
   return share ? `${reach}\n\n${share}` : reach;
 }
 

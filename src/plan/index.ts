@@ -22,6 +22,11 @@
  *   stage run twice changes nothing the second time.
  * - Checks (IST0101, IST0106, IST0109, IST0130, IST0131) run over the planned objects together with the
  *   namespace's others; an error finding throws CheckFailedError, listing every finding.
+ * - Every VirtualService of the namespace with an http route to the host moves (routes-to-host.ts): the
+ *   mesh one, gateway-bound ones and delegates; `virtualServices` limits the set, and the routes left out
+ *   (or in other namespaces) are listed in `plan.routes` with the reason. In each, every stable-bound route
+ *   gets the split and a header twin right before it (stable-bound.ts); route-plan.ts writes them all,
+ *   write-order.ts puts the VirtualServices of a stage in one batch.
  * - Stage logic (who gets which share: intent.ts) is kept apart from the VirtualService/DestinationRule
  *   writers, so another routing API (Gateway API HTTPRoute) is another writer, not a rewrite.
  */
