@@ -125,6 +125,15 @@ suite.describe('compareWithStable with a real Prometheus', () => {
     );
     expect(result.comparison?.decision).toBe('pass');
     expect(result.comparison?.queries[1]).toContain('destination_service_name=~"ratings-v1|ratings-v2"');
+    const named = await compareWithStable(
+      options({
+        service: 'ratings',
+        versionLabel: 'destination_service_name',
+        versionService: '{service}-{version}',
+        comparison: comparison({ maxLatencyIncrease: undefined }),
+      }),
+    );
+    expect(named.comparison?.decision).toBe('pass');
   }, 90_000);
 
   test('ambient mode: the waypoint reports the requests', async () => {
