@@ -78,7 +78,7 @@ suite.describe('shift judged against the stable, with a real Prometheus', () => 
     );
     expect(result.error?.code).toBe('unhealthy');
     expect(result.error?.message).toMatch(
-      /^reviews v3 in default: canary worse than v1 beyond the allowance \(confidence (9\d|100)(\.\d+)?%\) after 2s of traffic/,
+      /^reviews v3 in default: canary worse than v1 beyond the allowance \(confidence (9\d|100)(\.\d+)?%\) after [2468]s of traffic/,
     );
     expect(result).toMatchObject({ healthy: false, rolledBack: true, weight: 0 });
     expect(routingSnapshot(server)).toEqual(before);

@@ -74,14 +74,15 @@ suite.describe('compareWithStable with a real Prometheus', () => {
     );
   }, 90_000);
 
-  test('a bad canary fails at the first tick, with its confidence and figures', async () => {
+  test('a bad canary fails at the first tick with data, with its confidence and figures', async () => {
     const failure = await failureOf(compareWithStable(options({ canary: 'v3' })));
     expect(failure.code).toBe('unhealthy');
     expect(failure.message).toMatch(
-      /^reviews v3 in default: canary worse than v1 beyond the allowance \(confidence (9\d|100)(\.\d+)?%\) after 2s of traffic \(\S+–\S+ UTC\): errors 3\d(\.\d+)?% vs 0\.\d+%, .*roll back, then look into the canary's errors and latency$/,
+      /^reviews v3 in default: canary worse than v1 beyond the allowance \(confidence (9\d|100)(\.\d+)?%\) after [2468]s of traffic \(\S+–\S+ UTC\): errors 3\d(\.\d+)?% vs 0\.\d+%, .*roll back, then look into the canary's errors and latency$/,
     );
     expect(failure.check.comparison).toMatchObject({ decision: 'fail', canary: 'v3', stable: 'v1' });
-    expect(failure.check.comparison!.ticks).toHaveLength(1);
+    // The first tick whose window holds two scrapes decides (on a busy machine a scrape may come late).
+    expect(failure.check.comparison!.ticks.length).toBeLessThanOrEqual(4);
   }, 60_000);
 
   test('a version with no series is an error naming the query and the label', async () => {
@@ -125,6 +126,15 @@ suite.describe('compareWithStable with a real Prometheus', () => {
     );
     expect(result.comparison?.decision).toBe('pass');
     expect(result.comparison?.queries[1]).toContain('destination_service_name=~"ratings-v1|ratings-v2"');
+    const named = await compareWithStable(
+      options({
+        service: 'ratings',
+        versionLabel: 'destination_service_name',
+        versionService: '{service}-{version}',
+        comparison: comparison({ maxLatencyIncrease: undefined }),
+      }),
+    );
+    expect(named.comparison?.decision).toBe('pass');
   }, 90_000);
 
   test('ambient mode: the waypoint reports the requests', async () => {

@@ -1,14 +1,17 @@
 // The pure statistics of the canary-against-stable judge: exact small cases worked by hand, and seeded
 // simulations that check its error guarantees under a look at every tick.
 import { poisson, seededRandom } from '../../bench/analysis.js';
+import { seriesSelector } from '../../src/health/index.js';
 import {
   SequentialJudge,
+  comparisonQueries,
   cumulativeShare,
   evidence,
   exceedances,
   latencyMargin,
   logGamma,
   logMixture,
+  referenceQuery,
   type Counts,
   type MetricSpec,
 } from '../../src/health/compare/index.js';
@@ -216,5 +219,40 @@ describe('error guarantees under a look at every tick (seeded simulation, stable
       fail: 200,
       inconclusive: 0,
     });
+  });
+});
+
+describe('the PromQL of the comparison', () => {
+  test('canary and stable in one query, counted from the write to the tick at a fixed instant', () => {
+    const queries = comparisonQueries(
+      { namespace: 'bookinfo', service: 'reviews' },
+      ['v1', 'v2'],
+      1_764_500_000_000,
+      1_764_500_012_500,
+    );
+    const selector =
+      'reporter="destination",destination_workload_namespace="bookinfo",destination_service_name="reviews",destination_version=~"v1|v2"';
+    expect(queries).toEqual({
+      requests: `sum by (destination_version) (increase(istio_requests_total{${selector}}[12500ms] @ 1764500012.500))`,
+      errors: `sum by (destination_version) (increase(istio_requests_total{${selector},response_code=~"5.."}[12500ms] @ 1764500012.500))`,
+      buckets: `sum by (destination_version, le) (increase(istio_request_duration_milliseconds_bucket{${selector}}[12500ms] @ 1764500012.500))`,
+    });
+  });
+
+  test('ambient mode and per-version Services named by the version-service template', () => {
+    const scope = {
+      namespace: 'bookinfo',
+      service: 'reviews',
+      reporter: 'waypoint' as const,
+      versionLabel: 'destination_service_name' as const,
+      versionService: 'reviews-{version}-svc',
+    };
+    expect(seriesSelector(scope, ['v1', 'v2'])).toBe(
+      'reporter="waypoint",destination_workload_namespace="bookinfo",destination_service_name=~"reviews-v1-svc|reviews-v2-svc"',
+    );
+    expect(referenceQuery(scope, 'v1', 1_764_500_000_000)).toBe(
+      'sum by (le) (increase(istio_request_duration_milliseconds_bucket{reporter="waypoint",' +
+        'destination_workload_namespace="bookinfo",destination_service_name="reviews-v1-svc"}[600000ms] @ 1764500000.000))',
+    );
   });
 });

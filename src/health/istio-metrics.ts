@@ -1,5 +1,6 @@
 // Istio's standard metrics as the analyses select them: which proxy's reports count, which label tells
 // the versions apart, and time ranges that start at the write. Pure: strings in, PromQL out.
+import { DEFAULT_VERSION_SERVICE, versionServiceName } from '../plan/gateway-api/version-service.js';
 import type { IstioReporter, VersionMetricLabel } from '../types.js';
 
 export interface SeriesScope {
@@ -9,8 +10,10 @@ export interface SeriesScope {
    * with reporter="source") or 'waypoint' (ambient mode's proxy). */
   reporter?: IstioReporter;
   /** 'destination_version' (the pods' version label) or 'destination_service_name' (per-version
-   * Services named `<service>-<version>`, as Istio's Bookinfo samples define them for Gateway API). */
+   * Services, named by `versionService`, as Gateway API's routing needs them). */
   versionLabel?: VersionMetricLabel;
+  /** The per-version Services' name template (`version-service`, default `{service}-{version}`). */
+  versionService?: string;
 }
 
 export function labelValue(value: string): string {
@@ -23,7 +26,8 @@ export function versionLabelOf(scope: SeriesScope): VersionMetricLabel {
 
 /** The label value a version's series carry. */
 export function versionValue(scope: SeriesScope, version: string): string {
-  return versionLabelOf(scope) === 'destination_service_name' ? `${scope.service}-${version}` : version;
+  if (versionLabelOf(scope) !== 'destination_service_name') return version;
+  return versionServiceName(scope.versionService ?? DEFAULT_VERSION_SERVICE, scope.service, version);
 }
 
 /** The series of the given versions of the service (one version: `=`, several: `=~`). */

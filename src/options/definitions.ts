@@ -222,7 +222,7 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
   {
     name: 'analysis-version-label',
     description:
-      'Metric label that tells the versions apart: destination_version, or destination_service_name for per-version Services (<service>-<version>).',
+      'Metric label that tells the versions apart: destination_version, or destination_service_name for per-version Services (named by version-service).',
     default: 'destination_version',
     allowed: ['destination_version', 'destination_service_name'],
   },

@@ -111,6 +111,7 @@ async function checkMetrics(gate: GateContext, analysis: AnalysisOptions, writte
     canary: options.canary,
     reporter: analysis.reporter,
     versionLabel: analysis.versionLabel,
+    versionService: options.versionService,
     intervalSeconds: analysis.intervalSeconds,
     writtenAt,
     signal,
