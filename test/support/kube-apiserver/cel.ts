@@ -131,11 +131,19 @@ export function celErrors(v: Json, schema: Schema | undefined, old: Json, path =
   return errors;
 }
 
+const withRules = new WeakMap<Schema, boolean>();
+
 /** Whether a schema (or anything below it) carries CEL rules: only then does the validator run at all. */
 export function hasRules(schema: Schema | undefined): boolean {
   if (!schema) return false;
-  if (schema['x-kubernetes-validations']?.length) return true;
-  if (Object.values(schema.properties ?? {}).some(hasRules)) return true;
-  if (typeof schema.additionalProperties === 'object' && hasRules(schema.additionalProperties)) return true;
-  return hasRules(schema.items);
+  let found = withRules.get(schema);
+  if (found === undefined) {
+    found =
+      (schema['x-kubernetes-validations']?.length ?? 0) > 0 ||
+      Object.values(schema.properties ?? {}).some(hasRules) ||
+      (typeof schema.additionalProperties === 'object' && hasRules(schema.additionalProperties)) ||
+      hasRules(schema.items);
+    withRules.set(schema, found);
+  }
+  return found;
 }
