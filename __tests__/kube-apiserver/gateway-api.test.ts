@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
-import { compileRule } from '../../test/support/kube-apiserver/cel.js';
+import { celErrors, compileRule } from '../../test/support/kube-apiserver/cel.js';
 import { loadCrds } from '../../test/support/kube-apiserver/crds.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 import { describeWithShared, failureOf, rawRequest, virtualService, VS } from './helpers.js';
@@ -205,6 +205,21 @@ describe('CEL rules of the CRDs', () => {
     );
   });
 
+  test('string limits: a pattern error lets the rules run, a too long value stops them', async () => {
+    const create = async (name: string, spec: Record<string, unknown>) => {
+      const route = httpRoute(name, [{ matches: [{ path: { type: 'Exact', value: 'x' } }] }]);
+      const body = { ...route, spec: { ...route.spec, ...spec } };
+      return (await failureOf(custom.createNamespacedCustomObject({ ...ROUTES, body }))).body.message;
+    };
+    const pattern = String.raw`^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`;
+    expect(await create('bad-host', { hostnames: ['Bad_Host'] })).toBe(
+      `HTTPRoute.gateway.networking.k8s.io "bad-host" is invalid: [spec.hostnames[0]: Invalid value: "Bad_Host": spec.hostnames[0] in body should match '${pattern}', spec.rules[0].matches[0].path: Invalid value: "object": value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']]`,
+    );
+    expect(await create('long-host', { hostnames: ['a'.repeat(254)] })).toBe(
+      'HTTPRoute.gateway.networking.k8s.io "long-host" is invalid: [spec.hostnames[0]: Too long: may not be more than 253 bytes, <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]',
+    );
+  });
+
   test('a schema error keeps the rules from running, with the cause the real server adds', async () => {
     const { body } = await failureOf(
       custom.createNamespacedCustomObject({
@@ -253,6 +268,73 @@ describe('CEL rules of the CRDs', () => {
     );
     vs.spec.http = [{ ...vs.spec.http[0], timeout: '1.5s' }];
     await custom.createNamespacedCustomObject({ ...VS, body: vs });
+  });
+
+  test('messageExpression, reason, fieldPath and transition rules through map lists', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        listeners: {
+          type: 'array',
+          'x-kubernetes-list-type': 'map' as const,
+          'x-kubernetes-list-map-keys': ['name'],
+          items: {
+            type: 'object',
+            properties: { name: { type: 'string' }, port: { type: 'integer' } },
+            'x-kubernetes-validations': [
+              { rule: 'self.port == oldSelf.port', message: 'port is immutable' },
+              {
+                rule: 'self.port < 65536',
+                messageExpression: "'port ' + string(self.port) + ' is out of range'",
+                reason: 'FieldValueForbidden' as const,
+                fieldPath: '.port',
+              },
+            ],
+          },
+        },
+      },
+      'x-kubernetes-validations': [
+        { rule: 'self.listeners.exists_one(l, l.name.matches("^http$"))' },
+        { rule: 'self.listeners.size() < 3', message: 'too many' },
+      ],
+    };
+    const value = {
+      listeners: [
+        { name: 'web', port: 80 },
+        { name: 'https', port: 70000 },
+      ],
+    };
+    // On create there is no oldSelf: the transition rule does not run.
+    expect(celErrors(value, schema, undefined, 'spec')).toEqual([
+      {
+        type: 'FieldValueInvalid',
+        field: 'spec',
+        body: `Invalid value: "object": failed rule: self.listeners.exists_one(l, l.name.matches("^http$"))`,
+      },
+      {
+        type: 'FieldValueForbidden',
+        field: 'spec.listeners[1].port',
+        body: 'Forbidden: port 70000 is out of range',
+      },
+    ]);
+    // On update the items correlate by their key, wherever they sit in the list.
+    const old = {
+      listeners: [
+        { name: 'https', port: 443 },
+        { name: 'http', port: 80 },
+      ],
+    };
+    const moved = {
+      listeners: [
+        { name: 'http', port: 80 },
+        { name: 'https', port: 8443 },
+        { name: 'x', port: 1 },
+      ],
+    };
+    expect(celErrors(moved, schema, old, 'spec').map((e) => `${e.field}: ${e.body}`)).toEqual([
+      'spec: Invalid value: "object": too many',
+      'spec.listeners[1]: Invalid value: "object": port is immutable',
+    ]);
   });
 
   test('every rule and message expression of every served CRD compiles', () => {
