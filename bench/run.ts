@@ -1,8 +1,11 @@
 // `npm run bench`: the figures of bench/RESULTS.md, printed as markdown. `--quick` runs tiny sizes only.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { analysisReport, benchAnalysisAll } from './analysis.js';
+import { benchClusters, clustersReport } from './clusters.js';
 import { benchColdStart, coldStartReport } from './cold-start.js';
 import { benchRecovery, recoveryReport } from './recovery.js';
+import { benchRoutes, routesReport } from './routes.js';
 import { benchScale, scaleReport } from './scale.js';
 import { benchStage, stageReport } from './stage.js';
 
@@ -51,6 +54,13 @@ async function main(): Promise<void> {
   await section('cold start', () => benchColdStart(sizes.runs), coldStartReport);
   await section('scale', () => benchScale(sizes.routes, sizes.services, 3), scaleReport);
   await section('recovery', () => benchRecovery(sizes.timeouts, sizes.intervals), recoveryReport);
+  await section('analysis', () => benchAnalysisAll(quick ? 200 : 10_000, quick ? 1 : 3), analysisReport);
+  await section('clusters', () => benchClusters(quick ? [1, 3] : [1, 3, 10], quick ? 2 : 9), clustersReport);
+  await section(
+    'several VirtualServices',
+    () => benchRoutes(quick ? [1, 5] : [1, 5, 20], 20, sizes.runs),
+    (f) => routesReport(f, 20, sizes.runs),
+  );
   console.log(
     `Whole bench: ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end ${loadavg()
       .map((l) => l.toFixed(1))

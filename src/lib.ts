@@ -1,13 +1,19 @@
 // The library's public API: `import { runStage, planStage } from 'istio-canary'`.
 //
 // - runStage: one stage against a cluster, from the first read to a healthy end state or back to where it
-//   started (what the action and the CLI run).
+//   started (what the action and the CLI run); with `clusters`, across clusters in waves.
 // - planStage / planProgressiveStep: the pure planner, for previews and custom tooling (no cluster needed).
 // - parseRunOptions and OPTION_DEFINITIONS: the action's inputs as data, with their validation.
 // - renderMarkdown / renderText: a StageResult for people (job summary, terminal).
+// - SequentialJudge / evidence / latencyMargin: the pure statistics of the comparison with the stable.
 export { runStage } from './run-stage.js';
 export type {
   AnalysisOptions,
+  ClusterOutcome,
+  ClusterResult,
+  ComparisonOptions,
+  ComparisonReport,
+  ComparisonTick,
   HealthCheckResult,
   ProbeOptions,
   RunContext,
@@ -16,6 +22,8 @@ export type {
   StageResult,
 } from './types.js';
 export { CanaryError, InputError } from './errors.js';
+export { SequentialJudge, evidence, latencyMargin } from './health/compare/index.js';
+export type { Allowance, Counts, MetricSpec, TickDecision } from './health/compare/index.js';
 export type { ErrorCode } from './errors.js';
 export {
   CheckFailedError,

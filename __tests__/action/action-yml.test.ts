@@ -57,8 +57,11 @@ describe('action.yml', () => {
       'changed',
       'healthy',
       'rolled-back',
+      'analysis',
       'virtual-service',
       'destination-rule',
+      'clusters',
+      'routes',
     ]);
   });
 

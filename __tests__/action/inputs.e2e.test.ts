@@ -30,14 +30,40 @@ function errorLines(stdout: string): string[] {
 
 describe('the action on bad input', () => {
   test.each([
-    [{}, 'stage is required: one of route, shift, promote, rollback, finalize, progressive, status'],
-    [{ ...valid, weight: '150' }, 'weight must be an integer 0–100, got "150"'],
-    [{ ...valid, summary: 'maybe' }, 'summary must be true or false, got "maybe"'],
-  ])('%j fails with one line and exit code 1', async (inputs, message) => {
+    [{}, 'stage is required: one of route, shift, promote, rollback, finalize, progressive, status', 'stage'],
+    [{ ...valid, weight: '150' }, 'weight must be an integer 0–100, got "150"', 'weight'],
+    [{ ...valid, summary: 'maybe' }, 'summary must be true or false, got "maybe"', 'summary'],
+    [
+      { ...valid, timeout: '600h' },
+      `timeout must be a duration like 30, 30s, 2m or 1h, at most 6h (a GitHub-hosted job's limit), got "600h"`,
+      'timeout',
+    ],
+    [
+      { ...valid, settle: '1000h' },
+      `settle must be a duration like 30, 30s, 2m or 1h, at most 6h (a GitHub-hosted job's limit), got "1000h"`,
+      'settle',
+    ],
+  ])('%j fails with one line, exit code 1 and a summary naming the input', async (inputs, message, input) => {
     const run = await runAction({ inputs });
     expect(errorLines(run.stdout)).toEqual([`::error::${message}`]);
     expect(run.code).toBe(1);
     expect(run.outputs).toEqual({});
+    expect(run.summary).toBe(
+      [
+        '## istio-canary: invalid input',
+        '',
+        '> [!CAUTION]',
+        `> ${message.replace(/"/g, '&quot;').replace(/'/g, '&#39;')}`,
+        '',
+        `Fix the input \`${input}\` of the step; nothing was read from or written to the cluster.`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('summary: false keeps the summary empty on bad input too', async () => {
+    const run = await runAction({ inputs: { ...valid, weight: '150', summary: 'false' } });
+    expect(run.code).toBe(1);
     expect(run.summary).toBe('');
   });
 

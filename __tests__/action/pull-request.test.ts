@@ -73,6 +73,51 @@ describe('renderComment', () => {
     expect(body).toContain('[Run](https://github.com/acme/bookinfo/actions/runs/1)');
   });
 
+  test('gives, for each gateway-bound route moved, a curl to the gateway host and the route path', () => {
+    const door = {
+      namespace: 'default',
+      door: 'gateway' as const,
+      gateways: ['bookinfo-gateway'],
+      match: 'uri prefix /reviews',
+      before: [{ subset: 'v1', weight: 100 }],
+      after: [
+        { subset: 'v1', weight: 50 },
+        { subset: 'v2', weight: 50 },
+      ],
+    };
+    const result = shiftedTo50({
+      routes: [
+        {
+          ...door,
+          resource: 'VirtualService default/bookinfo-edge',
+          object: 'bookinfo-edge',
+          hosts: ['bookinfo.example.com'],
+          path: '/reviews',
+        },
+        {
+          ...door,
+          resource: 'VirtualService default/bookinfo',
+          object: 'bookinfo',
+          hosts: ['*'],
+          path: '/reviews',
+        },
+        {
+          ...door,
+          resource: 'VirtualService default/shop',
+          object: 'shop',
+          hosts: ['shop.example.com'],
+          leftAlone: 'not in virtual-services',
+        },
+      ],
+    });
+    const body = renderComment(result, shiftOptions);
+    expect(body).toContain(
+      "Through the gateway (VirtualService default/bookinfo-edge):\n\n```sh\ncurl -H 'end-user: test-user' 'http://bookinfo.example.com/reviews'\n```",
+    );
+    expect(body).not.toContain('http://*');
+    expect(body).not.toContain('shop.example.com');
+  });
+
   test('says when a failure rolled the canary back, without the curl', () => {
     const body = renderComment(rolledBackAfterProbe(), shiftOptions);
     expect(body).toContain(

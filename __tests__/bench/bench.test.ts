@@ -1,6 +1,7 @@
 // The benchmark code runs on tiny sizes and yields figures that make sense. No timing is asserted: the
 // figures only have to exist and hang together (counts, orderings, rollbacks, error texts).
 import { describe, expect, test } from '@jest/globals';
+import { analysisReport, benchAnalysis, benchAnalysisEndToEnd } from '../../bench/analysis.js';
 import { benchColdStart, coldStartReport } from '../../bench/cold-start.js';
 import { roundTrips, type Span } from '../../bench/support/timeline.js';
 import { benchRecovery, recoveryReport } from '../../bench/recovery.js';
@@ -115,6 +116,40 @@ describe('the benchmark on tiny sizes', () => {
       expect(f.crashLoop.routingUnchanged).toBe(true);
       expect(f.crashLoop.detectedMs).toBeGreaterThan(0);
       expect(recoveryReport(f)).toContain('routing restored ≤ 2 s');
+    },
+    LONG,
+  );
+});
+
+describe('analysis section', () => {
+  test('every judge decides every run; the same seed gives the same figures', () => {
+    const first = benchAnalysis(30);
+    expect(benchAnalysis(30)).toEqual(first.map((f) => ({ ...f, millis: expect.any(Number) })));
+    for (const { judges } of first)
+      for (const f of Object.values(judges)) {
+        expect(f.fail + f.pass + f.inconclusive).toBe(30);
+        expect(f.correctSeconds.every((s) => s > 0)).toBe(true);
+      }
+    const broken = first.find((f) => f.scenario.name.startsWith('errors'))!;
+    expect(broken.judges.sequential.fail).toBe(30);
+    const report = analysisReport({ simulated: first });
+    expect(report).toContain('### 5. Canary against stable');
+    expect(report).toContain('- Target twice as slow fails within 60 s (median)');
+  });
+
+  test(
+    'end to end through a real Prometheus: the good canary passes, the bad one fails',
+    async () => {
+      const figures = await benchAnalysisEndToEnd(1);
+      if ('skipped' in figures) return console.warn(`end-to-end analysis bench skipped: ${figures.skipped}`);
+      expect(figures.runs.map((run) => [run.canary, run.decision])).toEqual([
+        ['v2', 'pass'],
+        ['v3', 'fail'],
+      ]);
+      for (const run of figures.runs) expect(run.lagMs.every((lag) => lag >= 0)).toBe(true);
+      expect(analysisReport({ simulated: [], endToEnd: figures })).toContain(
+        'End to end through a real Prometheus',
+      );
     },
     LONG,
   );

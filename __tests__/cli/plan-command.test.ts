@@ -43,6 +43,20 @@ const reviews = ['--service', 'reviews', '--stable', 'v1', '--canary', 'v2'];
 const embeddedNote =
   'note: no --from given, planning on the embedded Bookinfo example (every service on v1)\n';
 
+/** A file holding the reviews VirtualService of namespace default with these http routes (YAML lines). */
+function reviewsFile(name: string, httpYaml: string): string {
+  return tempFile(
+    name,
+    `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [reviews]
+  http:
+${httpYaml}`,
+  );
+}
+
 function tempFile(name: string, text: string): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'istio-canary-cli-')), name);
   writeFileSync(file, text);
@@ -50,6 +64,37 @@ function tempFile(name: string, text: string): string {
 }
 
 describe('istio-canary plan', () => {
+  it('prints every VirtualService with a route to the service, then the DestinationRule', async () => {
+    const doors = path.join(fixtureDir, '../several-virtual-services/reviews-doors.yaml');
+    const run = await cli(
+      'plan',
+      '--stage',
+      'shift',
+      '--weight',
+      '20',
+      ...reviews,
+      ...seedFlags,
+      '--from',
+      doors,
+      '--virtual-services',
+      'reviews,bookinfo-edge',
+    );
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const documents = parseAllDocuments(run.stdout).map(
+      (document) => document.toJS() as VirtualService | DestinationRule,
+    );
+    expect(documents.map((document) => `${document.kind}/${document.metadata.name}`)).toEqual([
+      'VirtualService/reviews',
+      'VirtualService/bookinfo-edge',
+      'DestinationRule/reviews',
+    ]);
+    const edge = documents[1] as VirtualService;
+    expect(edge.spec.http?.[1]?.route?.map((d) => `${d.destination.subset} ${d.weight}`)).toEqual([
+      'v1 80',
+      'v2 20',
+    ]);
+  });
+
   it('plans route on the embedded Bookinfo example: tutorial step 5', async () => {
     const run = await cli('plan', '--stage', 'route', ...reviews, '--header-match', 'end-user=test-user');
     expect(run.code).toBe(0);
@@ -227,6 +272,10 @@ spec:
       `error: header-match name must be a lowercase header name (a-z, 0-9 and !#$%&'*+.^_\`|~-), got "End-User"\n`,
     ],
     [
+      ['--weight', '5', '--header-match', 'end-user=test-user', '--header-match', 'end-user=qa-user'],
+      'error: header-match has two lines for header "end-user" (end-user=test-user, end-user=qa-user), and a match holds one condition per header: keep one line per header (one regex can accept several values, like end-user: regex:a|b)\n',
+    ],
+    [
       ['--weight', '5', '--from', '/nonexistent/objects.yaml'],
       'error: from must name a readable file, got "/nonexistent/objects.yaml" (ENOENT)\n',
     ],
@@ -312,5 +361,180 @@ describe('istio-canary commands', () => {
       },
     });
     expect(await cli('throw-test')).toEqual({ code: 1, stdout: '', stderr: 'error: cluster unreachable\n' });
+  });
+});
+
+describe('istio-canary plan, read and written as kubectl reads YAML (1.1)', () => {
+  const asKubectlReads = (text: string) =>
+    parseAllDocuments(text, { version: '1.1' }).map((doc) => doc.toJS());
+
+  it('quotes yes/on/no/off/y/n, from flags and from the objects read, so YAML 1.1 and 1.2 read the same', async () => {
+    const file = tempFile(
+      'reviews.yaml',
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http:
+  - name: beta
+    match: [{ headers: { x-beta: { exact: "on" } } }, { headers: { x-debug: { exact: "n" } } }]
+    route: [{ destination: { host: reviews, subset: v1 } }]
+  - route: [{ destination: { host: reviews, subset: v1 } }]
+`,
+    );
+    const run = await cli(
+      'plan',
+      '--stage',
+      'route',
+      ...reviews,
+      '--header-match',
+      'x-canary=yes',
+      '--header-match',
+      'x-off: prefix:off',
+      '--from',
+      file,
+      '--from',
+      fixture('04-destination-rules.yaml'),
+    );
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    for (const scalar of ['"yes"', '"off"', '"on"', '"n"']) expect(run.stdout).toContain(`: ${scalar}`);
+    expect(asKubectlReads(run.stdout)).toEqual(parseAllDocuments(run.stdout).map((doc) => doc.toJS()));
+    const header = printedObjects(run.stdout)[0].spec.http?.find(
+      (route) => route.name === 'reviews-canary-header',
+    );
+    expect(header?.match).toEqual([
+      { headers: { 'x-canary': { exact: 'yes' }, 'x-off': { prefix: 'off' } } },
+    ]);
+  });
+
+  it('resolves YAML merge keys as kubectl does: no literal << in the plan', async () => {
+    const file = reviewsFile(
+      'helm-rendered.yaml',
+      `  - name: api
+    match: [{ uri: { prefix: /api } }]
+    route: [{ destination: { host: reviews, subset: v1 } }]
+    retries: &retries { attempts: 3, perTryTimeout: 2s }
+  - retries:
+      <<: *retries
+      attempts: 5
+    route:
+    - destination: &v1 { host: reviews, subset: v1, port: { number: 9080 } }
+`,
+    );
+    const run = await cli(
+      'plan',
+      '--stage',
+      'shift',
+      ...reviews,
+      '--weight',
+      '20',
+      '--from',
+      file,
+      '--from',
+      fixture('04-destination-rules.yaml'),
+    );
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).not.toContain('<<');
+    const primary = printedObjects(run.stdout)[0].spec.http?.[1];
+    expect(primary?.retries).toEqual({ attempts: 5, perTryTimeout: '2s' });
+    expect(primary?.route?.map((destination) => destination.destination)).toEqual([
+      { host: 'reviews', subset: 'v1', port: { number: 9080 } },
+      { host: 'reviews', subset: 'v2', port: { number: 9080 } },
+    ]);
+  });
+});
+
+describe('istio-canary plan, objects of another namespace in --from', () => {
+  const inNamespace = (namespace: string) =>
+    tempFile(
+      `${namespace}.yaml`,
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: ${namespace} }
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{ destination: { host: reviews, subset: v1 } }]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews, namespace: ${namespace} }
+spec:
+  host: reviews
+  subsets: [{ name: v1, labels: { version: v1 } }]
+`,
+    );
+
+  it('plans in their namespace when --namespace is not given, and says so', async () => {
+    const run = await cli(
+      'plan',
+      '--stage',
+      'shift',
+      ...reviews,
+      '--weight',
+      '30',
+      '--from',
+      inNamespace('bookinfo'),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(
+      'note: planning in namespace bookinfo, where the objects of reviews in --from are\n',
+    );
+    const [vs, dr] = printedObjects(run.stdout);
+    expect([vs.metadata.namespace, dr.metadata.namespace]).toEqual(['bookinfo', 'bookinfo']);
+    expect(vs.spec.http?.map((route) => route.name)).toEqual(['reviews-primary']);
+  });
+
+  it('refuses a --namespace that holds none of them, and objects spread over namespaces, with exit 2', async () => {
+    const given = await cli(
+      'plan',
+      '--stage',
+      'promote',
+      ...reviews,
+      '--namespace',
+      'default',
+      '--from',
+      inNamespace('bookinfo'),
+    );
+    expect(given).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error: namespace is default, but the objects of reviews in --from are in namespace bookinfo: set --namespace to bookinfo\n',
+    });
+    const spread = await cli(
+      'plan',
+      '--stage',
+      'promote',
+      ...reviews,
+      '--from',
+      inNamespace('team-a'),
+      '--from',
+      inNamespace('team-b'),
+    );
+    expect(spread).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error: the objects of reviews in --from are in namespaces team-a, team-b: choose one with --namespace\n',
+    });
+  });
+});
+
+describe('istio-canary plan, malformed objects in --from', () => {
+  it('answers one line naming the file, the object and the field, with exit 2', async () => {
+    const file = reviewsFile(
+      'typo.yaml',
+      `  - match: { uri: { prefix: /api } }
+    route: [{ destination: { host: reviews, subset: v1 } }]
+`,
+    );
+    const run = await cli('plan', '--stage', 'shift', ...reviews, '--weight', '10', '--from', file);
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${file}: VirtualService default/reviews: spec.http[0].match must be a list, got a map, which Istio's VirtualService schema does not allow: fix the object and run again\n`,
+    });
   });
 });

@@ -77,4 +77,29 @@ describe('istio-canary <stage> against a cluster', () => {
     expect(result.stderr).toBe('error: weight must be an integer 0–100, got "150"\n');
     expect(server.requests).toHaveLength(0);
   });
+
+  it('a status that cannot read prints the error and nothing that looks like a result', async () => {
+    const kubeconfig = server.kubeconfigYaml().replace('admin-token', 'expired-token-2024');
+    const status = await cli('status', ...common, '--kubeconfig', kubeconfig);
+    const error = `the Kubernetes API at ${server.url} rejected the credentials (401 Unauthorized): refresh the kubeconfig's token or client certificate`;
+    expect(status.code).toBe(1);
+    expect(status.stdout).toBe(
+      `istio-canary status reviews (namespace default)\n\nError: Failed: ${error}\n`,
+    );
+    expect(status.stderr).toBe(`error: ${error}\n`);
+  });
+
+  it('a flag the stage ignores is named in a warning on stderr', async () => {
+    const rollback = await cli(
+      'rollback',
+      ...common,
+      '--kubeconfig',
+      server.kubeconfigPath,
+      '--weight',
+      '10',
+    );
+    expect(rollback.code).toBe(0);
+    expect(rollback.stderr).toContain('warning: weight is ignored by stage rollback: only shift uses it\n');
+    expect(rollback.stdout).toContain('canary weight');
+  });
 });

@@ -1,13 +1,12 @@
 // Every way a stage can fail, end to end against the stand-in: the exact one-line error, and the cluster
 // exactly as it was before the run (restored when something had been written).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { kubeMessages } from '../../src/kube/index.js';
 import { runStage } from '../../src/run-stage.js';
 import type { DestinationRule, VirtualService } from '../../src/plan/types.js';
 import type { RunOptions } from '../../src/types.js';
 import { bookinfoObjects, loadBookinfo, reviewsOptions } from '../../test/support/bookinfo.js';
+import { endpoint } from '../../test/support/http-endpoint.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 import { routingSnapshot } from '../../test/support/routing-snapshot.js';
 
@@ -39,23 +38,6 @@ afterEach(() => server.close());
 function arrange(): void {
   before = routingSnapshot(server);
   server.requests.length = 0;
-}
-
-/** A local HTTP endpoint answering `status` to every request (the canary's probe URL). */
-async function endpoint(
-  status: (count: number) => number,
-): Promise<{ url: string; close: () => Promise<void> }> {
-  let count = 0;
-  const http: Server = createServer((_req, res) => {
-    count += 1;
-    res.writeHead(status(count)).end();
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const { port } = http.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/reviews`,
-    close: () => new Promise<void>((resolve) => http.close(() => resolve())),
-  };
 }
 
 describe('bad input changes nothing', () => {

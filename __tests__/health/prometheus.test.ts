@@ -1,29 +1,24 @@
 // Canary analysis against a real Prometheus scraping Istio-shaped metrics of a good (v2) and a bad
 // (v3) canary of `reviews` in `default`.
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import {
-  badCanary,
-  ensurePrometheusBinary,
-  goodCanary,
-  startIstioExporter,
-  startPrometheus,
-  type IstioExporter,
-  type RunningPrometheus,
-} from '../../test/support/prometheus/index.js';
+import { badCanary, goodCanary, prometheusSuite } from '../../test/support/prometheus/index.js';
 import { analyzeCanary, type CanaryAnalysisOptions } from '../../src/health/index.js';
 import { failureOf } from './failure-of.js';
 
-const binary = await ensurePrometheusBinary();
-if ('skip' in binary) console.warn(`Prometheus tests skipped: ${binary.skip}`);
-const describeWithPrometheus = 'skip' in binary ? describe.skip : describe;
+const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
-let exporter: IstioExporter;
-let prometheus: RunningPrometheus;
+/** "03:46:26–03:46:28 UTC, after the write": the interval `rounds` rounds of `seconds` from `from` cover. */
+function covers(from: number, seconds: number, rounds = 1): string {
+  return `${time(from)}–${time(from + rounds * seconds * 1000)} UTC, after the write`;
+}
+
+const suite = await prometheusSuite('Prometheus tests');
 
 /** Short rounds: 2 s apart, rate over 5 s (five 1 s scrapes). */
 function options(overrides: Partial<CanaryAnalysisOptions>): CanaryAnalysisOptions {
   return {
-    prometheusUrl: prometheus.url,
+    prometheusUrl: suite.prometheus.url,
     namespace: 'default',
     service: 'reviews',
     canary: 'v2',
@@ -37,68 +32,80 @@ function options(overrides: Partial<CanaryAnalysisOptions>): CanaryAnalysisOptio
   };
 }
 
-describeWithPrometheus('analyzeCanary with a real Prometheus', () => {
-  beforeAll(async () => {
-    if ('skip' in binary) return;
-    exporter = await startIstioExporter([
-      goodCanary('default', 'reviews', 'v2'),
-      badCanary('default', 'reviews', 'v3'),
-    ]);
-    prometheus = await startPrometheus(binary.path, [exporter.target]);
-    // Both canaries have a rate over the window before any test reads it.
-    await prometheus.waitForSamples('count(rate(istio_requests_total{reporter="destination"}[5s]) > 0) >= 4');
-  }, 120_000);
+suite.describe('analyzeCanary with a real Prometheus', () => {
+  // Both canaries have a rate over the window before any test reads it.
+  suite.start(
+    [goodCanary('default', 'reviews', 'v2'), badCanary('default', 'reviews', 'v3')],
+    'count(rate(istio_requests_total{reporter="destination"}[5s]) > 0) >= 4',
+  );
 
-  afterAll(async () => {
-    await prometheus?.close();
-    await exporter?.close();
-  });
-
-  test('a good canary passes every round, with its figures', async () => {
+  test('a good canary passes every round, each one interval after the write, with its figures', async () => {
     const progress: string[] = [];
-    const result = await analyzeCanary(options({ onProgress: (message) => progress.push(message) }));
+    const writtenAt = Date.now();
+    const result = await analyzeCanary(
+      options({ writtenAt, onProgress: (message) => progress.push(message) }),
+    );
     expect(result).toMatchObject({
       name: 'metrics reviews v2',
       ok: true,
-      detail: 'success 99.5% ≥ 99%, p99 90 ms ≤ 500 ms, 3/3 rounds',
+      detail: `success 99.5% ≥ 99%, p99 90 ms ≤ 500 ms, 3/3 rounds (${covers(writtenAt, 2, 3)})`,
     });
+    // Round k reads the 5 s rate window ending at write + k·2 s, cut at the write: never reaching back before it.
     expect(progress).toEqual(
-      [1, 2, 3].map(
-        (round) => `metric analysis of reviews v2 in default, round ${round}/3: success 99.5%, p99 90 ms`,
+      [2000, 4000, 6000].map(
+        (end, index) =>
+          `metric analysis of reviews v2 in default, round ${index + 1}/3 ` +
+          `(${time(Math.max(writtenAt, writtenAt + end - 5000))}–${time(writtenAt + end)} UTC, after the write): ` +
+          'success 99.5%, p99 90 ms',
       ),
     );
-    expect(result.durationMs).toBeGreaterThanOrEqual(4000); // two pauses of 2 s between three rounds
+    expect(result.durationMs).toBeGreaterThanOrEqual(6000); // three rounds of 2 s after the write
   }, 60_000);
 
   test('a bad canary fails in the first round, on the destination reporter figures', async () => {
-    const failure = await failureOf(analyzeCanary(options({ canary: 'v3' })));
+    const writtenAt = Date.now();
+    const failure = await failureOf(analyzeCanary(options({ canary: 'v3', writtenAt })));
     expect(failure.code).toBe('unhealthy');
     expect(failure.message).toBe(
       'canary reviews v3 in default failed metric analysis in round 1/3: success 70% < 99%, p99 2425 ms > 500 ms ' +
-        "(Istio metrics over the last 5s): roll back, then look into the canary's errors and latency",
+        `(Istio metrics over ${covers(writtenAt, 2)}): roll back, then look into the canary's errors and latency`,
     );
     expect(failure.check).toMatchObject({ name: 'metrics reviews v3', ok: false });
   }, 60_000);
 
   test('only the bound that is set is checked', async () => {
+    const writtenAt = Date.now();
     const result = await analyzeCanary(
-      options({ canary: 'v3', minSuccessRate: 0.5, maxLatencyMs: undefined, runs: 1 }),
+      options({ canary: 'v3', minSuccessRate: 0.5, maxLatencyMs: undefined, runs: 1, writtenAt }),
     );
-    expect(result.detail).toBe('success 70% ≥ 50%, 1/1 rounds');
+    expect(result.detail).toBe(`success 70% ≥ 50%, 1/1 rounds (${covers(writtenAt, 2)})`);
+  }, 60_000);
+
+  test('no traffic before the write counts: a window wider than the time since the write is cut at the write', async () => {
+    // v2 has served 200 requests/s since the exporter started; a 600 s window would find them. Cut at a
+    // write 1 s before the round, the window holds at most one 1 s scrape: no rate, no data.
+    const failure = await failureOf(
+      analyzeCanary(options({ runs: 1, intervalSeconds: 1, rateWindowSeconds: 600, writtenAt: Date.now() })),
+    );
+    expect(failure.message).toMatch(/^no data for canary reviews v2 in default in Prometheus/);
   }, 60_000);
 
   test('no data fails unless allowed', async () => {
-    const failure = await failureOf(analyzeCanary(options({ canary: 'v9', runs: 1 })));
+    const writtenAt = Date.now();
+    const failure = await failureOf(analyzeCanary(options({ canary: 'v9', runs: 1, writtenAt })));
     expect(failure.message).toBe(
       'no data for canary reviews v9 in default in Prometheus (istio_requests_total{reporter="destination",' +
         'destination_workload_namespace="default",destination_service_name="reviews",destination_version="v9"} ' +
-        'over the last 5s, round 1/1): send traffic to the canary, check that Prometheus scrapes its sidecar ' +
+        `over ${covers(writtenAt, 2)}, round 1/1): send traffic to the canary, check that Prometheus scrapes its sidecar ` +
         'at least twice per analysis-interval, or set allow-no-data',
     );
-    const allowed = await analyzeCanary(options({ canary: 'v9', runs: 2, allowNoData: true }));
+    const allowedAt = Date.now();
+    const allowed = await analyzeCanary(
+      options({ canary: 'v9', runs: 2, allowNoData: true, writtenAt: allowedAt }),
+    );
     expect(allowed).toMatchObject({
       ok: true,
-      detail: 'no canary data, 2/2 rounds (2 without data, allowed by allow-no-data)',
+      detail: `no canary data, 2/2 rounds (${covers(allowedAt, 2, 2)}) (2 without data, allowed by allow-no-data)`,
     });
   }, 60_000);
 
@@ -109,11 +116,11 @@ describeWithPrometheus('analyzeCanary with a real Prometheus', () => {
 
   test('an error answer from Prometheus is reported', async () => {
     const failure = await failureOf(
-      analyzeCanary(options({ prometheusUrl: `${prometheus.url}/nothing-here` })),
+      analyzeCanary(options({ prometheusUrl: `${suite.prometheus.url}/nothing-here` })),
     );
     expect(failure.code).toBe('api-error');
     expect(failure.message).toBe(
-      `Prometheus at ${prometheus.url}/nothing-here answered 404 to a query (Not Found): check prometheus-url ` +
+      `Prometheus at ${suite.prometheus.url}/nothing-here answered 404 to a query (Not Found): check prometheus-url ` +
         '(the server base URL, without /api/v1) and that it serves Prometheus',
     );
   }, 60_000);
@@ -140,7 +147,7 @@ async function closedPortUrl(): Promise<string> {
 }
 
 describe('analyzeCanary without a Prometheus', () => {
-  test('an unreachable Prometheus is named with the cause', async () => {
+  test('an unreachable Prometheus is retried, then named with the cause', async () => {
     const url = await closedPortUrl();
     const failure = await failureOf(
       analyzeCanary({
@@ -156,8 +163,44 @@ describe('analyzeCanary without a Prometheus', () => {
     );
     expect(failure.code).toBe('unreachable');
     expect(failure.message).toBe(
-      `Prometheus at ${url} is unreachable (ECONNREFUSED): check prometheus-url and that the runner can reach it`,
+      `Prometheus at ${url} is unreachable (ECONNREFUSED) after 3 attempts: check prometheus-url and that the runner can reach it`,
     );
+  });
+
+  test('a Prometheus that answers 503 is asked again, and its later answer counts', async () => {
+    let requests = 0;
+    const server = createHttpServer((_request, response) => {
+      requests++;
+      if (requests <= 2) {
+        response.writeHead(503).end('overloaded');
+        return;
+      }
+      const value = [Date.now() / 1000, '1'];
+      response.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          status: 'success',
+          data: { resultType: 'vector', result: [{ metric: {}, value }] },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const result = await analyzeCanary({
+        prometheusUrl: `http://127.0.0.1:${port}`,
+        namespace: 'default',
+        service: 'reviews',
+        canary: 'v2',
+        minSuccessRate: 0.99,
+        intervalSeconds: 1,
+        runs: 1,
+        allowNoData: false,
+      });
+      expect(result.detail).toMatch(/^success 100% ≥ 99%, 1\/1 rounds/);
+      expect(requests).toBe(3);
+    } finally {
+      server.close();
+    }
   });
 
   test('an analysis with no bound is refused before any query', async () => {

@@ -75,7 +75,7 @@ test('a server that does not answer in time: the request is bounded and reported
     .listDeployments('default', 'app=reviews')
     .catch((e: unknown) => e)) as CanaryError;
   expect(error.message).toBe(
-    `cannot reach the Kubernetes API at ${cluster.server.url} (ETIMEDOUT): check the kubeconfig's server address and that the cluster is up`,
+    `cannot reach the Kubernetes API at ${cluster.server.url} (ETIMEDOUT: no answer in time): check the kubeconfig's server address and that the cluster is up`,
   );
 });
 

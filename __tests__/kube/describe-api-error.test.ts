@@ -84,6 +84,33 @@ test('an aborted request is a cancellation', () => {
   );
 });
 
+/** What fetch() throws when the connection fails: "fetch failed" with the system error as its cause. */
+function fetchFailed(message: string, code: string): Error {
+  return new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
+}
+
+test.each([
+  [
+    fetchFailed('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+    "the Kubernetes API at https://10.0.0.1:6443 presented a certificate the kubeconfig does not trust (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate): check the cluster's certificate-authority-data in the kubeconfig",
+  ],
+  [
+    fetchFailed(
+      'Connect Timeout Error (attempted address: 10.0.0.1:6443, timeout: 10000ms)',
+      'UND_ERR_CONNECT_TIMEOUT',
+    ),
+    "cannot reach the Kubernetes API at https://10.0.0.1:6443 (UND_ERR_CONNECT_TIMEOUT: connect timed out): check the kubeconfig's server address and that the cluster is up",
+  ],
+  [
+    Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }),
+    "cannot reach the Kubernetes API at https://10.0.0.1:6443 (ETIMEDOUT: no answer in time): check the kubeconfig's server address and that the cluster is up",
+  ],
+])('a connection that failed names its cause from the chain: %#', (err, message) => {
+  const error = describeApiError(err, vsUpdate);
+  expect(error.code).toBe('unreachable');
+  expect(error.message).toBe(message);
+});
+
 test('anything else: the call and its message', () => {
   expect(describeApiError(new Error('boom'), vsUpdate).message).toBe(
     'the call update virtualservices.networking.istio.io "reviews" in namespace "default" to the Kubernetes API at https://10.0.0.1:6443 failed (boom): check the cluster and the kubeconfig',

@@ -1,5 +1,5 @@
 // Credentials from every source, in kubectl's order, proven by a real request to the stand-in.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -166,31 +166,63 @@ describe('secrets', () => {
     expect(secrets).toEqual([content.trim(), 'admin-token', 'ci-token']);
   });
 
-  test('client keys (as written and decoded), passwords, auth-provider tokens, exec env values', () => {
+  test('client keys (as written, decoded and by line), passwords, auth-provider and exec env credentials', () => {
     const config = parse(server.kubeconfigYaml());
     const keyPem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----';
     const keyData = Buffer.from(keyPem).toString('base64');
     config.users.push(
       { name: 'cert', user: { 'client-certificate-data': 'Y2VydA==', 'client-key-data': keyData } },
-      { name: 'basic', user: { username: 'ops', password: 's3cret' } },
+      { name: 'basic', user: { username: 'operations', password: 's3cret-passw0rd' } },
       {
         name: 'oidc',
-        user: { 'auth-provider': { name: 'oidc', config: { 'id-token': 'eyJid', 'client-id': 'public' } } },
+        user: {
+          'auth-provider': {
+            name: 'oidc',
+            config: {
+              'id-token': 'eyJpZCI6InRva2VuIn0',
+              'client-id': 'public-client',
+              'idp-issuer-url': 'https://idp.example.com',
+            },
+          },
+        },
       },
       {
         name: 'exec',
         user: {
           exec: {
             command: 'aws',
-            apiVersion: 'client.authentication.k8s.io/v1',
-            env: [{ name: 'AWS_SECRET', value: 'wJalr' }],
+            args: ['--region', 'eu-west-1', 'eks', 'get-token', '--cluster-name', 'production'],
+            apiVersion: 'client.authentication.k8s.io/v1beta1',
+            env: [
+              { name: 'AWS_PROFILE', value: 'default' },
+              { name: 'AWS_SDK_LOAD_CONFIG', value: '1' },
+              { name: 'AWS_SHARED_CREDENTIALS_FILE', value: '/home/runner/.aws/credentials' },
+              { name: 'AWS_SECRET_ACCESS_KEY', value: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
+              { name: 'VAULT_TOKEN', value: 'short' },
+            ],
           },
         },
       },
     );
     const content = stringify(config);
     const { secrets } = loadKubeConfig({ kubeconfig: content }, nothing());
-    expect(secrets).toEqual([content.trim(), 'admin-token', keyData, keyPem, 's3cret', 'eyJid', 'wJalr']);
+    expect(secrets).toEqual([
+      content.trim(),
+      'admin-token',
+      keyData,
+      keyPem,
+      '-----BEGIN RSA PRIVATE KEY-----',
+      'MIIEpAIBAAKCAQEA',
+      '-----END RSA PRIVATE KEY-----',
+      's3cret-passw0rd',
+      'eyJpZCI6InRva2VuIn0',
+      'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    ]);
+  });
+
+  test('a kubeconfig path is not a secret: the file content and its credentials are', () => {
+    const { secrets } = loadKubeConfig({ kubeconfig: server.kubeconfigPath }, nothing());
+    expect(secrets).toEqual([readFileSync(server.kubeconfigPath, 'utf8').trim(), 'admin-token']);
   });
 });
 

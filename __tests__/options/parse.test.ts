@@ -39,6 +39,8 @@ describe('parseRunOptions', () => {
       stickyCookie: undefined,
       stickyCookieTtlSeconds: undefined,
       steps: undefined,
+      routingApi: 'auto',
+      versionService: '{service}-{version}',
       kubeconfig: undefined,
       context: undefined,
       dryRun: false,
@@ -120,6 +122,54 @@ describe('parseRunOptions', () => {
       intervalSeconds: 30,
       runs: 4,
       allowNoData: true,
+      reporter: 'destination',
+      versionLabel: 'destination_version',
+    });
+  });
+
+  it('turns the comparison with the stable on when an allowed increase is given', () => {
+    const options = parseRunOptions({
+      ...base,
+      'prometheus-url': 'http://prometheus:9090',
+      'max-error-rate-increase': '1',
+      'analysis-interval': '10s',
+      'analysis-reporter': 'waypoint',
+      'analysis-version-label': 'destination_service_name',
+    });
+    expect(options.analysis).toEqual({
+      prometheusUrl: 'http://prometheus:9090',
+      minSuccessRate: undefined,
+      maxLatencyMs: undefined,
+      intervalSeconds: 10,
+      runs: 3,
+      allowNoData: false,
+      reporter: 'waypoint',
+      versionLabel: 'destination_service_name',
+      comparison: {
+        maxErrorRateIncrease: 1,
+        maxLatencyIncrease: undefined,
+        confidence: 0.95,
+        maxDurationSeconds: 300,
+        onInconclusive: 'fail',
+      },
+    });
+    const both = parseRunOptions({
+      ...base,
+      'prometheus-url': 'http://p',
+      'min-success-rate': '0.99',
+      'max-latency-increase': '20',
+      'analysis-confidence': '0.99',
+      'analysis-max-duration': '2m',
+      'on-inconclusive': 'pass',
+    }).analysis;
+    expect(both).toMatchObject({
+      minSuccessRate: 0.99,
+      comparison: {
+        maxLatencyIncrease: 20,
+        confidence: 0.99,
+        maxDurationSeconds: 120,
+        onInconclusive: 'pass',
+      },
     });
   });
 
@@ -224,6 +274,12 @@ describe('parseRunOptions', () => {
       'header-match must be lines of name=value, name: exact:value, name: prefix:value or name: regex:value, got "end-user: suffix:x"',
     ],
     [
+      'header-match twice on one header',
+      { ...base, 'header-match': 'end-user=test-user\nx-group: prefix:beta\nend-user: regex:qa-.*' },
+      'header-match',
+      'header-match has two lines for header "end-user" (end-user=test-user, end-user: regex:qa-.*), and a match holds one condition per header: keep one line per header (one regex can accept several values, like end-user: regex:a|b)',
+    ],
+    [
       'header-match upper case name',
       { ...base, 'header-match': 'End-User=jason' },
       'header-match name',
@@ -313,6 +369,12 @@ describe('parseRunOptions', () => {
       'interval',
       'interval must be a duration like 30, 30s, 2m or 1h, got "2 minutes"',
     ],
+    [
+      'a wait beyond a job',
+      { ...base, timeout: '6h0m1s' },
+      'timeout',
+      `timeout must be a duration like 30, 30s, 2m or 1h, at most 6h (a GitHub-hosted job's limit), got "6h0m1s"`,
+    ],
     ['bad boolean', { ...base, 'dry-run': 'yes' }, 'dry-run', 'dry-run must be true or false, got "yes"'],
     [
       'bad probe url',
@@ -360,7 +422,43 @@ describe('parseRunOptions', () => {
       'prometheus without threshold',
       { ...base, 'prometheus-url': 'http://p' },
       'prometheus-url',
-      'prometheus-url needs min-success-rate or max-latency-ms: add at least one',
+      'prometheus-url needs min-success-rate, max-latency-ms, max-error-rate-increase or max-latency-increase: add at least one',
+    ],
+    [
+      'comparison without prometheus',
+      { ...base, 'max-error-rate-increase': '1' },
+      'max-error-rate-increase',
+      'max-error-rate-increase needs prometheus-url: add prometheus-url',
+    ],
+    [
+      'error increase as a share',
+      { ...base, 'prometheus-url': 'http://p', 'max-error-rate-increase': '-0.01' },
+      'max-error-rate-increase',
+      'max-error-rate-increase must be percentage points 0–99, like 1, got "-0.01"',
+    ],
+    [
+      'confidence as percent',
+      { ...base, 'prometheus-url': 'http://p', 'max-latency-increase': '20', 'analysis-confidence': '95' },
+      'analysis-confidence',
+      'analysis-confidence must be a number 0.5–0.9999, like 0.95, got "95"',
+    ],
+    [
+      'zero max duration',
+      { ...base, 'prometheus-url': 'http://p', 'max-latency-increase': '20', 'analysis-max-duration': '0s' },
+      'analysis-max-duration',
+      'analysis-max-duration must be at least 1s, like 5m, got "0s"',
+    ],
+    [
+      'unknown reporter',
+      { ...base, 'prometheus-url': 'http://p', 'max-latency-increase': '20', 'analysis-reporter': 'source' },
+      'analysis-reporter',
+      'analysis-reporter must be one of destination, waypoint, got "source"',
+    ],
+    [
+      'unknown on-inconclusive',
+      { ...base, 'prometheus-url': 'http://p', 'max-latency-increase': '20', 'on-inconclusive': 'retry' },
+      'on-inconclusive',
+      'on-inconclusive must be one of fail, pass, got "retry"',
     ],
     [
       'analysis-runs zero',

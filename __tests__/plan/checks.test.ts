@@ -76,12 +76,14 @@ describe('pre-write checks', () => {
     ]);
   });
 
-  it('IST0130: a catch-all route left before ours', () => {
+  it('IST0130: a second catch-all route, left after the one adopted', () => {
     const state = seedWith(`
   - name: everything-else
-    route: [{ destination: { host: reviews-legacy } }]`);
+    match: [{ uri: { prefix: / } }]
+    route: [{ destination: { host: reviews, subset: v3 } }]
+  - route: [{ destination: { host: reviews, subset: v1 } }]`);
     expect(findingsOfFailure(state)).toEqual([
-      'Error [IST0130] (VirtualService default/reviews) VirtualService rule #1 not used (only the last rule can have no matches): rule #0 matches every request',
+      'Error [IST0130] (VirtualService default/reviews) VirtualService rule #2 not used (only the last rule can have no matches): rule #1 matches every request',
     ]);
   });
 
@@ -143,14 +145,32 @@ spec:
     - { destination: { host: reviews, subset: v3 }, weight: -50 }
   - match: [{ uri: { prefix: /c } }]
     route:
-    - { destination: { host: reviews, subset: v1 }, weight: 40 }
+    - { destination: { host: reviews, subset: v3 }, weight: 40 }
   - route: [{ destination: { host: reviews, subset: v1 } }]`);
     expect(findingsOfFailure(state)).toEqual([
       'Error [IST0106] (VirtualService default/reviews) Schema validation error: weights of http rule #0 sum to 90, not 100',
       'Error [IST0106] (VirtualService default/reviews) Schema validation error: weight 150 of http rule #1 destination #0 is not an integer 0–100',
       'Error [IST0106] (VirtualService default/reviews) Schema validation error: weight -50 of http rule #1 destination #1 is not an integer 0–100',
-      'Error [IST0106] (VirtualService default/reviews) Schema validation error: weights of http rule #2 sum to 40, not 100',
     ]);
+  });
+
+  it('IST0106 leaves a lone destination alone, whatever its weight: Istio sends it all traffic', () => {
+    const state = seedWith(`
+  - match: [{ uri: { prefix: /c } }]
+    route:
+    - { destination: { host: reviews, subset: v3 }, weight: 40 }
+  - route:
+    - { destination: { host: reviews, subset: v1 }, weight: 90 }`);
+    const plan = planStage(stageOptions({ stage: 'shift', weight: 30, headerMatch: testUser }), state);
+    expect(plan.findings).toEqual([]);
+    expect(plan.before.map((row) => row.destinations)).toEqual([
+      [{ subset: 'v3', weight: 100 }],
+      [{ subset: 'v1', weight: 100 }],
+    ]);
+    expect(plan.virtualService.spec.http?.[0]).toEqual(
+      state.virtualServices.find((vs) => vs.metadata.name === 'reviews')?.spec.http?.[0],
+    );
+    expect([plan.previousWeight, plan.weight]).toEqual([0, 30]);
   });
 
   it('analyzeRouting reports on any world, blaming only the focus and what it breaks', () => {

@@ -127,12 +127,49 @@ describe('planStage merging into what is there', () => {
     });
   });
 
-  it('matches the host by short, namespaced and fully qualified names', () => {
-    for (const host of ['reviews', 'reviews.default', 'reviews.default.svc.cluster.local']) {
+  it('matches the host by short and fully qualified names', () => {
+    for (const host of ['reviews', 'reviews.default.svc.cluster.local']) {
       const plan = planStage(stageOptions({ stage: 'promote', host }), rich());
       expect(plan.virtualService.spec.http).toHaveLength(3);
       expect(plan.destinationRule.spec.host).toBe('reviews.default.svc.cluster.local');
     }
+  });
+
+  it('takes a dotted short name as another host, as Istio does: it would take the objects of reviews', () => {
+    expect(() => planStage(stageOptions({ stage: 'promote', host: 'reviews.default' }), rich())).toThrow(
+      new InputError(
+        'host',
+        'VirtualService default/reviews is for reviews, reviews.example.com, not for host reviews.default, and a new VirtualService for reviews.default would take its name: set host to a host it names (Istio expands only names without a dot), or rename that object',
+      ),
+    );
+  });
+
+  it('does not adopt a default route to reviews.default: Istio expands only names without a dot', () => {
+    const state = readRoutingYaml(
+      `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [reviews]
+  http:
+  - route: [{ destination: { host: reviews.default, subset: v1 } }]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews, namespace: default }
+spec:
+  host: reviews
+  subsets: [{ name: v1, labels: { version: v1 } }]
+`,
+      'dotted.yaml',
+    );
+    expect(() => planStage(stageOptions({ stage: 'shift', weight: 30 }), state)).toThrow(
+      new CanaryError(
+        'check-failed',
+        'VirtualService default/reviews has no default route to take over: spec.http[0] matches every request but sends requests to reviews.default, not only to reviews (Istio expands only names without a dot: reviews.default is not reviews.default.svc.cluster.local), so a default route for reviews after it would never be reached; point that route at reviews, or give it a match so a default route can follow it',
+      ),
+    );
   });
 
   it('creates both objects when the namespace has none, with the given gateways and version label', () => {
@@ -243,11 +280,13 @@ describe('stages', () => {
     expect(shifted.virtualService.spec.http?.[0]).toEqual(routed.virtualService.spec.http?.[0]);
     expect(shifted.after).toEqual([
       {
+        object: 'reviews',
         name: 'reviews-canary-header',
         match: 'end-user=test-user',
         destinations: [{ subset: 'v2', weight: 100 }],
       },
       {
+        object: 'reviews',
         name: 'reviews-primary',
         match: 'default',
         destinations: [
@@ -273,11 +312,14 @@ describe('stages', () => {
     });
   });
 
-  it('finalize refuses while a route of our own VirtualService still names stable', () => {
+  it('finalize moves every route of our VirtualService that names stable, whatever its match', () => {
     const state = readRoutingYaml(richYaml.replace('subset: v3 } }]', 'subset: v1 } }]'), 'rich.yaml');
-    expect(() => planStage(stageOptions({ stage: 'finalize' }), state)).toThrow(
-      'finalize refuses to drop subset v1 of reviews: VirtualService default/reviews still routes to it; move that route to v2 first',
-    );
+    const plan = planStage(stageOptions({ stage: 'finalize' }), state);
+    expect(plan.virtualService.spec.http?.find((route) => route.name === 'legacy')).toEqual({
+      name: 'legacy',
+      match: [{ uri: { prefix: '/legacy' } }],
+      route: [{ destination: { host: 'reviews', subset: 'v2' } }],
+    });
   });
 
   it('shift 0 and 100 leave the weight-0 destination out', () => {
@@ -379,7 +421,7 @@ describe('stages', () => {
     expect(plan.writes[2] && subsetsOf(plan.writes[2])).toEqual(['v2']);
   });
 
-  it('finalize refuses while another VirtualService routes to stable, naming it', () => {
+  it('finalize refuses while a VirtualService left out by virtual-services routes to stable, naming it', () => {
     const state = seedState();
     state.virtualServices.push({
       apiVersion: 'networking.istio.io/v1',
@@ -390,7 +432,7 @@ describe('stages', () => {
         http: [{ route: [{ destination: { host: 'reviews.default.svc.cluster.local', subset: 'v1' } }] }],
       },
     } satisfies VirtualService);
-    expect(() => planStage(stageOptions({ stage: 'finalize' }), state)).toThrow(
+    expect(() => planStage(stageOptions({ stage: 'finalize', virtualServices: ['reviews'] }), state)).toThrow(
       new CanaryError(
         'check-failed',
         'finalize refuses to drop subset v1 of reviews: VirtualService default/reviews-internal still routes to it; move that route to v2 first',

@@ -33,13 +33,14 @@ function namespaceWith(routes: HTTPRoute[]): ClusterState {
   return state;
 }
 
-const headerMatches = fc.array(
+// One line per header: a match block holds one condition per header name.
+const headerMatches = fc.uniqueArray(
   fc.record({
     name: fc.constantFrom('end-user', 'x-group', 'x-canary'),
     kind: fc.constantFrom('exact' as const, 'prefix' as const, 'regex' as const),
     value: fc.stringMatching(/^[a-z0-9]{1,6}$/),
   }),
-  { maxLength: 3 },
+  { maxLength: 3, selector: (match) => match.name },
 );
 
 const stageStep = fc

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { readRoutingYaml } from '../../src/plan/index.js';
-import type { ClusterState, Plan, VirtualService } from '../../src/plan/index.js';
+import type { ClusterState, Plan, RoutingObject, VirtualService } from '../../src/plan/index.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixtureDir = path.join(repoRoot, 'examples/bookinfo');
@@ -41,15 +41,19 @@ export function scenarioVirtualService(dir: string, file: string, name = 'review
 
 export { stageOptions } from '../../test/support/bookinfo.js';
 
-/** The cluster after a plan's writes: its objects replace those of the same kind and name. */
+/** The cluster after a plan's writes: each object it manages replaces the one of the same kind and name. */
 export function applyPlan(state: ClusterState, plan: Plan): ClusterState {
-  const replace = <T extends { metadata: { name: string } }>(objects: T[], next: T): T[] =>
-    objects.some((object) => object.metadata.name === next.metadata.name)
-      ? objects.map((object) => (object.metadata.name === next.metadata.name ? next : object))
-      : [...objects, next];
+  const replace = <T extends RoutingObject>(objects: T[], kind: T['kind']): T[] => {
+    const next = plan.objects.map((object) => object.after).filter((o): o is T => o.kind === kind);
+    const same = (a: T, b: T) => a.metadata.name === b.metadata.name;
+    return [
+      ...objects.map((object) => next.find((mine) => same(mine, object)) ?? object),
+      ...next.filter((mine) => !objects.some((object) => same(mine, object))),
+    ];
+  };
   return {
-    virtualServices: replace(state.virtualServices, plan.virtualService),
-    destinationRules: replace(state.destinationRules, plan.destinationRule),
+    virtualServices: replace(state.virtualServices, 'VirtualService'),
+    destinationRules: replace(state.destinationRules, 'DestinationRule'),
   };
 }
 

@@ -25,6 +25,54 @@ describe('renderText', () => {
     expect(text).toContain('Diff\n  --- VirtualService default/reviews\n');
   });
 
+  test('names the object of each route when several VirtualServices route to the service', () => {
+    const mesh = [{ object: 'reviews', match: 'default', destinations: [{ subset: 'v1', weight: 100 }] }];
+    const edge = { object: 'bookinfo-edge', match: 'uri prefix /reviews' };
+    const text = renderText(
+      shiftedTo50({
+        before: [...mesh, { ...edge, destinations: [{ subset: 'v1', weight: 100 }] }],
+        after: [
+          {
+            ...mesh[0]!,
+            destinations: [
+              { subset: 'v1', weight: 50 },
+              { subset: 'v2', weight: 50 },
+            ],
+          },
+          {
+            ...edge,
+            destinations: [
+              { subset: 'v1', weight: 50 },
+              { subset: 'v2', weight: 50 },
+            ],
+          },
+        ],
+        routes: [
+          {
+            resource: 'VirtualService default/shop',
+            object: 'shop',
+            namespace: 'default',
+            door: 'gateway',
+            match: 'uri prefix /shop',
+            hosts: ['shop.example.com'],
+            gateways: ['shop-gateway'],
+            before: [{ subset: 'v1', weight: 100 }],
+            after: [{ subset: 'v1', weight: 100 }],
+            leftAlone: 'not in virtual-services',
+          },
+        ],
+      }),
+    );
+    expect(text).toContain(
+      'Routing (before → after)\n' +
+        '  reviews default                    v1: 100  →  v1: 50, v2: 50\n' +
+        '  bookinfo-edge uri prefix /reviews  v1: 100  →  v1: 50, v2: 50\n',
+    );
+    expect(text).toContain(
+      'Warning: Left as they are, still sending to v1: VirtualService default/shop uri prefix /shop (not in virtual-services): v1 100.',
+    );
+  });
+
   test('says the run was rolled back and which check failed', () => {
     const text = renderText(rolledBackAfterProbe());
     expect(text).toContain(

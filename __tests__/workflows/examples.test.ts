@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { parse } from 'yaml';
+import { parseRunOptions } from '../../src/options/index.js';
 import { STAGES } from '../../src/plan/types.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -17,6 +18,7 @@ interface Step {
   with?: Record<string, unknown>;
 }
 interface Job {
+  strategy?: { 'fail-fast'?: boolean; 'max-parallel'?: number; matrix?: Record<string, unknown[]> };
   needs?: string | string[];
   if?: string;
   environment?: string;
@@ -56,8 +58,14 @@ test('the schema check catches a misspelt key', async () => {
   ]);
 });
 
-test('there are the three examples', () => {
-  expect(exampleFiles.sort()).toEqual(['pr-test-users.yml', 'progressive.yml', 'promote.yml']);
+test('there are the five examples', () => {
+  expect(exampleFiles.sort()).toEqual([
+    'clusters-matrix.yml',
+    'clusters-waves.yml',
+    'pr-test-users.yml',
+    'progressive.yml',
+    'promote.yml',
+  ]);
 });
 
 describe.each(exampleFiles)('examples/workflows/%s', (name) => {
@@ -153,6 +161,39 @@ test('progressive example: one stage per job, each after the last healthy one, v
   });
   expect(workflow.jobs.rollback?.if).toBe('failure()');
 });
+
+test('clusters in waves: one step, the waves as the clusters input parses them, the per-cluster output read', () => {
+  const workflow = example('clusters-waves.yml');
+  const steps = ourSteps(workflow);
+  expect(steps).toHaveLength(1);
+  const step = steps[0]?.step;
+  expect(step?.with?.context).toBeUndefined();
+  const raw = Object.fromEntries(
+    Object.entries(step?.with ?? {}).map(([name, value]) => [
+      name,
+      String(value).startsWith('${{') ? sample(name) : String(value),
+    ]),
+  );
+  expect(parseRunOptions(raw).clusters).toEqual([['canary-east'], ['east-2', 'west-1']]);
+  expect(read(new URL('clusters-waves.yml', EXAMPLES))).toContain('steps.release.outputs.clusters');
+});
+
+test('clusters as a matrix: one job per context, max-parallel, each step on its own context', () => {
+  const workflow = example('clusters-matrix.yml');
+  const [[jobName, job]] = Object.entries(workflow.jobs) as [[string, Job]];
+  expect(job.strategy?.['max-parallel']).toBe(2);
+  expect(job.strategy?.matrix?.cluster).toEqual(['canary-east', 'east-2', 'west-1', 'west-2']);
+  const steps = ourSteps(workflow).filter((entry) => entry.job === jobName);
+  expect(steps.map(({ step }) => [step.with?.context, step.with?.clusters])).toEqual([
+    ['${{ matrix.cluster }}', undefined],
+  ]);
+});
+
+/** A plausible value for an input a workflow fills from an expression. */
+function sample(name: string): string {
+  const values: Record<string, string> = { weight: '25', canary: 'v2', kubeconfig: '' };
+  return values[name] ?? '';
+}
 
 describe('.github/workflows/ci.yml', () => {
   const url = new URL('.github/workflows/ci.yml', ROOT);

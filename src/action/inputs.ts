@@ -2,9 +2,15 @@
 // the CLI's flags); here: read each input by the table's names and mask secrets before anything is logged.
 import * as core from '@actions/core';
 import { InputError } from '../errors.js';
-import { OPTION_DEFINITIONS, parseRunOptions, type OptionDefinition } from '../options/index.js';
+import {
+  ignoredInputWarnings,
+  OPTION_DEFINITIONS,
+  parseRunOptions,
+  type OptionDefinition,
+} from '../options/index.js';
 import type { RunOptions } from '../types.js';
-import { kubeconfigSecrets, looksLikeKubeconfigContent } from './secrets.js';
+import { kubeconfigMasks } from '../kube/credentials.js';
+import { looksLikeKubeconfigContent } from '../kube/kubeconfig.js';
 
 export interface ActionInputs {
   options: RunOptions;
@@ -12,6 +18,8 @@ export interface ActionInputs {
   githubToken?: string;
   /** Write the job summary. */
   summary: boolean;
+  /** Inputs given that the stage does not use, one sentence each. */
+  warnings: string[];
 }
 
 /** Inputs only the action has (the CLI prints its report instead). */
@@ -31,14 +39,25 @@ export const ACTION_ONLY_INPUTS: readonly OptionDefinition[] = [
   },
 ];
 
+/**
+ * Masks credentials before anything can be logged (a parse error included). Kubeconfig content is masked as
+ * a whole and by each credential in it; a kubeconfig path is not a secret (the file's credentials are masked
+ * once it is read, see src/kube/credentials.ts).
+ */
 function maskSecrets(raw: Record<string, string>, githubToken: string): void {
   if (githubToken) core.setSecret(githubToken);
   for (const definition of OPTION_DEFINITIONS.filter((option) => option.secret)) {
     const value = raw[definition.name] ?? '';
-    if (looksLikeKubeconfigContent(value))
-      kubeconfigSecrets(value).forEach((secret) => core.setSecret(secret));
-    else if (value) core.setSecret(value);
+    if (definition.name !== 'kubeconfig') {
+      if (value) core.setSecret(value);
+    } else if (looksLikeKubeconfigContent(value))
+      kubeconfigMasks(value).forEach((mask) => core.setSecret(mask));
   }
+}
+
+/** Whether a summary is wanted, read leniently: a bad input error still gets one unless `summary: false`. */
+export function summaryWanted(): boolean {
+  return !['false', 'False', 'FALSE'].includes(core.getInput('summary'));
 }
 
 function readSummarySwitch(): boolean {
@@ -64,5 +83,6 @@ export function readInputs(): ActionInputs {
     options: { ...options, runUrl: options.runUrl ?? runUrl() },
     githubToken: githubToken || undefined,
     summary: readSummarySwitch(),
+    warnings: ignoredInputWarnings(raw, options.stage),
   };
 }

@@ -1,10 +1,10 @@
 // The action: inputs → runStage → outputs, job summary, pull-request comment. The one place that fails the step.
 import * as core from '@actions/core';
-import { CanaryError } from '../errors.js';
-import { renderMarkdown } from '../report/index.js';
+import { InputError } from '../errors.js';
+import { abortOnSignals, signalMessages } from '../signals.js';
+import { renderInputError, renderMarkdown } from '../report/index.js';
 import { runStage } from '../run-stage.js';
-import type { StageResult } from '../types.js';
-import { readInputs } from './inputs.js';
+import { readInputs, summaryWanted } from './inputs.js';
 import { setOutputs } from './outputs.js';
 import { commentOnPullRequest, commentTarget } from './pull-request.js';
 import { actionReporter } from './reporter.js';
@@ -15,41 +15,33 @@ function oneLine(error: unknown): string {
   return message.replace(/\s*\r?\n\s*/g, ' ').trim();
 }
 
-async function writeSummary(result: StageResult): Promise<void> {
+async function writeSummary(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   try {
-    await core.summary.addRaw(renderMarkdown(result)).write();
+    await core.summary.addRaw(markdown).write();
   } catch (error) {
     core.warning(`Could not write the job summary: ${oneLine(error)}`);
   }
 }
 
-/** A cancelled workflow sends SIGINT, then SIGTERM: either stops the run, which rolls back what it wrote. */
-function abortOnSignals(controller: AbortController): () => void {
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) return;
-    core.warning(`${signal} received: stopping and restoring what this run changed.`);
-    controller.abort(new CanaryError('cancelled', `the run was cancelled (${signal})`));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-}
-
 export async function run(): Promise<void> {
   const controller = new AbortController();
-  const stopListening = abortOnSignals(controller);
+  // A cancelled workflow sends SIGINT, then SIGTERM: the first stops the run, which restores what it wrote.
+  const stopListening = abortOnSignals(controller, {
+    stopping: (signal) => core.warning(signalMessages.stopping(signal)),
+    held: (signal) => core.info(signalMessages.held(signal)),
+  });
   try {
     const inputs = readInputs();
+    inputs.warnings.forEach((warning) => core.warning(warning));
     const result = await runStage(inputs.options, { reporter: actionReporter, signal: controller.signal });
     setOutputs(result);
-    if (inputs.summary) await writeSummary(result);
+    if (inputs.summary) await writeSummary(renderMarkdown(result));
     await commentOnPullRequest(commentTarget(inputs.githubToken), result, inputs.options, actionReporter);
     if (result.error) core.setFailed(oneLine(result.error));
   } catch (error) {
+    if (error instanceof InputError && summaryWanted())
+      await writeSummary(renderInputError(oneLine(error), error.field));
     core.setFailed(oneLine(error));
   } finally {
     stopListening();

@@ -3,7 +3,9 @@ import * as github from '@actions/github';
 import type { HeaderMatch } from '../plan/types.js';
 import type { RunOptions, RunReporter, StageResult } from '../types.js';
 import { escapeMarkdown, inlineCode, codeBlock } from '../report/escape.js';
-import { formatDestinations } from '../report/routing.js';
+import { nothingRead } from '../report/facts.js';
+import { formatDestinations, routeLabel } from '../report/routing.js';
+import { gatewayCurls } from './gateway-curl.js';
 
 type Octokit = ReturnType<typeof github.getOctokit>;
 type Context = typeof github.context;
@@ -49,8 +51,9 @@ export function canaryCurl(
 }
 
 function routingTable(result: StageResult): string {
+  const label = routeLabel(result.after);
   const rows = result.after.map(
-    (row) => `| ${escapeMarkdown(row.match)} | ${escapeMarkdown(formatDestinations(row))} |`,
+    (row) => `| ${escapeMarkdown(label(row))} | ${escapeMarkdown(formatDestinations(row))} |`,
   );
   return ['| Match | Destinations |', '| --- | --- |', ...rows].join('\n');
 }
@@ -72,28 +75,38 @@ function ending(result: StageResult): string | undefined {
 
 function howToReach(result: StageResult, options: RunOptions): string | undefined {
   if (result.rolledBack || result.stage === 'rollback' || result.stage === 'finalize') return undefined;
+  if (result.weight === undefined) return undefined;
   const share =
     result.weight > 0
       ? `${result.weight}% of all other requests go to ${inlineCode(result.canary)}.`
       : undefined;
   if (options.headerMatch.length === 0) return share;
   const where = options.gateways.length > 0 ? 'through the gateway' : 'from inside the mesh';
-  const reach = `Reach ${inlineCode(result.canary)} ${where}:\n\n${codeBlock(canaryCurl(options), 'sh')}`;
+  const throughGateways = gatewayCurls(result, options).map(
+    ({ resource, host, path }) =>
+      `Through the gateway (${escapeMarkdown(resource)}):\n\n${codeBlock(canaryCurl({ ...options, host, uriPrefix: path }), 'sh')}`,
+  );
+  const reach = [
+    `Reach ${inlineCode(result.canary)} ${where}:\n\n${codeBlock(canaryCurl(options), 'sh')}`,
+    ...throughGateways,
+  ].join('\n\n');
   return share ? `${reach}\n\n${share}` : reach;
 }
 
 export function renderComment(result: StageResult, options: RunOptions): string {
   const title = `### istio-canary: ${escapeMarkdown(result.service)} (${escapeMarkdown(result.namespace)})`;
+  const share =
+    result.weight === undefined ? 'weight unknown (the routing could not be read)' : `at ${result.weight}%`;
   const state = `Stage ${inlineCode(result.stage)}${result.dryRun ? ' (dry run: nothing changed)' : ''}: ${inlineCode(
     result.stable,
-  )} stable, ${inlineCode(result.canary)} canary at ${result.weight}%.`;
+  )} stable, ${inlineCode(result.canary)} canary ${share}.`;
   const run = options.runUrl ? `[Run](${options.runUrl})` : undefined;
   const parts = [
     commentMarker(result.namespace, result.service),
     title,
     ending(result),
     state,
-    routingTable(result),
+    nothingRead(result) ? undefined : routingTable(result),
     howToReach(result, options),
     run,
   ];

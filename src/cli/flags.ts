@@ -77,7 +77,11 @@ function flagError(command: string, error: unknown): InputError {
       `unexpected argument "${positional}": values follow their flag (--name value); ${help}`,
     );
   }
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(message)) {
+  // `--weight --dry-run`: the parser calls a flag followed by another flag "ambiguous"; it lacks its value.
+  if (
+    code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' &&
+    /argument missing|argument is ambiguous/.test(message)
+  ) {
     return new InputError(flag, `${flag} needs a value: ${help}`);
   }
   return new InputError(flag, `${message.split('\n')[0]}: ${help}`);

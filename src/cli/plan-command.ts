@@ -7,11 +7,12 @@ import {
   CheckFailedError,
   emptyState,
   formatFinding,
+  namespacesRouting,
   planStage,
   readRoutingYaml,
   toYamlDocuments,
 } from '../plan/index.js';
-import type { ClusterState } from '../plan/index.js';
+import type { ClusterState, StageOptions } from '../plan/index.js';
 import { BOOKINFO_EXAMPLE } from './bookinfo-example.js';
 import { errorShape } from './error-shape.js';
 import type { CliCommand, CliIO } from './commands.js';
@@ -31,8 +32,9 @@ function planHelp(): string {
   return [
     'Usage: istio-canary plan --stage <stage> --service <name> --stable <version> --canary <version> [flags]',
     '',
-    'Plans a stage offline: prints the VirtualService then the DestinationRule of the service as YAML on',
-    'stdout; findings and errors go to stderr. Nothing is read from or written to a cluster.',
+    'Plans a stage offline: prints every VirtualService with a route to the service (its own first), then',
+    'its DestinationRule, as YAML on stdout; findings and errors go to stderr. Nothing is read from or',
+    'written to a cluster.',
     '',
     'Flags:',
     describeFlags(PLAN_DEFINITIONS, [FROM_FLAG]),
@@ -67,6 +69,36 @@ async function readState(files: string[], io: CliIO): Promise<ClusterState> {
   return state;
 }
 
+/**
+ * The namespace to plan in. Objects of `--from` for the host in another namespace would otherwise be passed
+ * over, and a new VirtualService planned beside them: without `--namespace`, the one namespace they are in
+ * is taken (and said); with it, a namespace holding none of them while another does is refused.
+ */
+function planningNamespace(
+  state: ClusterState,
+  options: StageOptions,
+  given: boolean,
+  io: CliIO,
+): StageOptions {
+  const found = namespacesRouting(state, options.host);
+  if (found.includes(undefined) || found.includes(options.namespace)) return options;
+  const namespaces = found.filter((namespace): namespace is string => namespace !== undefined);
+  const where = `the objects of ${options.host} in --from are in namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.join(', ')}`;
+  if (given && namespaces.length > 0) {
+    throw new InputError(
+      'namespace',
+      `namespace is ${options.namespace}, but ${where}: set --namespace to ${namespaces.length === 1 ? namespaces[0] : 'one of them'}`,
+    );
+  }
+  if (namespaces.length > 1) throw new InputError('namespace', `${where}: choose one with --namespace`);
+  const [namespace] = namespaces;
+  if (namespace === undefined) return options;
+  io.stderr.write(
+    `note: planning in namespace ${namespace}, where the objects of ${options.host} in --from are\n`,
+  );
+  return { ...options, namespace };
+}
+
 export const planCommand: CliCommand = {
   name: 'plan',
   summary: 'Plan a stage offline from YAML files and print the resulting VirtualService and DestinationRule',
@@ -77,12 +109,13 @@ export const planCommand: CliCommand = {
       io.stdout.write(planHelp());
       return EXIT_OK;
     }
-    const options = parseStageOptions(flags.options);
+    const parsed = parseStageOptions(flags.options);
     const state = await readState(flags.extra.from ?? [], io);
+    const options = planningNamespace(state, parsed, flags.options.namespace !== undefined, io);
     try {
       const plan = planStage(options, state);
       for (const finding of plan.findings) io.stderr.write(`${formatFinding(finding)}\n`);
-      io.stdout.write(toYamlDocuments([plan.virtualService, plan.destinationRule]));
+      io.stdout.write(toYamlDocuments(plan.objects.map((object) => object.after)));
       return EXIT_OK;
     } catch (error) {
       if (!(error instanceof CheckFailedError)) throw error;

@@ -1,8 +1,9 @@
 // `istio-canary <stage>`: one stage against a cluster, with the same flags as `plan` (the action's inputs)
 // plus the cluster ones. Prints what the job summary shows, as text; exit 1 when the stage failed.
-import { OPTION_DEFINITIONS, parseRunOptions } from '../options/index.js';
+import { ignoredInputWarnings, OPTION_DEFINITIONS, parseRunOptions } from '../options/index.js';
 import { renderText } from '../report/index.js';
 import { runStage } from '../run-stage.js';
+import { abortOnSignals, signalMessages } from '../signals.js';
 import type { Stage } from '../plan/types.js';
 import type { CliCommand, CliIO } from './commands.js';
 import { EXIT_FAILED, EXIT_OK } from './commands.js';
@@ -34,17 +35,6 @@ function stageHelp(stage: Stage): string {
   ].join('\n');
 }
 
-/** SIGINT / SIGTERM stop the run, which then restores what it wrote. */
-function abortOnSignals(controller: AbortController): () => void {
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  };
-}
-
 export function stageCommand(stage: Stage): CliCommand {
   return {
     name: stage,
@@ -58,8 +48,12 @@ export function stageCommand(stage: Stage): CliCommand {
       }
       const options = parseRunOptions({ ...flags.options, stage });
       const reporter = terminalReporter(io.stderr as TerminalStream);
+      ignoredInputWarnings(flags.options, stage).forEach((warning) => reporter.warning(warning));
       const controller = new AbortController();
-      const stopListening = abortOnSignals(controller);
+      const stopListening = abortOnSignals(controller, {
+        stopping: (signal) => reporter.warning(signalMessages.stopping(signal)),
+        held: (signal) => reporter.info(signalMessages.held(signal)),
+      });
       try {
         const result = await runStage(options, { reporter, signal: controller.signal });
         io.stdout.write(renderText(result));

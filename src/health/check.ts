@@ -25,12 +25,13 @@ export class CheckClock {
     return Math.round(performance.now() - this.started);
   }
 
-  pass(detail: string): HealthCheckResult {
-    return { name: this.name, ok: true, durationMs: this.elapsedMs(), detail };
+  /** `extra`: what a check adds to its result, e.g. the comparison's ticks. */
+  pass(detail: string, extra: Partial<HealthCheckResult> = {}): HealthCheckResult {
+    return { name: this.name, ok: true, durationMs: this.elapsedMs(), detail, ...extra };
   }
 
-  fail(code: ErrorCode, message: string): HealthCheckFailure {
-    return new HealthCheckFailure(code, message, { name: this.name, durationMs: this.elapsedMs() });
+  fail(code: ErrorCode, message: string, extra: Partial<HealthCheckResult> = {}): HealthCheckFailure {
+    return new HealthCheckFailure(code, message, { ...extra, name: this.name, durationMs: this.elapsedMs() });
   }
 
   cancelled(what: string): HealthCheckFailure {

@@ -2,6 +2,8 @@
 export { HealthCheckFailure } from './check.js';
 export { probeHttp, type ProbeHttpOptions } from './probe.js';
 export { analyzeCanary, canaryQueries, canarySelector, type CanaryAnalysisOptions } from './prometheus.js';
+export { compareWithStable, type CompareOptions } from './compare/index.js';
+export { seriesSelector, type SeriesScope } from './istio-metrics.js';
 export { waitForRollout, type WaitForRolloutOptions } from './rollout.js';
 export {
   podNotStarting,

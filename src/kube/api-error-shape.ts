@@ -52,60 +52,106 @@ export function responseHeader(err: unknown, name: string): string | undefined {
   return entry?.[1];
 }
 
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
-]);
+/** Codes of a request that never got an HTTP answer, in words a reader can act on. */
+const CONNECTION_CAUSES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'timed out',
+  EPIPE: 'connection closed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'name lookup failed for now',
+  UND_ERR_SOCKET: 'connection closed',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
+  UND_ERR_BODY_TIMEOUT: 'answer stalled',
+  UND_ERR_CLOSED: 'connection closed',
+};
 
-/** Codes that mean "the TLS handshake failed": not transient, the kubeconfig's CA is wrong. */
-const TLS_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_HAS_EXPIRED',
-]);
+/** Codes that mean "the TLS handshake failed": not transient, the kubeconfig's CA or address is wrong. */
+const TLS_CAUSES: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown certificate authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown certificate authority',
+  UNABLE_TO_GET_ISSUER_CERT: 'unknown certificate authority',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in the chain',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'hostname mismatch',
+  CERT_HAS_EXPIRED: 'certificate expired',
+  CERT_NOT_YET_VALID: 'certificate not yet valid',
+};
+
+/** The code that names a TLS failure whose certificate names other hosts than the server address. */
+export const HOSTNAME_MISMATCH = 'ERR_TLS_CERT_ALTNAME_INVALID';
+
+/** A failure's code and its meaning, `ECONNREFUSED: connection refused`. */
+export interface FailureCause {
+  code: string;
+  words: string;
+}
 
 function errorChain(err: unknown): Error[] {
   const chain: Error[] = [];
   let current: unknown = err;
-  while (isErrorLike(current) && chain.length < 5) {
+  while (isErrorLike(current) && chain.length < 8) {
     chain.push(current);
     current = current.cause;
   }
   return chain;
 }
 
-/** `ECONNREFUSED`, `UND_ERR_SOCKET`, … when the request never got an HTTP answer; else undefined. */
-export function connectionErrorCode(err: unknown): string | undefined {
-  for (const link of errorChain(err)) {
-    const code = (link as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return code;
-    if (/socket hang up|other side closed/i.test(link.message)) return 'ECONNRESET';
+function codeOf(link: Error): string | undefined {
+  const code = (link as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function describeCause(cause: FailureCause): string {
+  return `${cause.code}: ${cause.words}`;
+}
+
+/** A transient reason a request got no HTTP answer (refused, reset, timed out, …), from the cause chain. */
+function transientFailure(chain: Error[]): FailureCause | undefined {
+  for (const link of chain) {
+    const code = codeOf(link);
+    const words = code !== undefined ? CONNECTION_CAUSES[code] : undefined;
+    if (code !== undefined && words !== undefined) return { code, words };
+    if (/socket hang up|other side closed/i.test(link.message))
+      return { code: 'ECONNRESET', words: 'connection reset' };
     // Our per-request bound (AbortSignal.timeout) fired: the server did not answer in time.
-    if (link.name === 'TimeoutError') return 'ETIMEDOUT';
+    if (link.name === 'TimeoutError') return { code: 'ETIMEDOUT', words: 'no answer in time' };
   }
   return undefined;
 }
 
-export function tlsErrorCode(err: unknown): string | undefined {
+/**
+ * Why a request never got an HTTP answer (`ECONNREFUSED: connection refused`, a timeout, …); fetch() itself
+ * says only "fetch failed", so anything else is named by the innermost cause (a blocked port, say).
+ */
+export function connectionFailure(err: unknown): FailureCause | undefined {
+  const chain = errorChain(err);
+  const transient = transientFailure(chain);
+  if (transient) return transient;
+  const [outer] = chain;
+  if (!outer || outer.message !== 'fetch failed' || chain.length < 2) return undefined;
+  const inner = chain[chain.length - 1] ?? outer;
+  return { code: codeOf(inner) ?? 'fetch failed', words: oneLine(inner.message) };
+}
+
+/** The TLS handshake failed: unknown CA, self-signed, hostname mismatch, expired; else undefined. */
+export function tlsFailure(err: unknown): FailureCause | undefined {
   for (const link of errorChain(err)) {
-    const code = (link as { code?: unknown }).code;
-    if (typeof code === 'string' && TLS_CODES.has(code)) return code;
+    const code = codeOf(link);
+    const words = code !== undefined ? TLS_CAUSES[code] : undefined;
+    if (code !== undefined && words !== undefined) return { code, words };
+    if (code !== undefined && /^ERR_(TLS|SSL)_|CERT/.test(code))
+      return { code, words: oneLine(link.message) };
   }
   return undefined;
+}
+
+/** `ECONNREFUSED`, `UND_ERR_SOCKET`, … when the request got no HTTP answer for a transient reason. */
+export function connectionErrorCode(err: unknown): string | undefined {
+  return transientFailure(errorChain(err))?.code;
 }
 
 export function isAbortError(err: unknown): boolean {

@@ -56,10 +56,11 @@ export class ClusterClient {
   private istioVersionsPromise: Promise<string[]> | undefined;
   /**
    * client-node builds a new connection pool (undici Agent) for every request, so each request would pay
-   * its own TCP and TLS handshake. The first one is kept and every later request of this client reuses it
-   * (and its keep-alive connections); close() ends it.
+   * its own TCP and TLS handshake. The first one is kept and every later request of this client, and of
+   * its detached() copies, reuses it (and its keep-alive connections); close() ends it. Cancellation is
+   * per request (its signal), so the copies can share the pool.
    */
-  private dispatcher: ReturnType<RequestContext['getDispatcher']>;
+  private pool: { dispatcher: ReturnType<RequestContext['getDispatcher']> } = { dispatcher: undefined };
 
   constructor(kubeConfig: KubeConfig, options: ClusterClientOptions = {}) {
     this.kubeConfig = kubeConfig;
@@ -85,6 +86,7 @@ export class ClusterClient {
     if (!this.options.signal) return this;
     const copy = new ClusterClient(this.kubeConfig, { ...this.options, signal: undefined });
     copy.istioVersionsPromise = this.istioVersionsPromise;
+    copy.pool = this.pool;
     return copy;
   }
 
@@ -100,8 +102,8 @@ export class ClusterClient {
         {
           pre: (request: RequestContext) => {
             request.setSignal(signal);
-            this.dispatcher ??= request.getDispatcher();
-            if (this.dispatcher) request.setDispatcher(this.dispatcher);
+            this.pool.dispatcher ??= request.getDispatcher();
+            if (this.pool.dispatcher) request.setDispatcher(this.pool.dispatcher);
             return new Observable(Promise.resolve(request));
           },
           post: (response) => new Observable(Promise.resolve(response)),
@@ -111,10 +113,10 @@ export class ClusterClient {
     };
   }
 
-  /** Closes the kept connections, so that a finished run does not hold the process open. */
+  /** Closes the kept connections (shared with the detached copies), so that a finished run does not hold the process open. */
   async close(): Promise<void> {
-    const dispatcher = this.dispatcher;
-    this.dispatcher = undefined;
+    const dispatcher = this.pool.dispatcher;
+    this.pool.dispatcher = undefined;
     await dispatcher?.close();
   }
 

@@ -2,13 +2,15 @@
 // The texts are exported so tests (and docs) compare exact strings.
 import { CanaryError, type ErrorCode } from '../errors.js';
 import {
-  connectionErrorCode,
+  connectionFailure,
+  describeCause,
+  HOSTNAME_MISMATCH,
   isAbortError,
   isErrorLike,
   oneLine,
   statusCodeOf,
   statusOf,
-  tlsErrorCode,
+  tlsFailure,
   type ApiStatus,
 } from './api-error-shape.js';
 
@@ -38,10 +40,12 @@ function objectPhrase(attempt: ApiAttempt): string {
 }
 
 export const kubeMessages = {
-  unreachable: (server: string, code: string): string =>
-    `cannot reach the Kubernetes API at ${server} (${code}): check the kubeconfig's server address and that the cluster is up`,
-  untrustedCertificate: (server: string, code: string): string =>
-    `the Kubernetes API at ${server} presented a certificate the kubeconfig does not trust (${code}): check the cluster's certificate-authority-data in the kubeconfig`,
+  unreachable: (server: string, cause: string): string =>
+    `cannot reach the Kubernetes API at ${server} (${cause}): check the kubeconfig's server address and that the cluster is up`,
+  untrustedCertificate: (server: string, cause: string): string =>
+    `the Kubernetes API at ${server} presented a certificate the kubeconfig does not trust (${cause}): check the cluster's certificate-authority-data in the kubeconfig`,
+  certificateForOtherHost: (server: string, cause: string): string =>
+    `the Kubernetes API at ${server} presented a certificate for another host name (${cause}): use a server address the certificate names, or set tls-server-name in the kubeconfig's cluster`,
   unauthorized: (server: string): string =>
     `the Kubernetes API at ${server} rejected the credentials (401 Unauthorized): refresh the kubeconfig's token or client certificate`,
   forbidden: (attempt: ApiAttempt, user: string | undefined): string => {
@@ -174,16 +178,23 @@ export function describeApiError(err: unknown, attempt: ApiAttempt): CanaryError
   const code = statusCodeOf(err);
   if (code !== undefined) return describeStatus(code, attempt, err);
   if (isAbortError(err)) return new CanaryError('cancelled', kubeMessages.cancelled(attempt), { cause: err });
-  const tls = tlsErrorCode(err);
-  if (tls)
-    return new CanaryError('unreachable', kubeMessages.untrustedCertificate(attempt.server, tls), {
-      cause: err,
-    });
-  const connection = connectionErrorCode(err);
+  const tls = tlsFailure(err);
+  if (tls) {
+    const describe =
+      tls.code === HOSTNAME_MISMATCH
+        ? kubeMessages.certificateForOtherHost
+        : kubeMessages.untrustedCertificate;
+    return new CanaryError('unreachable', describe(attempt.server, describeCause(tls)), { cause: err });
+  }
+  const connection = connectionFailure(err);
   if (connection) {
-    return new CanaryError('unreachable', kubeMessages.unreachable(attempt.server, connection), {
-      cause: err,
-    });
+    return new CanaryError(
+      'unreachable',
+      kubeMessages.unreachable(attempt.server, describeCause(connection)),
+      {
+        cause: err,
+      },
+    );
   }
   const detail = isErrorLike(err) ? oneLine(err.message) : String(err);
   return new CanaryError('api-error', kubeMessages.unexpected(attempt, detail), { cause: err });

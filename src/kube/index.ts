@@ -1,7 +1,18 @@
 // The cluster I/O layer: credentials, one client with retries and one-line errors, routing reads and
 // writes, Deployments, and the per-service lease.
-export { loadKubeConfig, serverOf } from './kubeconfig.js';
-export type { KubeConfigEnvironment, KubeConfigOptions, LoadedKubeConfig } from './kubeconfig.js';
+export {
+  loadKubeConfig,
+  loadKubeConfigContexts,
+  looksLikeKubeconfigContent,
+  serverOf,
+} from './kubeconfig.js';
+export { isCredentialName, kubeconfigMasks, MIN_MASKED_LENGTH } from './credentials.js';
+export type {
+  KubeConfigEnvironment,
+  KubeConfigOptions,
+  LoadedContexts,
+  LoadedKubeConfig,
+} from './kubeconfig.js';
 export {
   describeApiError,
   isCode,
@@ -22,5 +33,5 @@ export { FIELD_MANAGER, restoreRoutingObject, writeRoutingObject } from './routi
 export type { RoutingRef, WriteOptions } from './routing-write.js';
 export { ANNOTATIONS, PLURALS, versionOfObject } from './routing-objects.js';
 export { deleteDeployments, listDeployments, versionsOf } from './workloads.js';
-export { acquireLease, leaseExpiry, leaseHolderIdentity, leaseName } from './lease.js';
+export { acquireLease, leaseExpiry, leaseHolderIdentity, leaseName, releaseIfHeldBy } from './lease.js';
 export type { LeaseHandle, LeaseOptions } from './lease.js';

@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { User } from '@kubernetes/client-node';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
+import { kubeconfigMasks } from './credentials.js';
 
 export interface KubeConfigOptions {
   /** Kubeconfig content (YAML or JSON) or a path to a file holding it. */
@@ -26,7 +26,7 @@ export interface KubeConfigEnvironment {
 
 export interface LoadedKubeConfig {
   kubeConfig: KubeConfig;
-  /** Every token, key, password and the raw content: mask them (core.setSecret) before logging anything. */
+  /** The raw content and every credential in it (see credentials.ts): mask them before logging anything. */
   secrets: string[];
   /** Where it came from, safe to print: `the kubeconfig input`, `KUBECONFIG (/path)`, `in-cluster`. */
   source: string;
@@ -41,7 +41,7 @@ const defaultEnvironment = (): KubeConfigEnvironment => ({
 });
 
 /** A path is one line without YAML structure; content always has a newline, a `{` or a `key:`. */
-function looksLikeContent(value: string): boolean {
+export function looksLikeKubeconfigContent(value: string): boolean {
   const trimmed = value.trim();
   return trimmed.includes('\n') || trimmed.startsWith('{') || /^[\w-]+:\s/.test(trimmed);
 }
@@ -151,7 +151,7 @@ function fromServiceAccount(environment: KubeConfigEnvironment): Loaded | undefi
 function locate(options: KubeConfigOptions, environment: KubeConfigEnvironment): Loaded {
   const given = options.kubeconfig?.trim();
   if (given) {
-    if (looksLikeContent(given)) {
+    if (looksLikeKubeconfigContent(given)) {
       return {
         kubeConfig: parseKubeConfig(options.kubeconfig ?? '', 'the kubeconfig input'),
         contents: [options.kubeconfig ?? ''],
@@ -184,16 +184,25 @@ function locate(options: KubeConfigOptions, environment: KubeConfigEnvironment):
   );
 }
 
-function selectContext(kubeConfig: KubeConfig, wanted: string | undefined, source: string): void {
+/** `"a", "b"` or `none`: the contexts a kubeconfig has, for messages. */
+function listedContexts(kubeConfig: KubeConfig): string {
   const names = kubeConfig.contexts.map((context) => context.name);
-  const listed = names.length > 0 ? names.map((name) => `"${name}"`).join(', ') : 'none';
+  return names.length > 0 ? names.map((name) => `"${name}"`).join(', ') : 'none';
+}
+
+function checkContextExists(kubeConfig: KubeConfig, wanted: string, source: string, field: string): void {
+  if (kubeConfig.getContextObject(wanted)) return;
+  const prefix = field === 'context' ? '' : `${field}: `;
+  throw new InputError(
+    field,
+    `${prefix}context "${wanted}" is not in the kubeconfig from ${source}: it has ${listedContexts(kubeConfig)}; pass one of them`,
+  );
+}
+
+function selectContext(kubeConfig: KubeConfig, wanted: string | undefined, source: string): void {
+  const listed = listedContexts(kubeConfig);
   if (wanted !== undefined && wanted !== '') {
-    if (!names.includes(wanted)) {
-      throw new InputError(
-        'context',
-        `context "${wanted}" is not in the kubeconfig from ${source}: it has ${listed}; pass one of them`,
-      );
-    }
+    checkContextExists(kubeConfig, wanted, source, 'context');
     kubeConfig.setCurrentContext(wanted);
   } else if (!kubeConfig.getContextObject(kubeConfig.currentContext)) {
     throw new InputError(
@@ -210,42 +219,65 @@ function selectContext(kubeConfig: KubeConfig, wanted: string | undefined, sourc
   }
 }
 
-/** Values a log must never show: tokens, keys, passwords, auth-provider tokens, exec environment values. */
-function userSecrets(user: User): string[] {
-  const found: string[] = [];
-  if (user.token) found.push(user.token);
-  if (user.password) found.push(user.password);
-  if (user.keyData) {
-    found.push(user.keyData);
-    found.push(Buffer.from(user.keyData, 'base64').toString('utf8').trim());
-  }
-  const providerConfig: unknown = (user.authProvider as { config?: unknown } | undefined)?.config;
-  if (providerConfig && typeof providerConfig === 'object') {
-    for (const [key, value] of Object.entries(providerConfig)) {
-      if (typeof value === 'string' && /token|secret|password/i.test(key) && !/file$/i.test(key))
-        found.push(value);
-    }
-  }
-  const execEnv: unknown = (user.exec as { env?: unknown } | undefined)?.env;
-  if (Array.isArray(execEnv)) {
-    for (const entry of execEnv) {
-      const value: unknown = (entry as { value?: unknown }).value;
-      if (typeof value === 'string') found.push(value);
-    }
-  }
-  return found;
-}
-
 export function loadKubeConfig(
   options: KubeConfigOptions = {},
   environment: KubeConfigEnvironment = defaultEnvironment(),
 ): LoadedKubeConfig {
   const { kubeConfig, contents, source } = locate(options, environment);
-  const secrets = [...contents, ...kubeConfig.users.flatMap(userSecrets)]
-    .map((secret) => secret.trim())
-    .filter((secret, index, all) => secret.length > 0 && all.indexOf(secret) === index);
+  const secrets = secretsOf(contents);
   selectContext(kubeConfig, options.context, source);
   return { kubeConfig, secrets, source };
+}
+
+/** Every user's credentials in the files read, each once (credentials only: see credentials.ts). */
+function secretsOf(contents: string[]): string[] {
+  return [...new Set(contents.flatMap(kubeconfigMasks))];
+}
+
+export interface LoadedContexts {
+  /** One configuration per context asked for, each with that context selected. */
+  byContext: Map<string, KubeConfig>;
+  /** Every credential of every user in the file (not only the contexts asked for), to mask. */
+  secrets: string[];
+  source: string;
+}
+
+/**
+ * One kubeconfig, several contexts (a release across clusters): loaded once, each context checked to exist
+ * (naming those that do) and to name a defined cluster, before any cluster is asked anything.
+ */
+export function loadKubeConfigContexts(
+  options: { kubeconfig?: string; kubeConfig?: KubeConfig },
+  contexts: { field: string; names: readonly string[] }[],
+  environment: KubeConfigEnvironment = defaultEnvironment(),
+): LoadedContexts {
+  const loaded = options.kubeConfig
+    ? { kubeConfig: options.kubeConfig, secrets: [], source: 'the kubeconfig given' }
+    : loadWithoutContext(options.kubeconfig, environment);
+  const byContext = new Map<string, KubeConfig>();
+  for (const { field, names } of contexts) {
+    for (const name of names) {
+      checkContextExists(loaded.kubeConfig, name, loaded.source, field);
+      const one = new KubeConfig();
+      one.loadFromOptions({
+        clusters: loaded.kubeConfig.clusters,
+        users: loaded.kubeConfig.users,
+        contexts: loaded.kubeConfig.contexts,
+        currentContext: name,
+      });
+      selectContext(one, name, loaded.source);
+      byContext.set(name, one);
+    }
+  }
+  return { byContext, secrets: loaded.secrets, source: loaded.source };
+}
+
+function loadWithoutContext(
+  kubeconfig: string | undefined,
+  environment: KubeConfigEnvironment,
+): LoadedKubeConfig {
+  const { kubeConfig, contents, source } = locate({ kubeconfig }, environment);
+  return { kubeConfig, secrets: secretsOf(contents), source };
 }
 
 /** The API server address of the selected context (for messages). */

@@ -144,18 +144,29 @@ class HeldLease implements LeaseHandle {
     const { namespace } = this.options;
     const resourceVersion = this.current.metadata?.resourceVersion;
     // Released even when the run was cancelled: otherwise the next run waits for the lease to expire.
-    const client = this.client.detached();
-    try {
-      // The precondition makes sure we never delete a lease another run has taken since.
-      await client.call({ verb: 'delete', ...LEASES, namespace, name: this.name }, (options) =>
-        client.coordination.deleteNamespacedLease(
-          { name: this.name, namespace, body: { preconditions: resourceVersion ? { resourceVersion } : {} } },
-          options,
-        ),
-      );
-    } catch (err) {
-      if (!isCode(err, 'conflict') && !isCode(err, 'not-found')) throw err;
-    }
+    await deleteLease(this.client.detached(), namespace, this.name, resourceVersion);
+  }
+}
+
+/**
+ * Deletes the lease on the resourceVersion we last saw: the precondition makes sure we never delete a lease
+ * another run has taken since. Already gone or taken over: nothing to do.
+ */
+async function deleteLease(
+  client: ClusterClient,
+  namespace: string,
+  name: string,
+  resourceVersion: string | undefined,
+): Promise<void> {
+  try {
+    await client.call({ verb: 'delete', ...LEASES, namespace, name }, (options) =>
+      client.coordination.deleteNamespacedLease(
+        { name, namespace, body: { preconditions: resourceVersion ? { resourceVersion } : {} } },
+        options,
+      ),
+    );
+  } catch (err) {
+    if (!isCode(err, 'conflict') && !isCode(err, 'not-found')) throw err;
   }
 }
 
@@ -228,4 +239,27 @@ export async function acquireLease(client: ClusterClient, options: LeaseOptions)
       await waitBeforeRetry(Math.min(options.pollIntervalMs ?? 2000, remaining), signal, name);
     }
   }
+}
+
+/**
+ * After a lease request was cancelled in flight: the server may have created the lease all the same. It is
+ * deleted when it names this run as its holder (on its resourceVersion), so the next run does not wait for
+ * it to expire.
+ */
+export async function releaseIfHeldBy(
+  client: ClusterClient,
+  options: Pick<LeaseOptions, 'namespace' | 'service' | 'holder'>,
+): Promise<void> {
+  const name = leaseName(options.service);
+  const { namespace } = options;
+  const detached = client.detached();
+  let lease: V1Lease;
+  try {
+    lease = await readLease(detached, namespace, name);
+  } catch (err) {
+    if (isCode(err, 'not-found')) return;
+    throw err;
+  }
+  if (lease.spec?.holderIdentity !== options.holder) return;
+  await deleteLease(detached, namespace, name, lease.metadata?.resourceVersion);
 }

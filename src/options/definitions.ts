@@ -1,6 +1,8 @@
 // The options of a run as data: the action's inputs and the CLI's flags are both this table, so action.yml,
 // the README and `istio-canary --help` can be checked against one list.
 import { STAGES } from '../plan/types.js';
+import { DEFAULT_VERSION_SERVICE } from '../plan/gateway-api/version-service.js';
+import { ROUTING_APIS } from '../plan/routing-api.js';
 import { HTTP_METHODS } from '../plan/validate.js';
 
 export interface OptionDefinition {
@@ -68,7 +70,11 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
     description: 'Canary weights a progressive release goes through, e.g. 10,25,50,100.',
     planning: true,
   },
-  { name: 'interval', description: 'Pause between progressive steps (30, 30s, 2m).', default: '60s' },
+  {
+    name: 'interval',
+    description: 'Pause between progressive steps (30, 30s, 2m; at most 6h).',
+    default: '60s',
+  },
   {
     name: 'version-label',
     description: 'Pod label that tells versions apart; subsets select on it.',
@@ -79,6 +85,13 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
     name: 'gateways',
     description:
       'Gateways of a VirtualService this creates (comma or newline separated); an existing one keeps its own.',
+    multiple: true,
+    planning: true,
+  },
+  {
+    name: 'virtual-services',
+    description:
+      'VirtualServices of the namespace the stage may write (comma or newline separated); default every one with a route to the host (mesh, gateway-bound, delegates). Routes left out are reported, and finalize refuses while one still sends to stable.',
     multiple: true,
     planning: true,
   },
@@ -94,11 +107,38 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
     planning: true,
   },
   {
+    name: 'routing-api',
+    description:
+      'Routing objects to write: istio (VirtualService + DestinationRule), gateway-api (HTTPRoute + per-version Services) or auto (gateway-api when an HTTPRoute already routes the service, istio when a VirtualService does or when neither does; both is an error naming them).',
+    default: 'auto',
+    allowed: ROUTING_APIS,
+    planning: true,
+  },
+  {
+    name: 'version-service',
+    description:
+      'gateway-api: name of the Service of each version, {service} and {version} replaced (a DNS-1035 label); one missing is created from the main Service with the version label added to its selector.',
+    default: DEFAULT_VERSION_SERVICE,
+    planning: true,
+  },
+  {
     name: 'kubeconfig',
     description: 'Kubeconfig content or path; else KUBECONFIG, ~/.kube/config or in-cluster.',
     secret: true,
   },
   { name: 'context', description: 'Kubeconfig context to use.' },
+  {
+    name: 'clusters',
+    description:
+      'Kubeconfig contexts to release in, one wave per line, contexts of a wave separated by commas and run in parallel; a failure anywhere restores every cluster changed. Replaces context.',
+    multiple: true,
+  },
+  {
+    name: 'workload-clusters',
+    description:
+      'Contexts where the Deployments run (rollout health, delete-stable) when the clusters hold only the routing (Istio primary-remote); default: each cluster checks its own.',
+    multiple: true,
+  },
   {
     name: 'dry-run',
     description: 'Server-side dry run: show the diff, change nothing.',
@@ -106,10 +146,14 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
     boolean: true,
     allowed: BOOLEAN_VALUES,
   },
-  { name: 'timeout', description: 'Bound on the health wait of one step (30, 30s, 2m).', default: '5m' },
+  {
+    name: 'timeout',
+    description: 'Bound on the health wait of one step (30, 30s, 2m; at most 6h).',
+    default: '5m',
+  },
   {
     name: 'settle',
-    description: 'Wait after a write when istiod writes no status (30, 30s, 2m).',
+    description: 'Wait after a write when istiod writes no status (30, 30s, 2m; at most 6h).',
     default: '5s',
   },
   { name: 'probe-url', description: 'HTTP(S) URL that must answer 2xx after each write.' },
@@ -121,11 +165,20 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
       'Consecutive failed answers that fail the probe (and roll back) without waiting for the timeout.',
     default: '3',
   },
-  { name: 'probe-interval', description: 'Pause between two probe requests (1, 1s, 2s).', default: '1s' },
+  {
+    name: 'probe-interval',
+    description: 'Pause between two probe requests (1, 1s, 2s; at most 6h).',
+    default: '1s',
+  },
   { name: 'prometheus-url', description: 'Prometheus with Istio standard metrics, for the canary analysis.' },
   { name: 'min-success-rate', description: 'Lowest canary success rate (non-5xx / all), 0–1, e.g. 0.99.' },
   { name: 'max-latency-ms', description: 'Highest canary p99 latency, milliseconds.' },
-  { name: 'analysis-interval', description: 'Window of one analysis run (30, 30s, 2m).', default: '60s' },
+  {
+    name: 'analysis-interval',
+    description:
+      'Window of one fixed-threshold analysis run, and the tick between two evaluations of the comparison with the stable (30, 30s, 2m; at most 6h).',
+    default: '60s',
+  },
   { name: 'analysis-runs', description: 'Analysis runs that must pass.', default: '3' },
   {
     name: 'allow-no-data',
@@ -133,6 +186,45 @@ export const OPTION_DEFINITIONS: readonly OptionDefinition[] = [
     default: 'false',
     boolean: true,
     allowed: BOOLEAN_VALUES,
+  },
+  {
+    name: 'max-error-rate-increase',
+    description:
+      "Compare with the stable: percentage points the canary's error rate (5xx) may exceed the stable's, e.g. 1.",
+  },
+  {
+    name: 'max-latency-increase',
+    description:
+      "Compare with the stable: percent the canary's latency may exceed the stable's, e.g. 20 (judged on the share of requests above the stable's p90 bucket).",
+  },
+  {
+    name: 'analysis-confidence',
+    description: 'Confidence the comparison needs to pass or fail, 0.5–0.9999.',
+    default: '0.95',
+  },
+  {
+    name: 'analysis-max-duration',
+    description: 'Bound on one comparison (30s, 5m): no decision by then is inconclusive.',
+    default: '5m',
+  },
+  {
+    name: 'on-inconclusive',
+    description: 'What an inconclusive comparison (too little traffic to decide) does to the step.',
+    default: 'fail',
+    allowed: ['fail', 'pass'],
+  },
+  {
+    name: 'analysis-reporter',
+    description: 'Istio proxy whose metrics count: destination (sidecars) or waypoint (ambient mode).',
+    default: 'destination',
+    allowed: ['destination', 'waypoint'],
+  },
+  {
+    name: 'analysis-version-label',
+    description:
+      'Metric label that tells the versions apart: destination_version, or destination_service_name for per-version Services (<service>-<version>).',
+    default: 'destination_version',
+    allowed: ['destination_version', 'destination_service_name'],
   },
   {
     name: 'rollback-on-failure',

@@ -10,12 +10,22 @@ import {
   validateStageOptions,
   WEIGHT_RULE,
 } from '../plan/validate.js';
+import { validateGatewayApiOptions } from '../plan/gateway-api/validate.js';
+import { DEFAULT_VERSION_SERVICE } from '../plan/gateway-api/version-service.js';
+import { checkRoutingApi } from '../plan/routing-api.js';
 import type { AnalysisOptions, ProbeOptions, RunOptions } from '../types.js';
+import { checkClusterCombination, parseClusterWaves, parseContextList } from './clusters.js';
 import { findOptionDefinition, OPTION_DEFINITIONS } from './definitions.js';
 
 export type RawOptions = Record<string, string | undefined>;
 
 const DURATION_RULE = 'a duration like 30, 30s, 2m or 1h';
+/**
+ * No wait of a run can outlast the job that runs it: 6 hours on GitHub-hosted runners. Beyond, a value is a
+ * typo (600h for 600s), and Node would clamp a timer over 24.8 days to 1 ms, failing at once.
+ */
+export const MAX_WAIT_SECONDS = 6 * 3600;
+const WAIT_RULE = `${DURATION_RULE}, at most 6h (a GitHub-hosted job's limit)`;
 const HEADER_MATCH_RULE = 'lines of name=value, name: exact:value, name: prefix:value or name: regex:value';
 
 /** Parses the options the planner needs; the others are only checked for unknown names. */
@@ -31,7 +41,12 @@ export function parseStageOptions(raw: RawOptions): StageOptions {
   const service = options.required('service', stage);
   const sticky = options.string('sticky-cookie');
   const [stickyCookie, stickyTtl] = sticky === undefined ? [undefined, undefined] : splitStickyCookie(sticky);
-  return validateStageOptions({
+  const routingApi = checkRoutingApi(options.withDefault('routing-api') ?? 'auto');
+  const versionService = options.withDefault('version-service') ?? DEFAULT_VERSION_SERVICE;
+  // Absent when empty: every VirtualService with a route to the host.
+  const names = options.list('virtual-services');
+  const virtualServices = names.length > 0 ? { virtualServices: names } : {};
+  const parsed = validateStageOptions({
     stage,
     service,
     namespace: options.string('namespace') ?? 'default',
@@ -48,17 +63,31 @@ export function parseStageOptions(raw: RawOptions): StageOptions {
     stickyCookie,
     stickyCookieTtlSeconds: stickyTtl,
     steps: options.steps('steps'),
+    routingApi,
+    versionService,
+    ...virtualServices,
   });
+  // With auto the API is known only once the cluster is read: the Gateway API planner checks again then.
+  if (routingApi === 'gateway-api') validateGatewayApiOptions({ ...parsed, versionService });
+  return parsed;
 }
 
 /** Parses and validates every option of a run: the single source of truth for action inputs and CLI flags. */
 export function parseRunOptions(raw: RawOptions): RunOptions {
   const stageOptions = parseStageOptions(raw);
   const options = new OptionReader(raw);
+  const clustersText = options.string('clusters');
+  const clusters = clustersText === undefined ? undefined : parseClusterWaves(clustersText);
+  const workloadText = options.string('workload-clusters');
+  const workloadClusters =
+    workloadText === undefined ? undefined : parseContextList('workload-clusters', workloadText);
+  checkClusterCombination(clusters, workloadClusters, options.string('context'));
   return {
     ...stageOptions,
     kubeconfig: options.string('kubeconfig'),
     context: options.string('context'),
+    ...(clusters ? { clusters } : {}),
+    ...(workloadClusters ? { workloadClusters } : {}),
     dryRun: options.boolean('dry-run'),
     timeoutSeconds: options.duration('timeout'),
     settleSeconds: options.duration('settle'),
@@ -132,23 +161,59 @@ function parseAnalysis(options: OptionReader): AnalysisOptions | undefined {
   const intervalSeconds = options.duration('analysis-interval');
   const runs = options.integer('analysis-runs', 1, 1000) ?? 3;
   const allowNoData = options.boolean('allow-no-data');
+  const comparison = parseComparison(options);
+  const bounds = { 'min-success-rate': minSuccessRate, 'max-latency-ms': maxLatencyMs, ...comparison.bounds };
   if (prometheusUrl === undefined) {
-    const orphan =
-      minSuccessRate !== undefined
-        ? 'min-success-rate'
-        : maxLatencyMs !== undefined
-          ? 'max-latency-ms'
-          : undefined;
+    const orphan = Object.entries(bounds).find(([, value]) => value !== undefined)?.[0];
     if (orphan) throw new InputError(orphan, `${orphan} needs prometheus-url: add prometheus-url`);
     return undefined;
   }
-  if (minSuccessRate === undefined && maxLatencyMs === undefined) {
+  if (Object.values(bounds).every((value) => value === undefined)) {
     throw new InputError(
       'prometheus-url',
-      'prometheus-url needs min-success-rate or max-latency-ms: add at least one',
+      'prometheus-url needs min-success-rate, max-latency-ms, max-error-rate-increase or max-latency-increase: add at least one',
     );
   }
-  return { prometheusUrl, minSuccessRate, maxLatencyMs, intervalSeconds, runs, allowNoData };
+  return {
+    prometheusUrl,
+    minSuccessRate,
+    maxLatencyMs,
+    intervalSeconds,
+    runs,
+    allowNoData,
+    reporter: options.oneOf('analysis-reporter', ['destination', 'waypoint'] as const),
+    versionLabel: options.oneOf('analysis-version-label', [
+      'destination_version',
+      'destination_service_name',
+    ] as const),
+    ...(comparison.options ? { comparison: comparison.options } : {}),
+  };
+}
+
+/** The comparison with the stable: on when either allowed increase is given. */
+function parseComparison(options: OptionReader) {
+  const maxErrorRateIncrease = options.number(
+    'max-error-rate-increase',
+    'percentage points 0–99, like 1',
+    0,
+    99,
+  );
+  const maxLatencyIncrease = options.number('max-latency-increase', 'a percent 0–1000, like 20', 0, 1000);
+  const confidence =
+    options.number('analysis-confidence', 'a number 0.5–0.9999, like 0.95', 0.5, 0.9999) ?? 0.95;
+  const maxDurationSeconds = options.duration('analysis-max-duration');
+  const onInconclusive = options.oneOf('on-inconclusive', ['fail', 'pass'] as const);
+  const bounds = {
+    'max-error-rate-increase': maxErrorRateIncrease,
+    'max-latency-increase': maxLatencyIncrease,
+  };
+  if (maxErrorRateIncrease === undefined && maxLatencyIncrease === undefined) return { bounds };
+  if (maxDurationSeconds < 1)
+    invalid('analysis-max-duration', 'at least 1s, like 5m', options.string('analysis-max-duration'));
+  return {
+    bounds,
+    options: { maxErrorRateIncrease, maxLatencyIncrease, confidence, maxDurationSeconds, onInconclusive },
+  };
 }
 
 /** Reads raw strings by input name; empty means absent (the action gives '' for an unset input). */
@@ -221,8 +286,20 @@ class OptionReader {
     return items.map(Number);
   }
 
+  /** One of a closed list (the table's `allowed`), else the table's default. */
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
+    const value = this.withDefault(name);
+    const found = allowed.find((candidate) => candidate === value);
+    if (found === undefined) invalid(name, `one of ${allowed.join(', ')}`, value);
+    return found;
+  }
+
+  /** A wait of the run: bounded by MAX_WAIT_SECONDS. */
   duration(name: string): number {
-    return parseDuration(name, this.withDefault(name) ?? '0');
+    const value = this.withDefault(name) ?? '0';
+    const seconds = parseDuration(name, value);
+    if (seconds > MAX_WAIT_SECONDS) invalid(name, WAIT_RULE, value);
+    return seconds;
   }
 
   /** YAML 1.2 core booleans, as the action toolkit's getBooleanInput takes them. */

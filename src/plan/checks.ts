@@ -1,8 +1,10 @@
 // Pre-write checks, worded as `istioctl analyze` reports them. Findings on the objects a plan writes
 // (and those its changes break) are errors and stop the plan; other objects' problems are warnings.
 import { CanaryError } from '../errors.js';
+import { isCatchAll } from './catch-all.js';
+import { routeTargets } from './mirror.js';
 import { canonicalJson, namespaceOf, qualifyHost, resourceName, sameHost } from './objects.js';
-import type { DestinationRule, Finding, FindingCode, HTTPRoute, VirtualService } from './types.js';
+import type { DestinationRule, Finding, FindingCode, VirtualService } from './types.js';
 
 /** The routing objects of a namespace as they would be after a plan's writes. */
 export interface RoutingWorld {
@@ -14,6 +16,8 @@ export interface RoutingWorld {
 /** What a plan writes and what it removes, so findings can be blamed on it or not. */
 export interface CheckFocus {
   virtualService: VirtualService;
+  /** Every VirtualService the plan writes (the primary one among them). */
+  virtualServices?: VirtualService[];
   /** host+subset pairs the plan removes: a route elsewhere that still names one is the plan's fault. */
   removedSubsets: { host: string; subset: string }[];
 }
@@ -42,13 +46,7 @@ function finding(code: FindingCode, error: boolean, resource: string, message: s
   return { code, severity: error ? 'error' : 'warning', resource, message };
 }
 
-function isCatchAll(route: HTTPRoute): boolean {
-  return (
-    !route.match || route.match.length === 0 || route.match.some((block) => canonicalJson(block) === '{}')
-  );
-}
-
-/** IST0130: a rule without match anywhere but last shadows every rule after it. */
+/** IST0130: a rule matching every request (no match, `uri prefix /`, …) anywhere but last shadows the rest. */
 function unreachableRules(vs: VirtualService, error: boolean, resource: string): Finding[] {
   const http = vs.spec.http ?? [];
   return http.flatMap((route, index) =>
@@ -91,7 +89,10 @@ function ineffectiveMatches(vs: VirtualService, error: boolean, resource: string
   return findings;
 }
 
-/** IST0106: weights are integers 0–100 summing to 100 per route; a lone destination carries 100 or none. */
+/**
+ * IST0106: weights are integers 0–100 summing to 100 per route. Istio sums them only when a route has
+ * several destinations: a lone one takes all traffic whatever its weight.
+ */
 function badWeights(vs: VirtualService, error: boolean, resource: string): Finding[] {
   const routes: { kind: string; route: { weight?: number }[] }[] = [
     ...(vs.spec.http ?? []).map((route) => ({ kind: 'http', route: route.route ?? [] })),
@@ -110,9 +111,8 @@ function badWeights(vs: VirtualService, error: boolean, resource: string): Findi
         );
       }
     });
-    const lone = route.length === 1 && route[0]?.weight === undefined;
     const total = route.reduce((sum, destination) => sum + (destination.weight ?? 0), 0);
-    if (problems.length === 0 && route.length > 0 && !lone && total !== 100) {
+    if (problems.length === 0 && route.length > 1 && total !== 100) {
       problems.push(`weights of ${kind} rule #${index} sum to ${total}, not 100`);
     }
     return problems.map((problem) =>
@@ -130,10 +130,7 @@ function missingSubsets(
 ): Finding[] {
   const namespace = namespaceOf(vs, world.namespace);
   const destinations = [
-    ...(vs.spec.http ?? []).flatMap((route) => [
-      ...(route.route ?? []).map((destination) => destination.destination),
-      ...(route.mirror ? [route.mirror] : []),
-    ]),
+    ...(vs.spec.http ?? []).flatMap(routeTargets),
     ...(vs.spec.tcp ?? []).flatMap((route) =>
       (route.route ?? []).map((destination) => destination.destination),
     ),
@@ -151,7 +148,7 @@ function missingSubsets(
     );
     if (defined) return [];
     reported.add(`${host}+${subset}`);
-    const ours = vs === focus.virtualService;
+    const ours = isPlanned(vs, focus);
     const brokenByPlan = focus.removedSubsets.some(
       (removed) => removed.subset === subset && sameHost(removed.host, host, namespace),
     );
@@ -173,8 +170,16 @@ function gatewaysOf(vs: VirtualService): string[] {
   );
 }
 
-/** IST0109: two VirtualServices for one host on one gateway (or the mesh) merge in undefined ways. */
-function conflictingHosts(vs: VirtualService, world: RoutingWorld, resource: string): Finding[] {
+/**
+ * IST0109: two VirtualServices for one host on one gateway (or the mesh) merge in undefined ways. Each
+ * group is reported once (`reported`), on the first planned object in it.
+ */
+function conflictingHosts(
+  vs: VirtualService,
+  world: RoutingWorld,
+  resource: string,
+  reported: Set<string>,
+): Finding[] {
   const namespace = namespaceOf(vs, world.namespace);
   const gateways = gatewaysOf(vs);
   return (vs.spec.hosts ?? []).flatMap((host) => {
@@ -191,6 +196,9 @@ function conflictingHosts(vs: VirtualService, world: RoutingWorld, resource: str
     const names = [vs, ...rivals].map(
       (each) => `${namespaceOf(each, world.namespace)}/${each.metadata.name}`,
     );
+    const group = [...names].sort().join(',');
+    if (reported.has(group)) return [];
+    reported.add(group);
     return [
       finding(
         'IST0109',
@@ -202,16 +210,22 @@ function conflictingHosts(vs: VirtualService, world: RoutingWorld, resource: str
   });
 }
 
+function isPlanned(vs: VirtualService, focus: CheckFocus): boolean {
+  return vs === focus.virtualService || (focus.virtualServices ?? []).includes(vs);
+}
+
 /** Every finding about the world; errors are those the plan's objects have or cause. */
 export function analyzeRouting(world: RoutingWorld, focus: CheckFocus): Finding[] {
+  const reported = new Set<string>();
   return world.virtualServices.flatMap((vs) => {
-    const ours = vs === focus.virtualService;
+    const ours = isPlanned(vs, focus);
     const resource = resourceName(vs, world.namespace);
     return [
       ...missingSubsets(vs, world, focus, resource),
       ...unreachableRules(vs, ours, resource),
       ...ineffectiveMatches(vs, ours, resource),
-      ...(ours ? conflictingHosts(vs, world, resource) : []),
+      // IST0109 is about the mesh: gateway-bound VirtualServices for one host are merged per gateway.
+      ...(ours && gatewaysOf(vs).includes('mesh') ? conflictingHosts(vs, world, resource, reported) : []),
       ...badWeights(vs, ours, resource),
     ];
   });

@@ -1,5 +1,13 @@
 // Small pure helpers over routing objects: host identity, canonical comparison, cleaning for output.
-import type { DestinationRule, ObjectMeta, RoutingObject, VirtualService } from './types.js';
+import type { ObjectMeta } from './types.js';
+
+/** Any Kubernetes object the planner reads or writes (routing objects of either API, Services). */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec?: unknown;
+}
 
 export const ISTIO_API_VERSION = 'networking.istio.io/v1';
 export const STAGE_ANNOTATION = 'istio-canary.io/stage';
@@ -18,27 +26,30 @@ const SERVER_OWNED_METADATA = [
 ];
 
 /**
- * The fully qualified form of a host as Istio resolves a short name: `reviews` and `reviews.default` in
- * namespace `default` are `reviews.default.svc.cluster.local`. Wildcards and external names stay as written.
+ * The fully qualified form of a host as Istio resolves it: only a short name (no dot) is expanded, in the
+ * namespace of the object naming it (`reviews` in `default` is `reviews.default.svc.cluster.local`). A
+ * name with a dot is taken as written: `reviews.default` is another host, though cluster DNS would find it.
  */
 export function qualifyHost(host: string, namespace: string): string {
-  if (host.includes('*')) return host;
-  const labels = host.split('.');
-  if (labels.length === 1) return `${host}.${namespace}.svc.cluster.local`;
-  if (labels.length === 2) return `${host}.svc.cluster.local`;
-  if (labels.length === 3 && labels[2] === 'svc') return `${host}.cluster.local`;
-  return host;
+  if (host.includes('.') || host.includes('*')) return host;
+  return `${host}.${namespace}.svc.cluster.local`;
+}
+
+/** `reviews.default` for `reviews`: a dotted short form Istio does not expand, worth a hint in a message. */
+export function isUnexpandedShortForm(host: string, service: string, namespace: string): boolean {
+  const qualified = qualifyHost(service, namespace);
+  return host !== qualified && host.includes('.') && qualified.startsWith(`${host}.`);
 }
 
 export function sameHost(a: string | undefined, b: string, namespace: string): boolean {
   return a !== undefined && qualifyHost(a, namespace) === qualifyHost(b, namespace);
 }
 
-export function namespaceOf(object: RoutingObject, fallback: string): string {
+export function namespaceOf(object: KubeObject, fallback: string): string {
   return object.metadata.namespace ?? fallback;
 }
 
-export function resourceName(object: RoutingObject, fallbackNamespace: string): string {
+export function resourceName(object: KubeObject, fallbackNamespace: string): string {
   return `${object.kind} ${namespaceOf(object, fallbackNamespace)}/${object.metadata.name}`;
 }
 
@@ -61,7 +72,7 @@ export function copy<T>(value: T): T {
 }
 
 /** The object as a user would keep it in Git: no status, no server-owned metadata. */
-export function cleanObject<T extends VirtualService | DestinationRule>(object: T): T {
+export function cleanObject<T extends KubeObject>(object: T): T {
   const metadata: ObjectMeta = { name: object.metadata.name };
   for (const [key, value] of Object.entries(object.metadata)) {
     if (!SERVER_OWNED_METADATA.includes(key)) metadata[key] = value;

@@ -1,12 +1,12 @@
 // planStage: current routing objects + stage options → the objects to write, in a safe order, checked.
-import { CanaryError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { analyzeRouting, CheckFailedError } from './checks.js';
+import { checkRoutingObject } from './crd-schema.js';
 import { mergeDestinationRule, subsetChanges } from './destination-rule.js';
 import { objectDiff } from './diff.js';
 import { stageIntent } from './intent.js';
-import type { RoutingIntent } from './intent.js';
-import { cleanObject, namespaceOf, resourceName, sameHost, sameJson } from './objects.js';
-import { canaryShare, routeRows } from './routes.js';
+import { cleanObject, namespaceOf, resourceName, sameHost } from './objects.js';
+import { planVirtualServices, refuseDroppingRoutedSubsets } from './route-plan.js';
 import type {
   ClusterState,
   DestinationRule,
@@ -14,10 +14,10 @@ import type {
   RoutingObject,
   StageOptions,
   VirtualService,
-  WriteStep,
 } from './types.js';
 import { checkWeight, invalid, validateStageOptions } from './validate.js';
-import { mergeVirtualService, ownedRouteNames } from './virtual-service.js';
+import { ownedRouteNames } from './virtual-service.js';
+import { orderWrites } from './write-order.js';
 
 const PLANNED_STAGES = ['route', 'shift', 'promote', 'rollback', 'finalize', 'progressive'];
 
@@ -66,143 +66,85 @@ function pickDestinationRule(
   return forHost.find((rule) => rule.metadata.name === options.service) ?? forHost[0];
 }
 
-/** The world after the writes: planned objects replace (or join) what the namespace holds. */
-function replaceOrAdd<T>(objects: T[], before: T | undefined, after: T): T[] {
-  return before ? objects.map((object) => (object === before ? after : object)) : [...objects, after];
+/**
+ * A stage creates its objects under the service's name: an object of that name for another host (say
+ * `reviews.default`, which Istio does not expand) would be overwritten, so the plan stops and says so.
+ */
+function refuseNameTaken(
+  existing: RoutingObject[],
+  picked: RoutingObject | undefined,
+  options: StageOptions,
+): void {
+  if (picked) return;
+  const taken = existing.find((object) => object.metadata.name === options.service);
+  if (!taken) return;
+  const hosts = taken.kind === 'VirtualService' ? (taken.spec.hosts ?? []) : [taken.spec.host];
+  throw new InputError(
+    'host',
+    `${resourceName(taken, options.namespace)} is for ${hosts.join(', ')}, not for host ${options.host}, and a new ${taken.kind} for ${options.host} would take its name: set host to a host it names (Istio expands only names without a dot), or rename that object`,
+  );
 }
 
 function planWithWeight(options: StageOptions, current: ClusterState, weight: number | undefined): Plan {
   const namespace = options.namespace;
   const inNamespace = (object: RoutingObject) => namespaceOf(object, namespace) === namespace;
-  const virtualServices = current.virtualServices.filter(inNamespace);
   const destinationRules = current.destinationRules.filter(inNamespace);
-  const vsBefore = pickVirtualService(virtualServices, options);
+  const virtualServices = current.virtualServices.filter(inNamespace);
+  // Objects from the cluster or a library caller, not only files: what the planner reads must be well-formed.
+  for (const object of [...virtualServices, ...destinationRules]) {
+    checkRoutingObject(object as unknown as Record<string, unknown>);
+  }
+  const primary = pickVirtualService(virtualServices, options);
   const drBefore = pickDestinationRule(destinationRules, options);
+  refuseNameTaken(virtualServices, primary, options);
+  refuseNameTaken(destinationRules, drBefore, options);
 
   const intent = stageIntent(options, weight);
   const apiVersion = current.newObjectApiVersion;
-  const vsAfter = cleanObject(
-    mergeVirtualService(vsBefore && cleanObject(vsBefore), intent, options, apiVersion),
-  );
-  const drAfter = cleanObject(
-    mergeDestinationRule(drBefore && cleanObject(drBefore), intent, options, apiVersion),
+  const routing = planVirtualServices(current.virtualServices, primary, intent, options, apiVersion);
+  const drClean = drBefore && cleanObject(drBefore);
+  const drAfter = cleanObject(mergeDestinationRule(drClean, intent, options, apiVersion));
+  // With the new subsets and the old ones still there: what finalize writes before its routes move.
+  const drAdding = cleanObject(
+    mergeDestinationRule(drClean, { ...intent, dropVersions: [] }, options, drAfter.apiVersion),
   );
   const world = {
     namespace,
-    virtualServices: replaceOrAdd(virtualServices, vsBefore, vsAfter),
-    destinationRules: replaceOrAdd(destinationRules, drBefore, drAfter),
+    virtualServices: routing.world.filter(inNamespace) as VirtualService[],
+    destinationRules: drBefore
+      ? destinationRules.map((rule) => (rule === drBefore ? drAfter : rule))
+      : [...destinationRules, drAfter],
   };
   const { removed } = subsetChanges(drBefore, drAfter);
-  refuseDroppingRoutedSubsets(world.virtualServices, removed, options);
+  refuseDroppingRoutedSubsets(routing.world, removed, options);
 
   const findings = analyzeRouting(world, {
-    virtualService: vsAfter,
+    virtualService: routing.primary.after,
+    virtualServices: routing.objects.map((object) => object.after),
     removedSubsets: removed.map((subset) => ({ host: drAfter.spec.host, subset })),
   });
   if (findings.some((found) => found.severity === 'error')) throw new CheckFailedError(findings);
 
-  const writes = orderWrites(vsBefore, vsAfter, drBefore, drAfter, intent, options);
+  const writes = orderWrites(routing.objects, { before: drBefore, after: drAfter, adding: drAdding });
   return {
     options,
-    virtualService: vsAfter,
+    virtualService: routing.primary.after,
     destinationRule: drAfter,
+    objects: [
+      ...routing.objects,
+      { role: 'subsets', ...(drBefore ? { before: drBefore } : {}), after: drAfter },
+    ],
+    routes: routing.routes,
     writes,
     findings,
-    previousWeight: canaryShare(vsBefore, options),
-    weight: canaryShare(vsAfter, options),
-    before: routeRows(vsBefore),
-    after: routeRows(vsAfter),
-    diff: [objectDiff(vsBefore, vsAfter, namespace), objectDiff(drBefore, drAfter, namespace)].join(''),
+    previousWeight: routing.previousWeight,
+    weight: routing.weight,
+    before: routing.before,
+    after: routing.after,
+    diff: [
+      ...routing.objects.map((object) => objectDiff(object.before, object.after, namespace)),
+      objectDiff(drBefore, drAfter, namespace),
+    ].join(''),
     changed: writes.some((write) => write.action !== 'unchanged'),
   };
-}
-
-/** finalize drops the stable subset: refuse while any VirtualService of the namespace still routes to it. */
-function refuseDroppingRoutedSubsets(
-  virtualServices: VirtualService[],
-  removed: string[],
-  options: StageOptions,
-): void {
-  for (const subset of removed) {
-    const user = virtualServices.find((vs) =>
-      (vs.spec.http ?? []).some((route) =>
-        [
-          ...(route.route ?? []).map((destination) => destination.destination),
-          ...(route.mirror ? [route.mirror] : []),
-        ].some(
-          (destination) =>
-            destination.subset === subset && sameHost(destination.host, options.host, options.namespace),
-        ),
-      ),
-    );
-    if (user) {
-      throw new CanaryError(
-        'check-failed',
-        `${options.stage} refuses to drop subset ${subset} of ${options.host}: ${resourceName(user, options.namespace)} still routes to it; move that route to ${options.canary} first`,
-      );
-    }
-  }
-}
-
-function writeStep(
-  kind: WriteStep['kind'],
-  before: RoutingObject | undefined,
-  after: RoutingObject,
-  reason: string,
-): WriteStep {
-  const unchanged = before !== undefined && sameJson(cleanObject(before), after);
-  const action = before === undefined ? 'create' : unchanged ? 'unchanged' : 'update';
-  return {
-    kind,
-    action,
-    ...(before ? { before } : {}),
-    after,
-    reason: unchanged ? 'already as planned' : reason,
-  };
-}
-
-/**
- * Make before break: subsets are added before any route names them, and removed only after no route
- * does. A stage that does both (finalize creating the canary subset) writes the DestinationRule twice.
- */
-function orderWrites(
-  vsBefore: VirtualService | undefined,
-  vsAfter: VirtualService,
-  drBefore: DestinationRule | undefined,
-  drAfter: DestinationRule,
-  intent: RoutingIntent,
-  options: StageOptions,
-): WriteStep[] {
-  const { added, removed } = subsetChanges(drBefore, drAfter);
-  const addReason =
-    added.length > 0
-      ? `adds subset ${added.join(', ')} before a route names it`
-      : 'DestinationRule before routes';
-  if (removed.length === 0) {
-    return [
-      writeStep('DestinationRule', drBefore, drAfter, addReason),
-      writeStep('VirtualService', vsBefore, vsAfter, 'routes once the subsets exist'),
-    ];
-  }
-  const dropReason = `drops subset ${removed.join(', ')} once no route names it`;
-  const vsStep = writeStep(
-    'VirtualService',
-    vsBefore,
-    vsAfter,
-    `stops routing to ${removed.join(', ')} before its subset goes`,
-  );
-  if (added.length === 0) return [vsStep, writeStep('DestinationRule', drBefore, drAfter, dropReason)];
-  const drAdding = cleanObject(
-    mergeDestinationRule(
-      drBefore && cleanObject(drBefore),
-      { ...intent, dropVersions: [] },
-      options,
-      drAfter.apiVersion,
-    ),
-  );
-  return [
-    writeStep('DestinationRule', drBefore, drAdding, addReason),
-    vsStep,
-    writeStep('DestinationRule', drAdding, drAfter, dropReason),
-  ];
 }

@@ -33,19 +33,22 @@ export function describeMatch(route: HTTPRoute): string {
   return route.match.map(describeMatchBlock).join(' or ');
 }
 
+/** Where a route sends requests: subset (or host, without one) and effective weight. */
+export function splitOf(route: HTTPRoute): RouteRow['destinations'] {
+  const destinations = route.route ?? [];
+  const weights = effectiveWeights(destinations);
+  return destinations.map((destination, index) => ({
+    subset: destination.destination.subset ?? destination.destination.host,
+    weight: weights[index] ?? 0,
+  }));
+}
+
 export function routeRows(virtualService: VirtualService | undefined): RouteRow[] {
-  return (virtualService?.spec.http ?? []).map((route) => {
-    const destinations = route.route ?? [];
-    const weights = effectiveWeights(destinations);
-    return {
-      ...(route.name !== undefined ? { name: route.name } : {}),
-      match: describeMatch(route),
-      destinations: destinations.map((destination, index) => ({
-        subset: destination.destination.subset ?? destination.destination.host,
-        weight: weights[index] ?? 0,
-      })),
-    };
-  });
+  return (virtualService?.spec.http ?? []).map((route) => ({
+    ...(route.name !== undefined ? { name: route.name } : {}),
+    match: describeMatch(route),
+    destinations: splitOf(route),
+  }));
 }
 
 /** The canary share of the default route (ours, or the one a first run would adopt); 0 when none. */

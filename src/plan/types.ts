@@ -80,6 +80,15 @@ export interface StageOptions {
   stickyCookieTtlSeconds?: number;
   /** `progressive`: the canary weights to go through, e.g. [10, 25, 50, 100]. */
   steps?: number[];
+  /** `routing-api`: `auto` (the default) chooses from what the namespace holds (plan/routing-api.ts). */
+  routingApi?: 'auto' | 'istio' | 'gateway-api';
+  /** `version-service`: name template of the per-version Services on Gateway API. */
+  versionService?: string;
+  /**
+   * Names of the VirtualServices of the namespace the stage may write (`virtual-services`); absent: every
+   * one with a route to the host.
+   */
+  virtualServices?: string[];
 }
 
 /** The routing objects of the namespace as they are now (either API version). */
@@ -90,7 +99,20 @@ export interface ClusterState {
   newObjectApiVersion?: string;
 }
 
-export type FindingCode = 'IST0101' | 'IST0106' | 'IST0109' | 'IST0130' | 'IST0131';
+export type FindingCode =
+  | 'IST0101'
+  | 'IST0106'
+  | 'IST0109'
+  | 'IST0130'
+  | 'IST0131'
+  // Gateway API (src/plan/gateway-api/checks.ts), named after the HTTPRoute status reasons where one fits.
+  | 'BackendNotFound'
+  | 'RefNotPermitted'
+  | 'InvalidWeight'
+  | 'UnreachableMatch'
+  | 'RouteTooLarge'
+  | 'RuleLeftAlone'
+  | 'ServiceKept';
 
 /** A pre-write check result, worded as `istioctl analyze` would report it. */
 export interface Finding {
@@ -103,6 +125,8 @@ export interface Finding {
 
 /** One row of a routing table: which requests go where. */
 export interface RouteRow {
+  /** The VirtualService holding the route. */
+  object?: string;
   /** Route name, if any. */
   name?: string;
   /** Human form of the match: `end-user=test-user`, `uri prefix /api`, or `default`. */
@@ -112,6 +136,11 @@ export interface RouteRow {
 
 export interface WriteStep {
   kind: 'VirtualService' | 'DestinationRule';
+  /**
+   * Steps of one batch go out together (one round trip, each with its own precondition); a batch starts
+   * only once the one before it is written.
+   */
+  batch: number;
   action: 'create' | 'update' | 'unchanged';
   /** The object as it is in the cluster, when it exists. */
   before?: RoutingObject;
@@ -121,11 +150,53 @@ export interface WriteStep {
   reason: string;
 }
 
+/** How a VirtualService carries the service's traffic. */
+export type RouteDoor = 'mesh' | 'gateway' | 'delegate';
+
+/** One routing object a plan manages, before and after. */
+export interface PlannedObject {
+  /** `mesh`, `gateway` or `delegate` for a VirtualService; `subsets` for the DestinationRule. */
+  role: RouteDoor | 'subsets';
+  before?: RoutingObject;
+  after: RoutingObject;
+}
+
+/** One route that carries the service's traffic, and its split before and after the plan. */
+export interface RouteSplit {
+  /** `VirtualService default/bookinfo-edge` */
+  resource: string;
+  /** The VirtualService's name. */
+  object: string;
+  namespace: string;
+  door: RouteDoor;
+  /** The route's name, when it has one. */
+  name?: string;
+  /** Human form of the route's match (`uri prefix /reviews`, `default`). */
+  match: string;
+  /** The VirtualService's hosts and gateways (how a request reaches the route). */
+  hosts: string[];
+  gateways: string[];
+  /** A path the route's first match accepts (`/reviews`), when it has a uri exact or prefix match. */
+  path?: string;
+  before: { subset: string; weight: number }[];
+  after: { subset: string; weight: number }[];
+  /** Why it is left as it is: not in `virtual-services`, or in another namespace. Absent when written. */
+  leftAlone?: string;
+}
+
 export interface Plan {
   options: StageOptions;
+  /** The primary VirtualService: the service's mesh one (created when absent), else the first managed. */
   virtualService: VirtualService;
   destinationRule: DestinationRule;
-  /** Ordered writes: DestinationRule first when a subset is added, VirtualService first when one is removed. */
+  /** Every object the plan manages: the VirtualServices (primary first), then the DestinationRule. */
+  objects: PlannedObject[];
+  /** Every route to the host: those the plan moves, then those it leaves alone (with the reason). */
+  routes: RouteSplit[];
+  /**
+   * Ordered writes in batches: DestinationRule first when a subset is added, then every VirtualService
+   * together; VirtualServices first and the DestinationRule last when one is removed.
+   */
   writes: WriteStep[];
   findings: Finding[];
   /** Canary share of the default route before and after. */

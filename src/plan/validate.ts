@@ -88,6 +88,30 @@ export function checkHeaderMatch(field: string, match: HeaderMatch): HeaderMatch
   return match;
 }
 
+/** A header-match line as the user writes it: `name=value`, or `name: kind:value`. */
+export function headerMatchLine(match: HeaderMatch): string {
+  return match.kind === 'exact'
+    ? `${match.name}=${match.value}`
+    : `${match.name}: ${match.kind}:${match.value}`;
+}
+
+/**
+ * Istio's match block holds one condition per header (`headers` is a map), so two lines on one header
+ * cannot both be written: keeping the last would route requests the user did not ask for.
+ */
+export function checkDistinctHeaders(field: string, matches: HeaderMatch[]): HeaderMatch[] {
+  for (const [index, match] of matches.entries()) {
+    const twin = matches.slice(index + 1).find((other) => other.name === match.name);
+    if (twin) {
+      throw new InputError(
+        field,
+        `${field} has two lines for header "${match.name}" (${headerMatchLine(match)}, ${headerMatchLine(twin)}), and a match holds one condition per header: keep one line per header (one regex can accept several values, like ${match.name}: regex:a|b)`,
+      );
+    }
+  }
+  return matches;
+}
+
 /** Envoy evaluates regex matches with RE2: lookaround and backreferences are rejected there, so here too. */
 export function checkRe2(field: string, pattern: string): string {
   try {
@@ -141,6 +165,7 @@ export function validateStageOptions(options: StageOptions): StageOptions {
   checkVersionLabel(options.versionLabel);
   if (options.weight !== undefined) checkWeight('weight', options.weight);
   options.headerMatch.forEach((match) => checkHeaderMatch('header-match', match));
+  checkDistinctHeaders('header-match', options.headerMatch);
   if (options.uriPrefix !== undefined) checkUriPrefix('uri-prefix', options.uriPrefix);
   if (options.method !== undefined) checkMethod('method', options.method);
   const scoped = options.uriPrefix !== undefined || options.method !== undefined;
@@ -151,6 +176,7 @@ export function validateStageOptions(options: StageOptions): StageOptions {
     );
   }
   options.gateways.forEach((gateway) => checkGateway('gateways', gateway));
+  options.virtualServices?.forEach((name) => checkHost('virtual-services', name));
   if (options.mirrorPercent !== undefined) checkPercent('mirror-percent', options.mirrorPercent);
   if (options.stickyCookie !== undefined) checkCookieName('sticky-cookie', options.stickyCookie);
   if (options.stickyCookieTtlSeconds !== undefined) {

@@ -1,10 +1,16 @@
 // Writes a routing intent into the service's VirtualService, owning only the routes it names (and the
 // sticky Set-Cookie on its canary destination), leaving every other route, field and piece of metadata as
 // it was.
+import { CanaryError } from '../errors.js';
+import { isCatchAll } from './catch-all.js';
 import type { CanaryMatch, RoutingIntent, WeightedVersion } from './intent.js';
+import { applyMirror } from './mirror.js';
 import {
   copy,
+  isUnexpandedShortForm,
   ISTIO_API_VERSION,
+  qualifyHost,
+  resourceName,
   sameHost,
   sameJson,
   STAGE_ANNOTATION,
@@ -29,33 +35,73 @@ export function ownedRouteNames(service: string): { header: string; sticky: stri
   };
 }
 
-function isCatchAll(route: HTTPRoute): boolean {
-  return (
-    route.match === undefined || route.match.length === 0 || route.match.some((block) => sameJson(block, {}))
-  );
+/** Why a catch-all route cannot become our default route (it does not send everything to the host). */
+function adoptionRefusal(route: HTTPRoute, options: StageOptions, namespace: string): string | undefined {
+  if (route.redirect) return 'redirects every request';
+  if (route.directResponse) return 'answers every request itself (directResponse)';
+  if (route.delegate) return `delegates every request to VirtualService ${route.delegate.name}`;
+  const hosts = (route.route ?? []).map((destination) => destination.destination.host);
+  if (hosts.length === 0) return 'has no destination';
+  const elsewhere = [...new Set(hosts.filter((host) => !sameHost(host, options.host, namespace)))];
+  if (elsewhere.length === 0) return undefined;
+  const dotted = elsewhere.find((host) => isUnexpandedShortForm(host, options.host, namespace));
+  const hint = dotted
+    ? ` (Istio expands only names without a dot: ${dotted} is not ${qualifyHost(options.host, namespace)})`
+    : '';
+  return `sends requests to ${elsewhere.join(', ')}, not only to ${options.host}${hint}`;
 }
 
 /**
- * The index of our default route: the one carrying our name, else (first run) the catch-all route whose
- * destinations all point at the host, which we adopt with everything else it carries.
+ * The index of our default route: the one carrying our name, else (first run) the first route that
+ * matches every request (Istio never reaches a later one), when all its destinations point at the host: we
+ * adopt it with everything else it carries.
  */
 export function primaryRouteIndex(http: HTTPRoute[], options: StageOptions, namespace: string): number {
   const named = http.findIndex((route) => route.name === ownedRouteNames(options.service).primary);
   if (named >= 0) return named;
-  return http.findIndex(
-    (route) =>
-      isCatchAll(route) &&
-      route.route !== undefined &&
-      route.route.length > 0 &&
-      route.route.every((destination) => sameHost(destination.destination.host, options.host, namespace)),
+  const catchAll = http.findIndex(isCatchAll);
+  const route = http[catchAll];
+  return route && adoptionRefusal(route, options, namespace) === undefined ? catchAll : -1;
+}
+
+/**
+ * A VirtualService that carries the host's traffic only by `tcp`/`tls` routes: an http split added to it
+ * would never be taken (and a header match means nothing there), so the stage would report a share the
+ * traffic does not have.
+ */
+function refuseWithoutHttp(vs: VirtualService, options: StageOptions, namespace: string): void {
+  if ((vs.spec.http ?? []).length > 0) return;
+  const toHost = (routes: { route?: { destination: { host: string } }[] }[] | undefined) =>
+    (routes ?? []).some((route) =>
+      (route.route ?? []).some((destination) =>
+        sameHost(destination.destination.host, options.host, namespace),
+      ),
+    );
+  const kinds = [toHost(vs.spec.tcp) ? 'tcp' : '', toHost(vs.spec.tls) ? 'tls' : ''].filter(Boolean);
+  if (kinds.length === 0) return;
+  throw new CanaryError(
+    'check-failed',
+    `${resourceName(vs, namespace)} routes ${options.host} by ${kinds.join(' and ')} routes only, and the stages split http routes, which its traffic never takes: move the weights of its ${kinds.join('/')} route by hand, or route ${options.host} by http`,
   );
 }
 
-/** Weights as Istio reads them: a lone destination without weight gets everything. */
-export function effectiveWeights(destinations: HTTPRouteDestination[]): number[] {
-  return destinations.map((destination) =>
-    destinations.length === 1 ? (destination.weight ?? 100) : (destination.weight ?? 0),
+/** A first catch-all we cannot adopt ends the routes: a default route of ours after it would never match. */
+function refuseUnadoptableCatchAll(vs: VirtualService, options: StageOptions, namespace: string): void {
+  const http = vs.spec.http ?? [];
+  const index = http.findIndex(isCatchAll);
+  const route = http[index];
+  const reason = route && adoptionRefusal(route, options, namespace);
+  if (!route || reason === undefined) return;
+  const named = route.name !== undefined ? ` (${JSON.stringify(route.name)})` : '';
+  throw new CanaryError(
+    'check-failed',
+    `${resourceName(vs, namespace)} has no default route to take over: spec.http[${index}]${named} matches every request but ${reason}, so a default route for ${options.host} after it would never be reached; point that route at ${options.host}, or give it a match so a default route can follow it`,
   );
+}
+
+/** Weights as Istio reads them: a lone destination gets everything, whatever its weight says. */
+export function effectiveWeights(destinations: HTTPRouteDestination[]): number[] {
+  return destinations.map((destination) => (destinations.length === 1 ? 100 : (destination.weight ?? 0)));
 }
 
 function sameSplit(destinations: HTTPRouteDestination[], split: WeightedVersion[]): boolean {
@@ -67,35 +113,48 @@ function sameSplit(destinations: HTTPRouteDestination[], split: WeightedVersion[
 }
 
 /**
- * Destinations for a split. Existing destinations of a version keep their other fields (port, headers);
- * new ones copy the port of the first existing one. A lone destination is written without weight (as the
- * tutorial's step 5 does), but an existing `weight: 100` is left alone: both forms route the same.
+ * A destination for a version no existing destination names. A destination without subset stood for the
+ * whole host, so what it carries (port, header changes) applied to every version and goes to each;
+ * another version's destination lends only its host and port, as its headers may be its own.
  */
-function destinationsFor(
+function newDestination(template: HTTPRouteDestination | undefined, version: string, host: string) {
+  if (template && template.destination.subset === undefined) {
+    const { weight: _weight, ...fields } = copy(template);
+    return { ...fields, destination: { ...fields.destination, subset: version } };
+  }
+  const port = template?.destination.port;
+  return {
+    destination: {
+      host: template?.destination.host ?? host,
+      subset: version,
+      ...(port ? { port: copy(port) } : {}),
+    },
+  };
+}
+
+/**
+ * Destinations for a split. Existing destinations of a version keep their other fields (port, headers);
+ * new ones are made by newDestination. A lone destination is written without weight (as the tutorial's
+ * step 5 does), but an existing `weight: 100` is left alone: both forms route the same.
+ */
+export function destinationsFor(
   existing: HTTPRouteDestination[],
   split: WeightedVersion[],
   host: string,
 ): HTTPRouteDestination[] {
   if (existing.length > 0 && sameSplit(existing, split)) return copy(existing);
-  const template = existing[0]?.destination;
   return split.map(({ version, weight }) => {
     const previous = existing.find((destination) => destination.destination.subset === version);
     const destination: HTTPRouteDestination = previous
       ? copy(previous)
-      : {
-          destination: {
-            host: template?.host ?? host,
-            subset: version,
-            ...(template?.port ? { port: copy(template.port) } : {}),
-          },
-        };
+      : newDestination(existing[0], version, host);
     if (split.length === 1) delete destination.weight;
     else destination.weight = weight;
     return destination;
   });
 }
 
-function matchBlock(match: CanaryMatch): HTTPMatchRequest {
+export function matchBlock(match: CanaryMatch): HTTPMatchRequest {
   const headers = Object.fromEntries(
     match.headers.map((header) => [header.name, { [header.kind]: header.value }]),
   );
@@ -105,11 +164,14 @@ function matchBlock(match: CanaryMatch): HTTPMatchRequest {
   return block as HTTPMatchRequest;
 }
 
-/** Route-level policies the canary route shares with the default route, so canary users see the same. */
-const SHARED_POLICY_FIELDS = ['timeout', 'retries', 'corsPolicy', 'headers'] as const;
+/**
+ * Route-level policies the canary route shares with the default route, so canary users see the same
+ * (the same path too: a `rewrite` left behind would send them to another one).
+ */
+const SHARED_POLICY_FIELDS = ['timeout', 'retries', 'corsPolicy', 'headers', 'rewrite'] as const;
 
 /** A route sending the requests `match` selects to the canary; an existing one keeps its other fields. */
-function canaryRoute(
+export function canaryRoute(
   match: HTTPMatchRequest,
   previous: HTTPRoute | undefined,
   primary: HTTPRoute,
@@ -132,32 +194,10 @@ function canaryRoute(
 }
 
 /** A kept header route still sends its requests to the canary of this run (which may be a newer one). */
-function retargeted(route: HTTPRoute, options: StageOptions): HTTPRoute {
+export function retargeted(route: HTTPRoute, options: StageOptions): HTTPRoute {
   const kept = copy(route);
   kept.route = destinationsFor(kept.route ?? [], [{ version: options.canary, weight: 100 }], options.host);
   return kept;
-}
-
-function applyMirror(
-  route: HTTPRoute,
-  intent: RoutingIntent,
-  options: StageOptions,
-  namespace: string,
-): void {
-  const mirrorsCanary =
-    route.mirror !== undefined &&
-    sameHost(route.mirror.host, options.host, namespace) &&
-    route.mirror.subset === options.canary;
-  if (intent.mirror.kind === 'set') {
-    const host = route.route?.[0]?.destination.host ?? options.host;
-    route.mirror = { host, subset: options.canary };
-    route.mirrorPercentage = { value: intent.mirror.percent };
-    delete route.mirrorPercent;
-  } else if (intent.mirror.kind === 'remove' && mirrorsCanary) {
-    delete route.mirror;
-    delete route.mirrorPercentage;
-    delete route.mirrorPercent;
-  }
 }
 
 /** `v1=50,v2=50`: the default route's split as recorded in the `istio-canary.io/weights` annotation. */
@@ -166,7 +206,7 @@ export function weightsAnnotation(split: WeightedVersion[]): string {
 }
 
 /** The sticky cookie of this run: as given, or (keep) the one the previous default route issued. */
-function stickyCookieFor(
+export function stickyCookieFor(
   intent: RoutingIntent,
   previousPrimary: HTTPRoute | undefined,
 ): StickyCookie | undefined {
@@ -197,6 +237,8 @@ export function mergeVirtualService(
       };
   const http = base.spec.http ?? [];
   const primaryIndex = primaryRouteIndex(http, options, namespace);
+  if (existing) refuseWithoutHttp(base, options, namespace);
+  if (primaryIndex < 0) refuseUnadoptableCatchAll(base, options, namespace);
   const previousPrimary = primaryIndex >= 0 ? http[primaryIndex] : undefined;
   const previousHeader = http.find((route) => route.name === names.header);
   const previousSticky = http.find((route) => route.name === names.sticky);
@@ -209,7 +251,7 @@ export function mergeVirtualService(
   primary.route = destinationsFor(previousPrimary?.route ?? [], intent.split, options.host).map(
     withoutIssuedCookie,
   );
-  applyMirror(primary, intent, options, namespace);
+  applyMirror(primary, intent, options, base);
 
   const header =
     intent.headerRoute.kind === 'set'

@@ -5,10 +5,20 @@ export function yesNo(value: boolean): string {
   return value ? 'yes' : 'no';
 }
 
+/** A weight as reported: `unknown` when the routing could not be read, never a number that was not read. */
+export function weightText(weight: number | undefined): string {
+  return weight === undefined ? 'unknown' : `${weight}`;
+}
+
 export function weightChange(result: StageResult): string {
   return result.previousWeight === result.weight
-    ? `${result.weight}`
-    : `${result.previousWeight} → ${result.weight}`;
+    ? weightText(result.weight)
+    : `${weightText(result.previousWeight)} → ${weightText(result.weight)}`;
+}
+
+/** A run that failed before it could read the routing: there is no result to show, only the error. */
+export function nothingRead(result: StageResult): boolean {
+  return result.error !== undefined && result.weight === undefined && result.before.length === 0;
 }
 
 /** Whether the YAML shown is what was written, what would be, or what is. */
@@ -38,6 +48,19 @@ export function notices(result: StageResult): Notice[] {
   } else if (result.error) {
     list.push({ level: 'failure', text: `Failed: ${result.error.message}` });
   }
+  for (const warning of result.warnings ?? []) list.push({ level: 'warning', text: warning });
+  const leftAlone = (result.routes ?? []).filter(
+    (route) => route.leftAlone && route.after.some(({ subset }) => subset === result.stable),
+  );
+  if (leftAlone.length > 0 && result.stage !== 'status') {
+    const named = leftAlone.map(
+      (route) => `${route.resource} ${route.match} (${route.leftAlone}): ${formatSplit(route.after)}`,
+    );
+    list.push({
+      level: 'warning',
+      text: `Left as they are, still sending to ${result.stable}: ${named.join('; ')}.`,
+    });
+  }
   if (!result.error && result.stage === 'rollback') {
     list.push({
       level: 'note',
@@ -53,8 +76,18 @@ export function notices(result: StageResult): Notice[] {
   return list;
 }
 
+/** `v1 50, v2 50` */
+export function formatSplit(split: { subset: string; weight: number }[]): string {
+  return split.map(({ subset, weight }) => `${subset} ${weight}`).join(', ');
+}
+
 /** The routing objects' YAML worth showing (a read-only or failed run may have none). */
 export function objectYamls(result: StageResult): { kind: string; yaml: string }[] {
+  const several = (result.objects ?? []).filter(({ yaml }) => yaml.trim() !== '');
+  if (several.length > 0) {
+    const named = several.filter(({ kind }) => kind === 'VirtualService').length > 1;
+    return several.map(({ kind, name, yaml }) => ({ kind: named ? `${kind} ${name}` : kind, yaml }));
+  }
   return [
     { kind: 'VirtualService', yaml: result.virtualServiceYaml },
     { kind: 'DestinationRule', yaml: result.destinationRuleYaml },

@@ -1,3 +1,3 @@
 // A StageResult rendered for people: markdown for the job summary, text for the terminal.
-export { renderMarkdown } from './markdown.js';
+export { renderInputError, renderMarkdown } from './markdown.js';
 export { renderText } from './text.js';

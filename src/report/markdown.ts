@@ -1,8 +1,10 @@
 // The job summary: GitHub-flavoured markdown for core.summary (also fine for any markdown viewer).
 import type { HealthCheckResult, StageResult } from '../types.js';
+import { clusterRows, splitDrift } from './clusters.js';
 import { formatDuration } from './duration.js';
+import { comparisonMarkdown } from './comparison.js';
 import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js';
-import { notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
+import { nothingRead, notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
 import { defaultSplit, routeChanges } from './routing.js';
 
 const ALERT: Record<Notice['level'], string> = { note: 'NOTE', warning: 'WARNING', failure: 'CAUTION' };
@@ -82,16 +84,67 @@ function diff(result: StageResult): string | undefined {
   return details(result.dryRun ? 'Diff (dry run)' : 'Diff', codeBlock(result.diff, 'diff'), result.dryRun);
 }
 
-export function renderMarkdown(result: StageResult): string {
-  const sections = [
-    `## istio-canary: ${inlineCode(result.stage)} ${escapeMarkdown(result.service)}`,
+function heading(result: StageResult): string {
+  return `## istio-canary: ${inlineCode(result.stage)} ${escapeMarkdown(result.service)}`;
+}
+
+/** Everything a report says about one cluster, below its heading. */
+function body(result: StageResult): (string | undefined)[] {
+  // Nothing read: the error alone, nothing that looks like a result.
+  if (nothingRead(result)) return notices(result).map(alert);
+  return [
     overview(result),
     ...notices(result).map(alert),
     routing(result),
     splitChart(result),
     healthChecks(result),
+    ...result.checks.flatMap((check) =>
+      check.comparison ? [comparisonMarkdown(check.comparison, check.name)] : [],
+    ),
     ...appliedYaml(result),
     diff(result),
   ];
+}
+
+function join(sections: (string | undefined)[]): string {
   return `${sections.filter((section) => section !== undefined).join('\n\n')}\n`;
+}
+
+/** Several clusters: one table, a row per cluster, then each cluster's own report collapsed. */
+function clustersReport(result: StageResult): string {
+  const clusters = result.clusters ?? [];
+  const rows = clusterRows(clusters).map((row) => [
+    escapeMarkdown(row.cluster),
+    row.wave,
+    escapeMarkdown(row.split),
+    `${row.health === 'healthy' || row.health === 'read' ? '✅' : '❌'} ${escapeMarkdown(row.health)}`,
+    row.restored,
+  ]);
+  const drift = result.stage === 'status' ? splitDrift(clusters) : undefined;
+  const perCluster = clusters.map((cluster) =>
+    details(
+      `${cluster.cluster}${cluster.wave === undefined ? ' (workloads)' : ` (wave ${cluster.wave})`}`,
+      join(body(cluster.result)),
+    ),
+  );
+  return join([
+    `${heading(result)} in ${clusters.length} clusters`,
+    ...(result.error ? [alert({ level: 'failure', text: `Failed: ${result.error.message}` })] : []),
+    ...(drift ? [alert({ level: 'warning', text: drift })] : []),
+    table(['Cluster', 'Wave', 'Split (before → after)', 'Health', 'Restored'], rows),
+    ...perCluster,
+  ]);
+}
+
+export function renderMarkdown(result: StageResult): string {
+  if (result.clusters) return clustersReport(result);
+  return join([heading(result), ...body(result)]);
+}
+
+/** The summary of a step stopped by a bad input: the error and the input to fix; nothing was read or written. */
+export function renderInputError(message: string, input: string): string {
+  const fix = input
+    ? `Fix the input ${inlineCode(input)} of the step; nothing was read from or written to the cluster.`
+    : 'Fix the inputs of the step; nothing was read from or written to the cluster.';
+  return `${['## istio-canary: invalid input', alert({ level: 'failure', text: message }), fix].join('\n\n')}\n`;
 }

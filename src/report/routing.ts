@@ -30,27 +30,37 @@ export function routeChanges(before: RouteRow[], after: RouteRow[]): RouteChange
     if (found) unpaired.splice(unpaired.indexOf(found), 1);
     return found;
   };
+  const label = routeLabel([...before, ...after]);
   const kept = after.map((row) => {
+    const sameObject = unpaired.filter((candidate) => candidate.object === row.object);
     const previous =
-      take(unpaired.find((candidate) => row.name !== undefined && candidate.name === row.name)) ??
-      take(unpaired.find((candidate) => candidate.match === row.match));
+      take(sameObject.find((candidate) => row.name !== undefined && candidate.name === row.name)) ??
+      take(sameObject.find((candidate) => candidate.match === row.match));
     return {
-      match: row.match,
+      match: label(row),
       before: previous && formatDestinations(previous),
       after: formatDestinations(row),
     };
   });
   const removed = unpaired.map((row) => ({
-    match: row.match,
+    match: label(row),
     before: formatDestinations(row),
     after: undefined,
   }));
   return [...kept, ...removed];
 }
 
+/** `bookinfo-edge uri prefix /reviews` when the rows come from several objects, else the match alone. */
+export function routeLabel(rows: RouteRow[]): (row: RouteRow) => string {
+  const several = new Set(rows.map((row) => row.object)).size > 1;
+  return (row) => (several && row.object !== undefined ? `${row.object} ${row.match}` : row.match);
+}
+
 /** How the default (catch-all) route divides traffic: the picture of the split. */
 export function defaultSplit(rows: RouteRow[]): SplitSlice[] {
-  const catchAll = rows.find((row) => row.match === DEFAULT_MATCH) ?? rows[rows.length - 1];
+  // The first object's rows: the service's own VirtualService comes first.
+  const own = rows.filter((row) => row.object === rows[0]?.object);
+  const catchAll = own.find((row) => row.match === DEFAULT_MATCH) ?? own[own.length - 1];
   if (!catchAll) return [];
   return catchAll.destinations
     .filter(({ weight }) => weight > 0)

@@ -1,9 +1,10 @@
-// Writing a plan: in its make-before-break order, each write conditional on the resourceVersion it was
-// planned from. A 409 means someone changed an object between our read and our write: read again, plan
+// Writing a plan: in its make-before-break batches (the VirtualServices of a stage together), each write
+// conditional on the resourceVersion it was planned from. A 409 means someone changed an object between our read and our write: read again, plan
 // again from what they wrote, and write again (bounded) — their change survives, ours goes on top.
 import { CanaryError } from '../errors.js';
 import { isCode, type ClusterClient } from '../kube/index.js';
-import type { ClusterState, Plan, RoutingObject } from '../plan/types.js';
+import type { ClusterState, Plan, RoutingObject, WriteStep } from '../plan/types.js';
+import { writeBatches } from '../plan/write-order.js';
 import type { RunReporter } from '../types.js';
 import { objectKey, type WriteJournal } from './journal.js';
 
@@ -56,6 +57,11 @@ export async function applyPlan(
   }
 }
 
+/**
+ * Writes the plan's batches in order. The writes of one batch go out together (one round trip), each with
+ * its own precondition; a failed one fails the batch, once every write the server took is in the journal,
+ * so a restore puts back everything this run changed.
+ */
 async function writeInOrder(
   client: ClusterClient,
   plan: Plan,
@@ -68,21 +74,34 @@ async function writeInOrder(
   for (const step of plan.writes) {
     const key = objectKey(step.after, options.namespace);
     if (!versions.has(key)) versions.set(key, step.before?.metadata.resourceVersion);
-    if (step.action === 'unchanged') continue;
+  }
+  const writeOne = (step: WriteStep): Promise<RoutingObject> => {
     const body = structuredClone(step.after);
-    const resourceVersion = versions.get(key);
+    const resourceVersion = versions.get(objectKey(step.after, options.namespace));
     if (resourceVersion) body.metadata.resourceVersion = resourceVersion;
     else delete body.metadata.resourceVersion;
     options.reporter.info(
       `${options.dryRun ? 'dry run: ' : ''}${step.action} ${step.kind} ${options.namespace}/${step.after.metadata.name}: ${step.reason}`,
     );
-    const result = await client.write(body, { dryRun: options.dryRun });
-    written.push(result);
-    if (options.dryRun) continue;
-    // Recorded once the server took it: a failed write changed nothing that a restore would need to undo.
-    options.journal.record(step.after, step.before);
-    versions.set(key, result.metadata.resourceVersion);
-    await options.afterWrite?.(result);
+    return client.write(body, { dryRun: options.dryRun });
+  };
+  for (const batch of writeBatches(plan.writes)) {
+    const outcomes = await Promise.allSettled(batch.map(writeOne));
+    const group = options.journal.newGroup();
+    const taken: RoutingObject[] = [];
+    outcomes.forEach((outcome, index) => {
+      const step = batch[index];
+      if (outcome.status !== 'fulfilled' || !step) return;
+      taken.push(outcome.value);
+      if (options.dryRun) return;
+      // Recorded once the server took it: a failed write changed nothing that a restore would need to undo.
+      options.journal.record(step.after, step.before, group);
+      versions.set(objectKey(step.after, options.namespace), outcome.value.metadata.resourceVersion);
+    });
+    written.push(...taken);
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (!options.dryRun) await Promise.all(taken.map((object) => options.afterWrite?.(object)));
   }
   return written;
 }

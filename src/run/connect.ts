@@ -23,3 +23,9 @@ export function connect(options: RunOptions, context: RunContext, reporter: RunR
   });
   return { kubeConfig: client.kubeConfig, client, restoreClient: client.detached() };
 }
+
+/** A connection to one context of a kubeconfig already loaded (and masked): one cluster of several. */
+export function connectTo(kubeConfig: KubeConfig, options: RunOptions, signal?: AbortSignal): Connection {
+  const client = connectClient({ kubeConfig, runUrl: options.runUrl, signal });
+  return { kubeConfig, client, restoreClient: client.detached() };
+}

@@ -4,6 +4,8 @@ import type { RoutingObject } from '../plan/types.js';
 
 interface Entry {
   ref: RoutingRef;
+  /** Objects written in one batch are restored together too. */
+  group: number;
   /** The object as read just before our first write to it; undefined when we created it. */
   original: RoutingObject | undefined;
 }
@@ -16,6 +18,7 @@ export class WriteJournal {
   private readonly entries = new Map<string, Entry>();
   /** Keys in first-write order; restores go the other way (break what we made before what it needed). */
   private readonly order: string[] = [];
+  private groups = 0;
 
   constructor(private readonly namespace: string) {}
 
@@ -23,11 +26,21 @@ export class WriteJournal {
     return this.order.length === 0;
   }
 
-  /** Remembers `before` the first time an object is written; later writes keep the first original. */
-  record(after: RoutingObject, before: RoutingObject | undefined): void {
+  /** A new group for the writes of one batch (they went out together, and come back together). */
+  newGroup(): number {
+    this.groups += 1;
+    return this.groups;
+  }
+
+  /**
+   * Remembers `before` the first time an object is written; later writes keep the first original. Without
+   * a `group`, the object is restored on its own.
+   */
+  record(after: RoutingObject, before: RoutingObject | undefined, group = this.newGroup()): void {
     const key = objectKey(after, this.namespace);
     if (this.entries.has(key)) return;
     this.entries.set(key, {
+      group,
       original: before ? structuredClone(before) : undefined,
       ref: {
         kind: after.kind,
@@ -39,16 +52,29 @@ export class WriteJournal {
     this.order.push(key);
   }
 
-  /** Puts every written object back as it was, last written first. Returns what was restored. */
+  /**
+   * Puts every written object back as it was, last written group first; the objects of one group (the
+   * VirtualServices of one stage) together. Returns what was restored.
+   */
   async restore(client: ClusterClient): Promise<string[]> {
+    const entries = this.order
+      .map((key) => this.entries.get(key))
+      .filter((entry): entry is Entry => entry !== undefined);
+    const groups = [...new Set(entries.map((entry) => entry.group))].reverse();
     const restored: string[] = [];
-    for (const key of [...this.order].reverse()) {
-      const entry = this.entries.get(key);
-      if (!entry) continue;
-      await client.restore(entry.original, entry.ref);
-      restored.push(
-        `${entry.original ? 'restored' : 'deleted'} ${entry.ref.kind} ${entry.ref.namespace}/${entry.ref.name}`,
+    for (const group of groups) {
+      const members = entries.filter((entry) => entry.group === group).reverse();
+      const outcomes = await Promise.allSettled(
+        members.map((entry) => client.restore(entry.original, entry.ref)),
       );
+      members.forEach((entry, index) => {
+        if (outcomes[index]?.status !== 'fulfilled') return;
+        restored.push(
+          `${entry.original ? 'restored' : 'deleted'} ${entry.ref.kind} ${entry.ref.namespace}/${entry.ref.name}`,
+        );
+      });
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
     }
     return restored;
   }

@@ -3,7 +3,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { CanaryError } from '../errors.js';
 import { kubeMessages, type ClusterClient } from '../kube/index.js';
-import type { RunOptions } from '../types.js';
+import type { RunOptions, RunReporter } from '../types.js';
 
 /** `app=reviews,version=v2`, or the selector the user gave for the canary. */
 export function versionSelector(options: RunOptions, version: string): string {
@@ -64,4 +64,18 @@ export async function checkVersionsDeployed(
     }
   }
   return selected ?? appDeployments.filter((d) => deploymentVersion(d, versionLabel) === options.canary);
+}
+
+/** finalize with `delete-stable`: the stable version's Deployments go, once nothing routes to them. */
+export async function deleteStableDeployments(
+  client: ClusterClient,
+  options: RunOptions,
+  reporter: RunReporter,
+): Promise<void> {
+  const selector = `app=${options.service},${options.versionLabel}=${options.stable}`;
+  // A dry run asks the server to check the deletes (dryRun=All) without doing them.
+  const deleted = await client.deleteDeployments(options.namespace, selector, { dryRun: options.dryRun });
+  reporter.info(
+    `${options.dryRun ? 'dry run: would delete' : 'deleted'} the stable Deployment(s) ${deleted.join(', ') || '(none left)'} (${selector})`,
+  );
 }

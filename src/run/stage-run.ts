@@ -6,7 +6,13 @@
 //   propagation, probe, analysis                 only what the options ask for
 //   release the lease                            one round trip
 import { CanaryError } from '../errors.js';
-import { acquireLease, leaseHolderIdentity, type LeaseHandle } from '../kube/index.js';
+import {
+  acquireLease,
+  isCode,
+  leaseHolderIdentity,
+  releaseIfHeldBy,
+  type LeaseHandle,
+} from '../kube/index.js';
 import { planProgressiveStep, planStage } from '../plan/plan-stage.js';
 import { toYaml } from '../plan/diff.js';
 import type { ClusterState, Plan, RoutingObject, StageOptions } from '../plan/types.js';
@@ -15,77 +21,140 @@ import { applyPlan } from './apply-plan.js';
 import type { Connection } from './connect.js';
 import { checkRollout, checkTraffic, type GateContext } from './health-gate.js';
 import { WriteJournal } from './journal.js';
-import { checkVersionsDeployed } from './preflight.js';
+import { checkVersionsDeployed, deleteStableDeployments } from './preflight.js';
 import { waitForPropagationOf } from './propagation.js';
 
 /** How long a run holds the lease without renewing it: a crashed run frees it after this. */
 const LEASE_SECONDS = 60;
 
+/** How a failed run ended: the error to report, and what was put back. */
+export interface Failure {
+  error: CanaryError;
+  rolledBack: boolean;
+  /** `restored VirtualService default/reviews`, … in the order it was done. */
+  restored: string[];
+}
+
+export interface StageRunSetup {
+  /**
+   * Whether this run checks the Deployments in its own cluster (default). Off when the routing lives in a
+   * config cluster and the Deployments are checked in the workload clusters instead.
+   */
+  ownWorkloads?: boolean;
+}
+
+/**
+ * The run in phases, so that one cluster's run and a release across several clusters drive the same code:
+ * prepare (lease, read, preflight) → apply (writes and health) → finish (delete-stable) → result; after a
+ * failure restore(); always release().
+ */
 export class StageRun {
   private readonly journal: WriteJournal;
   private readonly checks: HealthCheckResult[] = [];
   private readonly gate: GateContext;
+  private readonly ownWorkloads: boolean;
   private lastPlan: Plan | undefined;
   private firstPlan: Plan | undefined;
   private written: RoutingObject[] = [];
+  private lease: LeaseHandle | undefined;
+  /** The lease request was cancelled in flight: the server may hold a lease in our name all the same. */
+  private leaseInDoubt = false;
+  private state: ClusterState | undefined;
 
   constructor(
     private readonly options: RunOptions,
     private readonly connection: Connection,
     private readonly reporter: RunReporter,
     private readonly signal: AbortSignal | undefined,
+    setup: StageRunSetup = {},
   ) {
     this.journal = new WriteJournal(options.namespace);
     this.gate = { kubeConfig: connection.kubeConfig, options, reporter, signal, checks: this.checks };
+    this.ownWorkloads = setup.ownWorkloads ?? true;
   }
 
+  /** One cluster, start to end: what runStage does without `clusters`. */
   async execute(): Promise<StageResult> {
-    const { client } = this.connection;
-    let lease: LeaseHandle | undefined;
     try {
-      // One round trip: the lease, the routing and the Deployments are asked for at once. All three are
-      // awaited, so that a lease taken while a read failed is still released.
-      const [leaseTaken, read, listed] = await Promise.allSettled([
-        this.options.dryRun ? undefined : this.takeLease(),
-        client.readRouting(this.options.namespace),
-        checkVersionsDeployed(client, this.options),
-      ]);
-      if (leaseTaken.status === 'fulfilled') lease = leaseTaken.value;
-      const state = valueOf(read);
-      const canaryDeployments = valueOf(listed);
-      valueOf(leaseTaken);
-      if (!this.options.dryRun && this.sendsTrafficToCanary()) {
-        await this.phase('canary rollout', () =>
-          checkRollout(this.gate, this.options.canary, canaryDeployments),
-        );
-      }
-      if (this.options.stage === 'progressive') await this.progressive(state);
-      else await this.single(state);
-      if (lease?.lost) throw lease.lost;
+      await this.prepare();
+      await this.apply();
+      await this.finish();
       return this.result();
     } catch (err) {
-      return this.result(await this.recover(err));
+      return this.result(await this.restore(err));
     } finally {
-      await lease
-        ?.release()
-        .catch((err: unknown) => this.reporter.warning(`could not release the lease: ${String(err)}`));
-      await Promise.all([this.connection.client.close(), this.connection.restoreClient.close()]);
+      await this.release();
     }
   }
 
-  private sendsTrafficToCanary(): boolean {
-    return this.options.stage !== 'rollback';
+  /** True once something was written that a restore would have to undo. */
+  get changed(): boolean {
+    return !this.journal.empty;
+  }
+
+  /**
+   * Before any write: the lease, the routing and the Deployments, asked for at once (one round trip), then
+   * the canary's rollout. All three are awaited, so that a lease taken while a read failed is still released.
+   */
+  async prepare(): Promise<void> {
+    const { client } = this.connection;
+    const [leaseTaken, read, listed] = await Promise.allSettled([
+      this.options.dryRun ? undefined : this.takeLease(),
+      client.readRouting(this.options.namespace),
+      this.ownWorkloads ? checkVersionsDeployed(client, this.options) : [],
+    ]);
+    if (leaseTaken.status === 'fulfilled') this.lease = leaseTaken.value;
+    else this.leaseInDoubt = isCode(leaseTaken.reason, 'cancelled');
+    this.state = valueOf(read);
+    const canaryDeployments = valueOf(listed);
+    valueOf(leaseTaken);
+    if (this.ownWorkloads && !this.options.dryRun && sendsTrafficToCanary(this.options)) {
+      await this.phase('canary rollout', () =>
+        checkRollout(this.gate, this.options.canary, canaryDeployments),
+      );
+    }
+  }
+
+  /** The stage's writes, each followed by its health checks (progressive: every step). */
+  async apply(): Promise<void> {
+    const state = this.state;
+    if (!state) throw new Error('StageRun.apply() before prepare()');
+    if (this.options.stage === 'progressive') await this.progressive(state);
+    else await this.writeAndCheck(state, (current) => planStage(this.options, current));
+    if (this.lease?.lost) throw this.lease.lost;
+  }
+
+  /** After the routing is healthy: finalize with `delete-stable` deletes the stable Deployment(s). */
+  async finish(): Promise<void> {
+    if (this.options.stage === 'finalize' && this.options.deleteStable && this.ownWorkloads) {
+      await deleteStableDeployments(this.connection.client, this.options, this.reporter);
+    }
+  }
+
+  /** Frees the lease and the connections, whatever happened. */
+  async release(): Promise<void> {
+    const release = this.leaseInDoubt
+      ? releaseIfHeldBy(this.connection.client, { ...this.options, holder: this.holder() })
+      : this.lease?.release();
+    await release?.catch((err: unknown) =>
+      this.reporter.warning(`could not release the lease: ${String(err)}`),
+    );
+    await Promise.all([this.connection.client.close(), this.connection.restoreClient.close()]);
   }
 
   private takeLease(): Promise<LeaseHandle> {
     return acquireLease(this.connection.client, {
       namespace: this.options.namespace,
       service: this.options.service,
-      holder: leaseHolderIdentity(this.options.runUrl),
+      holder: this.holder(),
       durationSeconds: LEASE_SECONDS,
       waitSeconds: this.options.timeoutSeconds,
       signal: this.signal,
     });
+  }
+
+  private holder(): string {
+    return leaseHolderIdentity(this.options.runUrl);
   }
 
   private phase<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -99,7 +168,7 @@ export class StageRun {
   ): Promise<ClusterState> {
     const { client } = this.connection;
     const applied = await this.phase(`write ${this.options.stage}`, () =>
-      applyPlan(client, state, makePlan, {
+      applyPlan(client, state, (current) => this.remember(makePlan(current)), {
         namespace: this.options.namespace,
         dryRun: this.options.dryRun,
         reporter: this.reporter,
@@ -107,19 +176,19 @@ export class StageRun {
         afterWrite: (written) => waitForPropagationOf(this.gate, written),
       }),
     );
-    this.firstPlan ??= applied.plan;
     this.lastPlan = applied.plan;
     this.written = applied.written;
     if (!applied.plan.changed) this.reporter.info('routing already as planned: nothing to write');
-    if (!this.options.dryRun && this.options.stage !== 'rollback') {
+    if (!this.options.dryRun && sendsTrafficToCanary(this.options)) {
       await this.phase('traffic checks', () => checkTraffic(this.gate));
     }
     return afterWrites(state, applied.written);
   }
 
-  private async single(state: ClusterState): Promise<void> {
-    await this.writeAndCheck(state, (current) => planStage(this.options, current));
-    if (this.options.stage === 'finalize' && this.options.deleteStable) await this.deleteStable();
+  /** The first plan of the run is what a rollback returns to, even when its writes failed half-way. */
+  private remember(plan: Plan): Plan {
+    this.firstPlan ??= plan;
+    return plan;
   }
 
   /** `shift` through the steps with the checks at each; the first failure goes back to 100% stable. */
@@ -151,22 +220,19 @@ export class StageRun {
     }
   }
 
-  private async deleteStable(): Promise<void> {
-    const selector = `app=${this.options.service},${this.options.versionLabel}=${this.options.stable}`;
-    const deleted = await this.connection.client.deleteDeployments(this.options.namespace, selector);
-    this.reporter.info(
-      `deleted the stable Deployment(s) ${deleted.join(', ') || '(none left)'} (${selector})`,
-    );
-  }
-
   /**
    * After a failure: put back what was written (progressive: 100% stable), unless told not to. Returns the
    * error to report, saying what state the cluster is in.
    */
-  private async recover(err: unknown): Promise<{ error: CanaryError; rolledBack: boolean }> {
-    const error = this.signal?.aborted ? cancellation(this.signal.reason) : asCanaryError(err);
-    this.reporter.warning(error.message);
-    if (this.journal.empty) return { error, rolledBack: false };
+  restore(err: unknown): Promise<Failure> {
+    return this.putBack(this.signal?.aborted ? cancellation(this.signal.reason) : asCanaryError(err));
+  }
+
+  /** Puts back what this run wrote, reporting `error` as the reason (across clusters: the cause elsewhere). */
+  async putBack(error: CanaryError): Promise<Failure> {
+    // The failure itself is reported once, by the caller (the action fails the step with it).
+    this.reporter.info(`failed: ${error.message}`);
+    if (this.journal.empty) return { error, rolledBack: false, restored: [] };
     if (!this.options.rollbackOnFailure) {
       return {
         error: new CanaryError(
@@ -174,6 +240,7 @@ export class StageRun {
           `${error.message} (rollback-on-failure is off: the new routing stays in place)`,
         ),
         rolledBack: false,
+        restored: [],
       };
     }
     try {
@@ -181,7 +248,7 @@ export class StageRun {
         this.journal.restore(this.connection.restoreClient),
       );
       this.reporter.warning(`rolled back: ${restored.join(', ')}`);
-      return { error, rolledBack: true };
+      return { error, rolledBack: true, restored };
     } catch (restoreErr) {
       const why = asCanaryError(restoreErr).message;
       return {
@@ -190,17 +257,29 @@ export class StageRun {
           `${error.message}; the rollback failed too (${why}): the routing of ${this.options.host} is as this run left it — restore it with: istio-canary rollback --service ${this.options.service} --namespace ${this.options.namespace} --stable ${this.options.stable} --canary ${this.options.canary}`,
         ),
         rolledBack: false,
+        restored: [],
       };
     }
   }
 
-  private result(failure?: { error: CanaryError; rolledBack: boolean }): StageResult {
+  result(failure?: Failure): StageResult {
     const plan = this.lastPlan;
     const first = this.firstPlan;
-    const written = (kind: RoutingObject['kind']) =>
-      this.written.find((object) => object.kind === kind) ??
-      (kind === 'VirtualService' ? plan?.virtualService : plan?.destinationRule);
+    // The last write of each object wins (finalize writes its DestinationRule twice).
+    const written = (planned: RoutingObject | undefined) =>
+      planned &&
+      (this.written.findLast(
+        (object) => object.kind === planned.kind && object.metadata.name === planned.metadata.name,
+      ) ??
+        planned);
     const yamlOf = (object: RoutingObject | undefined) => (object ? toYaml(object) : '');
+    const routes = failure?.rolledBack
+      ? (first?.routes ?? []).map((route) => ({ ...route, after: route.before }))
+      : (plan?.routes ?? []).map((route, index) => {
+          // Progressive: each route's split before the first step (the bound routes stay the same ones).
+          const start = first?.routes[index];
+          return start?.resource === route.resource ? { ...route, before: start.before } : route;
+        });
     const healthy = !failure && this.checks.every((check) => check.ok);
     return {
       stage: this.options.stage,
@@ -212,15 +291,20 @@ export class StageRun {
       changed: !failure && (plan?.changed ?? false),
       healthy,
       rolledBack: failure?.rolledBack ?? false,
-      previousWeight: first?.previousWeight ?? 0,
-      weight: failure?.rolledBack
-        ? (first?.previousWeight ?? 0)
-        : (plan?.weight ?? first?.previousWeight ?? 0),
+      // Absent, never 0, when no plan was made: a weight that was not read must not be reported.
+      previousWeight: first?.previousWeight,
+      weight: failure?.rolledBack ? first?.previousWeight : (plan?.weight ?? first?.previousWeight),
       before: first?.before ?? [],
       after: failure?.rolledBack ? (first?.before ?? []) : (plan?.after ?? []),
       checks: this.checks,
-      virtualServiceYaml: yamlOf(written('VirtualService')),
-      destinationRuleYaml: yamlOf(written('DestinationRule')),
+      virtualServiceYaml: yamlOf(written(plan?.virtualService)),
+      destinationRuleYaml: yamlOf(written(plan?.destinationRule)),
+      routes,
+      objects: (plan?.objects ?? []).map(({ after }) => ({
+        kind: after.kind,
+        name: after.metadata.name,
+        yaml: yamlOf(written(after)),
+      })),
       diff: first && plan ? (first === plan ? plan.diff : `${first.diff}${plan.diff}`) : '',
       ...(failure ? { error: failure.error } : {}),
     };
@@ -247,6 +331,11 @@ function afterWrites(state: ClusterState, written: RoutingObject[]): ClusterStat
 function valueOf<T>(outcome: PromiseSettledResult<T>): T {
   if (outcome.status === 'rejected') throw outcome.reason;
   return outcome.value;
+}
+
+/** Every stage but rollback sends traffic to the canary: its rollout and the traffic checks matter. */
+function sendsTrafficToCanary(options: RunOptions): boolean {
+  return options.stage !== 'rollback';
 }
 
 /** What a cancelled run reports, whatever the signal's reason was. */

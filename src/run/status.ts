@@ -1,17 +1,33 @@
-// `status`: reads the current split and reports it; writes nothing.
+// `status`: reads the current split of every route to the service and reports it; writes nothing.
 import type { ClusterClient } from '../kube/index.js';
 import { toYaml } from '../plan/diff.js';
+import { namespaceOf, sameHost } from '../plan/objects.js';
+import { routesNow, splitDisagreement } from '../plan/route-plan.js';
 import { canaryShare, routeRows } from '../plan/routes.js';
-import { sameHost } from '../plan/objects.js';
 import type { RunOptions, StageResult } from '../types.js';
 
 export async function readStatus(client: ClusterClient, options: RunOptions): Promise<StageResult> {
   const state = await client.readRouting(options.namespace);
   const forHost = (host: string | undefined) => sameHost(host, options.host, options.namespace);
-  const virtualService = state.virtualServices.find((vs) => (vs.spec.hosts ?? []).some(forHost));
+  const local = state.virtualServices.filter(
+    (vs) => namespaceOf(vs, options.namespace) === options.namespace,
+  );
+  const virtualService = local.find((vs) => (vs.spec.hosts ?? []).some(forHost));
   const destinationRule = state.destinationRules.find((dr) => forHost(dr.spec.host));
-  const rows = routeRows(virtualService);
+  // The service's own VirtualService first, then the other doors in the namespace's order.
+  const ordered = [
+    ...(virtualService ? [virtualService] : []),
+    ...state.virtualServices.filter((vs) => vs !== virtualService),
+  ];
+  const routes = routesNow(ordered, options);
+  const routing = ordered.filter(
+    (vs) =>
+      vs === virtualService ||
+      (local.includes(vs) && routes.some((route) => route.object === vs.metadata.name)),
+  );
+  const rows = routing.flatMap((vs) => routeRows(vs).map((row) => ({ object: vs.metadata.name, ...row })));
   const weight = canaryShare(virtualService, options);
+  const disagreement = splitDisagreement(routes, options);
   return {
     ...emptyResult(options),
     healthy: true,
@@ -19,8 +35,15 @@ export async function readStatus(client: ClusterClient, options: RunOptions): Pr
     weight,
     before: rows,
     after: rows,
+    routes,
+    ...(disagreement ? { warnings: [disagreement] } : {}),
     virtualServiceYaml: virtualService ? toYaml(virtualService) : '',
     destinationRuleYaml: destinationRule ? toYaml(destinationRule) : '',
+    objects: [...routing, ...(destinationRule ? [destinationRule] : [])].map((object) => ({
+      kind: object.kind,
+      name: object.metadata.name,
+      yaml: toYaml(object),
+    })),
   };
 }
 
@@ -36,8 +59,6 @@ export function emptyResult(options: RunOptions): StageResult {
     changed: false,
     healthy: false,
     rolledBack: false,
-    previousWeight: 0,
-    weight: 0,
     before: [],
     after: [],
     checks: [],

@@ -23,6 +23,8 @@ export interface RunActionOptions {
   /** Sends this signal once `after` settles, as the runner does when the workflow is cancelled. */
   cancel?: { after: Promise<unknown>; signal: NodeJS.Signals };
   timeoutMs?: number;
+  /** Files in the step's working directory (a kubeconfig given by relative path), name → content. */
+  files?: Record<string, string>;
 }
 
 export interface ActionRun {
@@ -54,11 +56,31 @@ function inputEnvironment(inputs: Record<string, string>): Record<string, string
   );
 }
 
-/** `name<<DELIMITER\nvalue\nDELIMITER` blocks, as @actions/core writes GITHUB_OUTPUT. */
+/**
+ * GITHUB_OUTPUT as actions/runner reads it (FileCommandManager): line by line, `name=value` when `=` comes
+ * before any `<<`, else `name<<DELIMITER` and the lines up to the one equal to DELIMITER; a malformed line or
+ * a missing delimiter fails the step, so it throws here.
+ */
 export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
-  const pattern = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n?\2$/gm;
-  for (const match of text.matchAll(pattern)) outputs[match[1] ?? ''] = match[3] ?? '';
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  for (let index = 0; index < lines.length; index += 1) {
+    const line = lines[index] ?? '';
+    if (line === '') continue;
+    const equals = line.indexOf('=');
+    const heredoc = line.indexOf('<<');
+    if (equals >= 0 && (heredoc < 0 || equals < heredoc)) {
+      outputs[line.slice(0, equals)] = line.slice(equals + 1);
+      continue;
+    }
+    if (heredoc <= 0 || heredoc + 2 >= line.length) throw new Error(`Invalid format '${line}'`);
+    const delimiter = line.slice(heredoc + 2);
+    const end = lines.indexOf(delimiter, index + 1);
+    if (end < 0) throw new Error(`Matching delimiter not found '${delimiter}'`);
+    outputs[line.slice(0, heredoc)] = lines.slice(index + 1, end).join('\n');
+    index = end;
+  }
   return outputs;
 }
 
@@ -72,6 +94,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   writeFileSync(files.output, '');
   writeFileSync(files.summary, '');
   writeFileSync(files.event, JSON.stringify(options.event?.payload ?? {}));
+  for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: dir,
@@ -129,4 +152,22 @@ export function maskedValues(stdout: string): string[] {
     .map((line) =>
       line.slice('::add-mask::'.length).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'),
     );
+}
+
+/** The log as the runner shows it: `::add-mask::` lines consumed, every masked value replaced by `***`. */
+export function runnerLog(run: Pick<ActionRun, 'stdout' | 'stderr'>): string {
+  return maskedValues(run.stdout)
+    .filter((value) => value !== '')
+    .reduce((log, value) => log.split(value).join('***'), visibleLog(run));
+}
+
+/**
+ * The outputs a later job receives (`needs.<job>.outputs`): the runner skips every output whose value
+ * contains a masked string ("Skip output 'x' since it may contain secret.").
+ */
+export function jobOutputs(run: Pick<ActionRun, 'stdout' | 'outputs'>): Record<string, string> {
+  const masks = maskedValues(run.stdout).filter((value) => value !== '');
+  return Object.fromEntries(
+    Object.entries(run.outputs).filter(([, value]) => !masks.some((mask) => value.includes(mask))),
+  );
 }

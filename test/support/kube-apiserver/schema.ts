@@ -1,7 +1,10 @@
 // Structural validation of custom objects against the openAPIV3Schema of their CRDs, with the messages
 // kube-apiserver gives: 422 field errors, pruning of unknown fields (or 400 under fieldValidation=Strict),
 // structural defaulting, and the typed-object errors server-side apply reports as 500.
+import type { CrdSchema } from '../../../src/plan/crd-schema.js';
 import type { FieldError } from './status.js';
+
+export { crdSchemas as loadCrdSchemas } from './crds.js';
 
 /** One `x-kubernetes-validations` entry. */
 export interface CelRule {
@@ -13,31 +16,27 @@ export interface CelRule {
   optionalOldSelf?: boolean;
 }
 
-export interface Schema {
-  type?: string;
+type Nested = 'properties' | 'items' | 'additionalProperties' | 'oneOf' | 'anyOf' | 'allOf' | 'not';
+
+/**
+ * The OpenAPI v3 subset CRDs use, as the planner reads it too (it checks input objects against the same
+ * schemas), plus what only the API server acts on: defaults, CEL rules, list types, string and list bounds.
+ */
+export interface Schema extends Omit<CrdSchema, Nested> {
   properties?: Record<string, Schema>;
   additionalProperties?: Schema | boolean;
   items?: Schema;
-  required?: string[];
-  enum?: unknown[];
-  nullable?: boolean;
-  minimum?: number;
-  maximum?: number;
-  maxItems?: number;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  allOf?: Schema[];
+  not?: Schema;
   minItems?: number;
-  maxLength?: number;
   minLength?: number;
   pattern?: string;
   default?: unknown;
   'x-kubernetes-validations'?: CelRule[];
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
-  oneOf?: Schema[];
-  anyOf?: Schema[];
-  allOf?: Schema[];
-  not?: Schema;
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-  'x-kubernetes-int-or-string'?: boolean;
 }
 
 type Json = unknown;

@@ -18,11 +18,15 @@ export interface WorkloadTraffic {
   latency: Record<number, number>;
   /** What the client sidecars report (reporter="source"); the analysis must ignore it. */
   sourceReporterErrorShare?: number;
+  /** The proxy that reports the workload's requests: 'destination' (sidecar, the default) or 'waypoint'. */
+  reporter?: string;
 }
 
 export interface IstioExporter {
   /** host:port for a Prometheus scrape target. */
   target: string;
+  /** Counters back to 0, as when the sidecars restart. */
+  resetCounters(): void;
   close(): Promise<void>;
 }
 
@@ -61,7 +65,8 @@ function exposition(all: WorkloadTraffic[], elapsedSeconds: number): string {
     // Whole seconds only: every counter then grows by the same exact share at each step, so the
     // figures Prometheus computes (70.0% success, p99 2425 ms) do not depend on scrape timing.
     const total = traffic.requestsPerSecond * Math.floor(elapsedSeconds);
-    const reporters: [string, number][] = [['destination', traffic.errorShare]];
+    const reporter = traffic.reporter ?? 'destination';
+    const reporters: [string, number][] = [[reporter, traffic.errorShare]];
     if (traffic.sourceReporterErrorShare !== undefined)
       reporters.push(['source', traffic.sourceReporterErrorShare]);
     for (const [reporter, errorShare] of reporters) {
@@ -69,7 +74,7 @@ function exposition(all: WorkloadTraffic[], elapsedSeconds: number): string {
       lines.push(`istio_requests_total{${labels(traffic, reporter, '200')}} ${total - errors}`);
       lines.push(`istio_requests_total{${labels(traffic, reporter, '503')}} ${errors}`);
     }
-    const base = labels(traffic, 'destination', '200');
+    const base = labels(traffic, reporter, '200');
     for (const bound of BUCKETS_MS) {
       const count = Math.round(total * cumulativeShare(traffic.latency, bound));
       histogram.push(`istio_request_duration_milliseconds_bucket{${base},le="${bound}"} ${count}`);
@@ -82,7 +87,7 @@ function exposition(all: WorkloadTraffic[], elapsedSeconds: number): string {
 
 /** Starts the exporter on 127.0.0.1 (a free port); counters start at 0 when it starts. */
 export async function startIstioExporter(traffic: WorkloadTraffic[]): Promise<IstioExporter> {
-  const started = performance.now();
+  let started = performance.now();
   const server: Server = createServer((request, response) => {
     if (request.url !== '/metrics') {
       response.writeHead(404).end();
@@ -95,12 +100,22 @@ export async function startIstioExporter(traffic: WorkloadTraffic[]): Promise<Is
   const { port } = server.address() as AddressInfo;
   return {
     target: `127.0.0.1:${port}`,
+    resetCounters: () => (started = performance.now()),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Stable v1, a good canary v2 and a bad canary v3 of `reviews` in `default`: what a release is judged on. */
+export function reviewsRelease(): WorkloadTraffic[] {
+  return [
+    goodCanary('default', 'reviews', 'v1'),
+    goodCanary('default', 'reviews', 'v2'),
+    badCanary('default', 'reviews', 'v3'),
+  ];
 }
 
 /** A canary that answers 99.5% of requests well and fast (p99 under 100 ms). */

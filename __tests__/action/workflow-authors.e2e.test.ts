@@ -1,0 +1,193 @@
+// The bundled action (dist/index.js) as workflow authors use it, checked the way the runner treats what it
+// writes: GITHUB_OUTPUT parsed as actions/runner parses it, outputs containing a masked string dropped before
+// the next job, the log with every mask applied, the job summary file and the pull-request comment.
+import { createServer, type AddressInfo } from 'node:net';
+import { jest } from '@jest/globals';
+import { parse, stringify } from 'yaml';
+import { bookinfoObjects, loadBookinfo } from '../../test/support/bookinfo.js';
+import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
+import { startGitHubApi, type GitHubApiStandIn } from '../../test/support/github-api/server.js';
+import {
+  jobOutputs,
+  maskedValues,
+  runAction,
+  runnerLog,
+  type ActionRun,
+  type RunActionOptions,
+} from '../../test/support/github-api/run-action.js';
+
+jest.setTimeout(240_000);
+
+const TOKEN = 'ghs_workflowAuthorsToken0123456789ab';
+const PR_EVENT = {
+  name: 'pull_request',
+  payload: {
+    number: 7,
+    pull_request: { number: 7 },
+    repository: { name: 'bookinfo', owner: { login: 'acme' } },
+  },
+};
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+let cluster: ApiServer;
+let github: GitHubApiStandIn;
+
+beforeEach(async () => {
+  cluster = await startApiServer();
+  loadBookinfo(cluster);
+  github = await startGitHubApi({ token: TOKEN });
+});
+afterEach(async () => {
+  await cluster.close();
+  await github.close();
+});
+
+function step(inputs: Record<string, string>, extra: Partial<RunActionOptions> = {}): Promise<ActionRun> {
+  return runAction({
+    inputs: {
+      service: 'reviews',
+      stable: 'v1',
+      canary: 'v2',
+      kubeconfig: cluster.kubeconfigYaml(),
+      'github-token': TOKEN,
+      settle: '0',
+      timeout: '60s',
+      ...inputs,
+    },
+    event: PR_EVENT,
+    apiUrl: github.url,
+    ...extra,
+  });
+}
+
+const comments = () => github.comments('acme', 'bookinfo', 7);
+
+/** The runner's annotations of the step: `::error::` and `::warning::` lines. */
+function annotations(run: ActionRun): string[] {
+  return run.stdout.split('\n').filter((line) => /^::(error|warning)( [^:]*)?::/.test(line));
+}
+
+describe('masking: credentials only', () => {
+  const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+  /** What `aws eks update-kubeconfig --profile default` writes, with a plugin that answers the stand-in. */
+  function eksKubeconfig(server = cluster.url): string {
+    const config = parse(cluster.kubeconfigYaml());
+    config.clusters[0].cluster.server = server;
+    const credential = {
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      kind: 'ExecCredential',
+      status: { token: 'admin-token' },
+    };
+    config.users[0].user = {
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1beta1',
+        command: process.execPath,
+        args: ['-e', `console.log(${JSON.stringify(JSON.stringify(credential))})`],
+        env: [
+          { name: 'AWS_PROFILE', value: 'default' },
+          { name: 'AWS_SDK_LOAD_CONFIG', value: '1' },
+          { name: 'AWS_SECRET_ACCESS_KEY', value: AWS_SECRET },
+        ],
+        interactiveMode: 'IfAvailable',
+      },
+    };
+    return stringify(config);
+  }
+
+  test('an EKS exec kubeconfig by relative path: outputs reach the next job, the secret key is masked', async () => {
+    const run = await step(
+      { stage: 'shift', weight: '50', kubeconfig: 'kubeconfig' },
+      { files: { kubeconfig: eksKubeconfig() } },
+    );
+    expect(run.code).toBe(0);
+    const masks = maskedValues(run.stdout);
+    expect(masks).toContain(AWS_SECRET);
+    expect(masks).toContain(TOKEN);
+    for (const value of ['default', '1', 'kubeconfig']) expect(masks).not.toContain(value);
+    expect(masks.every((mask) => mask.length >= 8)).toBe(true);
+    const next = jobOutputs(run);
+    expect(next).toMatchObject({
+      stage: 'shift',
+      'previous-weight': '0',
+      weight: '50',
+      stable: 'v1',
+      canary: 'v2',
+      changed: 'true',
+    });
+    expect(next).toEqual(run.outputs);
+    expect(parse(next['virtual-service'] ?? '').metadata.name).toBe('reviews');
+    expect(runnerLog(run)).not.toContain(AWS_SECRET);
+  });
+
+  test('an unreachable API server: the cause from the chain, and the kubeconfig named as it is, not "***"', async () => {
+    const port = await closedPort();
+    const run = await step(
+      { stage: 'shift', weight: '50', kubeconfig: 'kubeconfig' },
+      { files: { kubeconfig: eksKubeconfig(`https://127.0.0.1:${port}`) } },
+    );
+    expect(run.code).toBe(1);
+    expect(runnerLog(run)).toContain(
+      `::error::cannot reach the Kubernetes API at https://127.0.0.1:${port} (ECONNREFUSED: connection refused): check the kubeconfig's server address and that the cluster is up`,
+    );
+  });
+});
+
+test('a failure is annotated once, as the error; the log says it in plain lines', async () => {
+  const run = await step({ stage: 'shift', weight: '50', canary: 'v7' });
+  expect(run.code).toBe(1);
+  const message =
+    'Deployment for canary v7 not found in default: app=reviews has versions v1, v2, v3; deploy v7 first or correct the canary input';
+  expect(annotations(run)).toEqual([`::error::${message}`]);
+  expect(run.stdout).toContain(`failed: ${message}`);
+});
+
+describe('a failed read reports no weight it did not read', () => {
+  /** Credentials the API server rejects (401), the way an expired token does. */
+  const expiredKubeconfig = () => cluster.kubeconfigYaml().replace('admin-token', 'expired-token-2024');
+
+  test('401 with the cluster at 50 %: no weight outputs, "unknown" in the summary and the comment', async () => {
+    for (const object of bookinfoObjects('06-reviews-50.yaml')) cluster.store.put(object);
+    const run = await step({ stage: 'shift', weight: '75', kubeconfig: expiredKubeconfig() });
+    expect(run.code).toBe(1);
+    const next = jobOutputs(run);
+    expect(next).toMatchObject({
+      stage: 'shift',
+      changed: 'false',
+      healthy: 'false',
+      'rolled-back': 'false',
+    });
+    expect(next).not.toHaveProperty('weight');
+    expect(next).not.toHaveProperty('previous-weight');
+    const error = `the Kubernetes API at ${cluster.url} rejected the credentials (401 Unauthorized): refresh the kubeconfig's token or client certificate`;
+    expect(run.summary).toBe(
+      `## istio-canary: \`shift\` reviews\n\n> [!CAUTION]\n> Failed: ${error.replace("'", '&#39;')}\n`,
+    );
+    const comment = comments()[0]?.body ?? '';
+    expect(comment).toContain('`v1` stable, `v2` canary weight unknown (the routing could not be read).');
+    expect(comment).not.toContain('| Match |');
+    expect(comment).not.toMatch(/\b0%/);
+  });
+});
+
+test('inputs of another stage are named in a warning, the stage runs', async () => {
+  const promote = await step({ stage: 'promote', weight: '50' });
+  expect(promote.code).toBe(0);
+  expect(annotations(promote)).toEqual(['::warning::weight is ignored by stage promote: only shift uses it']);
+  expect(promote.outputs.weight).toBe('100');
+  const shift = await step({ stage: 'shift', weight: '20', steps: '10,50,100', interval: '30s' });
+  expect(shift.code).toBe(0);
+  expect(annotations(shift)).toEqual([
+    '::warning::steps is ignored by stage shift: only progressive uses it',
+    '::warning::interval is ignored by stage shift: only progressive uses it',
+  ]);
+  expect(shift.outputs.weight).toBe('20');
+});

@@ -1,0 +1,22 @@
+// The several-clusters benchmark on tiny sizes: every stage succeeds, each wave is paired with a
+// single-cluster stage of the same round, and the report states the target. No timing is asserted.
+import { expect, test } from '@jest/globals';
+import { benchClusters, clustersReport } from '../../bench/clusters.js';
+
+test('a wave of 1 and of 2 clusters beside one cluster, paired by round', async () => {
+  const figures = await benchClusters([1, 2], 2, 0);
+  expect(figures.errors).toEqual([]);
+  expect(figures.waves.map((wave) => wave.size)).toEqual([1, 2]);
+  for (const wave of figures.waves) {
+    expect(wave.medianMs).toBeGreaterThan(0);
+    expect(wave.minRatio).toBeLessThanOrEqual(wave.medianRatio);
+    expect(wave.medianRatio).toBeLessThanOrEqual(wave.maxRatio);
+  }
+  // Two clusters open connections to two API servers: more than one cluster's stage.
+  expect(figures.waves[1]?.connections).toBeGreaterThan(figures.singleConnections);
+  const report = clustersReport(figures);
+  expect(report).toContain('| 2 |');
+  expect(report).toMatch(
+    /- Target: a wave of 10 clusters at 0 ms RTT within 1\.5× one cluster's stage: 2 clusters/,
+  );
+}, 240_000);

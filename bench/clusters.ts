@@ -1,0 +1,162 @@
+// 5. Several clusters: one wave of N clusters (`clusters` with N contexts on one line) against one cluster's
+// stage (no `clusters`), each cluster a stand-in of its own with the same injected round-trip latency.
+// Paired and interleaved: every round runs the single-cluster stage and each wave size once, in an order
+// that rotates from round to round, so that a drift of the machine's load hits all alike; the figure is
+// the median over rounds of (wave time / the same round's single-cluster time). Self-contained: its own
+// worker process and its own small helpers.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadBookinfo, reviewsOptions } from '../test/support/bookinfo.js';
+import { startFleet } from '../test/support/clusters.js';
+import type { RunOptions } from '../src/types.js';
+import type { ClustersJob, ClustersTiming } from './clusters-worker.js';
+
+export interface ClustersFigures {
+  latencyMs: number;
+  rounds: number;
+  /** The single-cluster stage: median wall time. */
+  singleMs: number;
+  /** New TLS connections of the single-cluster stage (median). */
+  singleConnections: number;
+  waves: {
+    size: number;
+    medianMs: number;
+    medianRatio: number;
+    minRatio: number;
+    maxRatio: number;
+    /** New TLS connections the whole wave opened (median). */
+    connections: number;
+  }[];
+  errors: string[];
+}
+
+const SINGLE = 'single';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+/** One round's order: the conditions rotated by the round number. */
+function rotated<T>(items: T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+async function runJob(job: ClustersJob): Promise<ClustersTiming[]> {
+  const worker = new URL('./clusters-worker.ts', import.meta.url).pathname;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', worker, JSON.stringify(job)],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+      env: { PATH: process.env.PATH ?? '', NO_PROXY: '127.0.0.1,localhost' },
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as ClustersTiming[];
+}
+
+export async function benchClusters(
+  sizes: number[],
+  rounds: number,
+  latencyMs = 20,
+): Promise<ClustersFigures> {
+  const names = Array.from({ length: Math.max(...sizes) }, (_, i) => `cluster-${i + 1}`);
+  const fleet = await startFleet(names);
+  // The stages name the kubeconfig by path: its content, once per stage, would not fit in the arguments.
+  const dir = mkdtempSync(join(tmpdir(), 'istio-canary-bench-clusters-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, fleet.kubeconfig);
+  try {
+    for (const server of Object.values(fleet.servers)) {
+      loadBookinfo(server);
+      server.faults.latencyMs = latencyMs;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the Deployment simulators roll out
+    // Each stage a weight of its own, so that every stage writes in every cluster it touches.
+    let weight = 0;
+    const stage = (overrides: Partial<RunOptions>): RunOptions => {
+      weight = (weight % 98) + 1;
+      return reviewsOptions({ stage: 'shift', weight, kubeconfig, ...overrides });
+    };
+    const conditions = [SINGLE, ...sizes.map(String)];
+    const optionsOf = (label: string): RunOptions =>
+      label === SINGLE ? stage({ context: names[0] }) : stage({ clusters: [names.slice(0, Number(label))] });
+    const warmUp = conditions.map((label) => ({ label: `warm-up ${label}`, options: optionsOf(label) }));
+    const measured = Array.from({ length: rounds }, (_, round) =>
+      rotated(conditions, round).map((label) => ({ label: `${round}:${label}`, options: optionsOf(label) })),
+    ).flat();
+    const timings = (await runJob({ stages: [...warmUp, ...measured] })).filter(
+      (timing) => !timing.label.startsWith('warm-up'),
+    );
+    const byRound = new Map<string, Map<string, ClustersTiming>>();
+    for (const timing of timings) {
+      const [round = '', label = ''] = timing.label.split(':');
+      const row = byRound.get(round) ?? new Map<string, ClustersTiming>();
+      row.set(label, timing);
+      byRound.set(round, row);
+    }
+    const rows = [...byRound.values()];
+    const of = (label: string, pick: (timing: ClustersTiming) => number) =>
+      rows.map((row) => {
+        const timing = row.get(label);
+        return timing ? pick(timing) : NaN;
+      });
+    const single = of(SINGLE, (timing) => timing.wallMs);
+    return {
+      latencyMs,
+      rounds,
+      singleMs: median(single),
+      singleConnections: median(of(SINGLE, (timing) => timing.connections)),
+      waves: sizes.map((size) => {
+        const times = of(String(size), (timing) => timing.wallMs);
+        const ratios = times.map((time, index) => time / (single[index] ?? NaN));
+        return {
+          size,
+          medianMs: median(times),
+          medianRatio: median(ratios),
+          minRatio: Math.min(...ratios),
+          maxRatio: Math.max(...ratios),
+          connections: median(of(String(size), (timing) => timing.connections)),
+        };
+      }),
+      errors: timings.flatMap((timing) => (timing.error ? [`${timing.label}: ${timing.error}`] : [])),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await fleet.close();
+  }
+}
+
+const fmt = (ms: number) => (ms >= 100 ? `${Math.round(ms)} ms` : `${ms.toFixed(1)} ms`);
+
+export function clustersReport(figures: ClustersFigures): string {
+  const header =
+    '| clusters in the wave | wave time (median) | wave / one cluster (median of paired rounds) | range | new TLS connections |';
+  const rows = figures.waves.map(
+    (wave) =>
+      `| ${wave.size} | ${fmt(wave.medianMs)} | ${wave.medianRatio.toFixed(2)}× | ${wave.minRatio.toFixed(2)}–${wave.maxRatio.toFixed(2)}× | ${wave.connections} |`,
+  );
+  const ten = figures.waves.find((wave) => wave.size === 10) ?? figures.waves.at(-1);
+  const target = ten
+    ? `- Target: a wave of 10 clusters at ${figures.latencyMs} ms RTT within 1.5× one cluster's stage: ${ten.size} clusters ${ten.medianRatio.toFixed(2)}× — ${ten.medianRatio <= 1.5 ? 'met' : `missed (${(ten.medianRatio - 1.5).toFixed(2)}× over)`}.`
+    : '';
+  return [
+    `## 6. Several clusters: one wave (shift, settle 0) vs one cluster's stage — ${figures.latencyMs} ms RTT, ${figures.rounds} paired rounds`,
+    '',
+    `One cluster's stage (no \`clusters\`): ${fmt(figures.singleMs)} (median), ${figures.singleConnections} new TLS connections.`,
+    '',
+    header,
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    target,
+    ...(figures.errors.length > 0 ? ['', `Stages that failed: ${figures.errors.join('; ')}`] : []),
+  ].join('\n');
+}

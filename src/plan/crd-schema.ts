@@ -1,0 +1,204 @@
+// Structural validation of routing objects against Istio's CRD schemas (as data: istio-schemas.generated.ts),
+// so a malformed object read from a file or the cluster gives one line naming the field, not a JavaScript
+// error deep in the planner. It reads what kube-apiserver's structural validation reads; CEL rules
+// (x-kubernetes-validations) are left to the API server.
+import { InputError } from '../errors.js';
+import { ISTIO_SPEC_SCHEMAS } from './istio-schemas.generated.js';
+
+export interface CrdSchema {
+  type?: string;
+  properties?: Record<string, CrdSchema>;
+  items?: CrdSchema;
+  additionalProperties?: CrdSchema | boolean;
+  required?: string[];
+  enum?: unknown[];
+  nullable?: boolean;
+  minimum?: number;
+  maximum?: number;
+  maxItems?: number;
+  maxLength?: number;
+  maxProperties?: number;
+  oneOf?: CrdSchema[];
+  anyOf?: CrdSchema[];
+  allOf?: CrdSchema[];
+  not?: CrdSchema;
+  'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'nothing (null: a dangling "-" or a key without value?)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'boolean')
+    return `the boolean ${value} (YAML reads unquoted yes/no/on/off as booleans)`;
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return 'a map';
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  object: 'a map',
+  array: 'a list',
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'a boolean',
+};
+
+function typeMatches(schema: CrdSchema, value: unknown): boolean {
+  if (schema['x-kubernetes-int-or-string']) return typeof value === 'string' || Number.isInteger(value);
+  switch (schema.type) {
+    case undefined:
+      return true;
+    case 'object':
+      return isMap(value);
+    case 'array':
+      return Array.isArray(value);
+    case 'integer':
+      return Number.isInteger(value);
+    default:
+      return typeof value === schema.type;
+  }
+}
+
+/** Whether `value` meets a oneOf/anyOf branch: Istio's branches test only `required`, `not` and `anyOf`. */
+function satisfies(value: unknown, schema: CrdSchema): boolean {
+  if (schema.required && !(isMap(value) && schema.required.every((name) => name in value))) return false;
+  if (schema.not && satisfies(value, schema.not)) return false;
+  if (schema.anyOf && !schema.anyOf.some((branch) => satisfies(value, branch))) return false;
+  return true;
+}
+
+/** The fields a set of exclusive branches names, for a message: `exact, prefix, regex`. */
+function branchFields(branches: CrdSchema[]): string {
+  const names = new Set<string>();
+  const collect = (schema: CrdSchema) => {
+    schema.required?.forEach((name) => names.add(name));
+    if (schema.not) collect(schema.not);
+    schema.anyOf?.forEach(collect);
+  };
+  branches.forEach(collect);
+  return [...names].join(', ');
+}
+
+function boundsViolation(value: unknown, schema: CrdSchema, path: string): string | undefined {
+  if (typeof value === 'number') {
+    if (schema.minimum !== undefined && value < schema.minimum)
+      return `${path} must be at least ${schema.minimum}, got ${value}`;
+    if (schema.maximum !== undefined && value > schema.maximum)
+      return `${path} must be at most ${schema.maximum}, got ${value}`;
+  }
+  if (typeof value === 'string' && schema.maxLength !== undefined && value.length > schema.maxLength) {
+    return `${path} must be at most ${schema.maxLength} characters long`;
+  }
+  if (Array.isArray(value) && schema.maxItems !== undefined && value.length > schema.maxItems) {
+    return `${path} must have at most ${schema.maxItems} items, got ${value.length}`;
+  }
+  if (
+    isMap(value) &&
+    schema.maxProperties !== undefined &&
+    Object.keys(value).length > schema.maxProperties
+  ) {
+    return `${path} must have at most ${schema.maxProperties} fields, got ${Object.keys(value).length}`;
+  }
+  return undefined;
+}
+
+function exclusiveViolation(value: unknown, schema: CrdSchema, path: string): string | undefined {
+  const groups = [schema.oneOf, ...(schema.allOf ?? []).map((part) => part.oneOf)];
+  for (const branches of groups) {
+    if (branches && branches.filter((branch) => satisfies(value, branch)).length !== 1) {
+      return `${path} may set only one of ${branchFields(branches)}`;
+    }
+  }
+  return undefined;
+}
+
+function fieldsViolation(
+  value: Record<string, unknown>,
+  schema: CrdSchema,
+  path: string,
+  refuseUnknown: boolean,
+): string | undefined {
+  const open =
+    !refuseUnknown || schema['x-kubernetes-preserve-unknown-fields'] || schema.additionalProperties === true;
+  const fieldSchema = (name: string) =>
+    schema.properties?.[name] ??
+    (isMap(schema.additionalProperties) ? schema.additionalProperties : undefined);
+  // An unknown field first: a misspelt `destinaton` is the cause of the missing `destination`.
+  const unknown = Object.keys(value).find((name) => !open && fieldSchema(name) === undefined);
+  if (unknown !== undefined) return `${path}.${unknown} is not a field of the schema (misspelt?)`;
+  const missing = (schema.required ?? []).find((name) => !(name in value));
+  if (missing !== undefined) return `${path}.${missing} is required`;
+  for (const [name, field] of Object.entries(value)) {
+    const found =
+      fieldSchema(name) &&
+      schemaViolation(field, fieldSchema(name) as CrdSchema, `${path}.${name}`, refuseUnknown);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The first way `value` breaks `schema`, as one phrase naming the field (`spec.http[0].match …`); fields
+ * the schema does not declare count unless `refuseUnknown` is false.
+ */
+export function schemaViolation(
+  value: unknown,
+  schema: CrdSchema,
+  path: string,
+  refuseUnknown = true,
+): string | undefined {
+  if (value === null && (schema.nullable || schema.type === undefined)) return undefined;
+  if (value === null || !typeMatches(schema, value)) {
+    const expected = schema['x-kubernetes-int-or-string']
+      ? 'an integer or a string'
+      : (TYPE_NAMES[schema.type ?? ''] ?? schema.type);
+    return `${path} must be ${expected}, got ${kindOf(value)}`;
+  }
+  if (schema.enum && !schema.enum.includes(value)) {
+    return `${path} must be one of ${schema.enum.join(', ')}, got ${JSON.stringify(value)}`;
+  }
+  const violation = boundsViolation(value, schema, path) ?? exclusiveViolation(value, schema, path);
+  if (violation) return violation;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = schema.items && schemaViolation(item, schema.items, `${path}[${index}]`, refuseUnknown);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  return isMap(value) ? fieldsViolation(value, schema, path, refuseUnknown) : undefined;
+}
+
+/**
+ * Refuses a VirtualService or DestinationRule its CRD schema refuses, in one line: `<source>:
+ * VirtualService default/reviews: spec.http[0].match must be a list, got a map; …`. `source` names the
+ * file the object came from: there an unknown field is refused too (a misspelling, as kubectl's strict
+ * validation refuses it). An object from the cluster holds only fields its own CRDs declare, which may be
+ * newer than ours: its unknown fields are kept as they are.
+ */
+export function checkRoutingObject(object: Record<string, unknown>, source?: string): void {
+  const kind = String(object.kind);
+  const metadata = isMap(object.metadata) ? object.metadata : {};
+  const name = typeof metadata.name === 'string' ? metadata.name : undefined;
+  const namespace = typeof metadata.namespace === 'string' ? `${metadata.namespace}/` : '';
+  const schema = ISTIO_SPEC_SCHEMAS[kind];
+  const violation =
+    name === undefined
+      ? 'metadata.name must be a string'
+      : schema && !schema.versions.includes(String(object.apiVersion))
+        ? `apiVersion must be one of ${schema.versions.join(', ')}, got ${JSON.stringify(object.apiVersion)}`
+        : schema && schemaViolation(object.spec ?? {}, schema.spec, 'spec', source !== undefined);
+  if (!violation) return;
+  const where = [source, `${kind} ${namespace}${name ?? '(no name)'}`].filter(Boolean).join(': ');
+  throw new InputError(
+    'from',
+    `${where}: ${violation}, which Istio's ${kind} schema does not allow: fix the object and run again`,
+  );
+}

@@ -1,0 +1,256 @@
+// The VirtualService routing API: a stage's intent written into every VirtualService that carries the
+// service's traffic. The service's own mesh VirtualService keeps its named default route (created when
+// absent, see virtual-service.ts); every stable-bound route of it and of the gateway-bound and delegate
+// VirtualServices moves the same way (stable-bound.ts). Those left alone are reported with the reason.
+import { CanaryError } from '../errors.js';
+import type { RoutingIntent } from './intent.js';
+import { routeTargets } from './mirror.js';
+import {
+  cleanObject,
+  ISTIO_API_VERSION,
+  namespaceOf,
+  resourceName,
+  STAGE_ANNOTATION,
+  WEIGHTS_ANNOTATION,
+} from './objects.js';
+import { canaryShare, describeMatch, routeRows, splitOf } from './routes.js';
+import {
+  doorOf,
+  findRoutesToHost,
+  reachesHost,
+  routeReachesHost,
+  virtualServiceReachesHost,
+} from './routes-to-host.js';
+import { isTwinName, managedByUs, moveStableBoundRoutes, type MovedRoute } from './stable-bound.js';
+import type {
+  HTTPRoute,
+  PlannedObject,
+  RouteRow,
+  RouteSplit,
+  StageOptions,
+  VirtualService,
+} from './types.js';
+import {
+  mergeVirtualService,
+  ownedRouteNames,
+  primaryRouteIndex,
+  weightsAnnotation,
+} from './virtual-service.js';
+
+export interface VirtualServicePlan extends PlannedObject {
+  role: PlannedObject['role'];
+  before?: VirtualService;
+  after: VirtualService;
+  moved: MovedRoute[];
+}
+
+export interface RoutingPlan {
+  /** The VirtualServices written, the primary first. */
+  objects: VirtualServicePlan[];
+  primary: VirtualServicePlan;
+  /** Every VirtualService (any namespace) as it would be after the writes. */
+  world: VirtualService[];
+  routes: RouteSplit[];
+  previousWeight: number;
+  weight: number;
+  before: RouteRow[];
+  after: RouteRow[];
+}
+
+/** The mesh VirtualService of the service, its default route ours, then its other stable-bound routes. */
+function planPrimary(
+  before: VirtualService | undefined,
+  intent: RoutingIntent,
+  options: StageOptions,
+  apiVersion: string | undefined,
+): VirtualServicePlan {
+  const merged = cleanObject(mergeVirtualService(before && cleanObject(before), intent, options, apiVersion));
+  const names = ownedRouteNames(options.service);
+  const skip = new Set([names.header, names.sticky, names.primary]);
+  const { virtualService, moved } = moveStableBoundRoutes(merged, intent, options, managedByUs(before), skip);
+  const namespace = options.namespace;
+  const beforeHttp = before?.spec.http ?? [];
+  const afterHttp = virtualService.spec.http ?? [];
+  const primaryAfter = afterHttp[primaryRouteIndex(afterHttp, options, namespace)];
+  const primaryBefore = beforeHttp[primaryRouteIndex(beforeHttp, options, namespace)];
+  const primaryMove = primaryAfter ? [{ before: primaryBefore ?? { route: [] }, after: primaryAfter }] : [];
+  return {
+    role: virtualService.spec.hosts?.length ? doorOf(virtualService) : 'mesh',
+    ...(before ? { before } : {}),
+    after: virtualService,
+    moved: [...primaryMove, ...moved],
+  };
+}
+
+/** A gateway-bound or delegate VirtualService (or a second mesh one): its stable-bound routes move. */
+function planOther(before: VirtualService, intent: RoutingIntent, options: StageOptions): VirtualServicePlan {
+  const { virtualService, moved } = moveStableBoundRoutes(
+    cleanObject(before),
+    intent,
+    options,
+    managedByUs(before),
+  );
+  if (moved.length > 0) {
+    virtualService.metadata.annotations = {
+      ...virtualService.metadata.annotations,
+      [STAGE_ANNOTATION]: options.stage,
+      [WEIGHTS_ANNOTATION]: weightsAnnotation(intent.split),
+    };
+  }
+  return { role: doorOf(virtualService), before, after: virtualService, moved };
+}
+
+/** The first match block's uri as a path a request can take (`/reviews`), when it has one. */
+function pathOf(route: HTTPRoute): string | undefined {
+  const uri = route.match?.[0]?.uri;
+  return uri?.exact ?? uri?.prefix;
+}
+
+function routeSplit(
+  vs: VirtualService,
+  moved: MovedRoute,
+  options: StageOptions,
+  leftAlone?: string,
+): RouteSplit {
+  const path = pathOf(moved.after);
+  return {
+    resource: resourceName(vs, options.namespace),
+    object: vs.metadata.name,
+    namespace: namespaceOf(vs, options.namespace),
+    door: doorOf(vs),
+    ...(moved.after.name !== undefined ? { name: moved.after.name } : {}),
+    match: describeMatch(moved.after),
+    hosts: vs.spec.hosts ?? [],
+    gateways: vs.spec.gateways ?? [],
+    ...(path !== undefined ? { path } : {}),
+    before: splitOf(moved.before),
+    after: splitOf(moved.after),
+    ...(leftAlone !== undefined ? { leftAlone } : {}),
+  };
+}
+
+/** The routes to the host in a VirtualService as they are (with the reason, when the plan leaves them). */
+function leftAloneRoutes(
+  vs: VirtualService,
+  reason: string | undefined,
+  options: StageOptions,
+): RouteSplit[] {
+  const namespace = namespaceOf(vs, options.namespace);
+  return (vs.spec.http ?? [])
+    .filter((route) => routeReachesHost(route, namespace, options))
+    .map((route) => routeSplit(vs, { before: route, after: route }, options, reason));
+}
+
+function rowsOf(vs: VirtualService | undefined): RouteRow[] {
+  return vs ? routeRows(vs).map((row) => ({ object: vs.metadata.name, ...row })) : [];
+}
+
+/**
+ * Plans every VirtualService the stage writes: the primary (the service's mesh one, found by
+ * plan-stage's pick, created when absent and not left out by `virtual-services`) and every other one of
+ * the namespace with a stable-bound route.
+ */
+export function planVirtualServices(
+  virtualServices: VirtualService[],
+  primary: VirtualService | undefined,
+  intent: RoutingIntent,
+  options: StageOptions,
+  apiVersion = ISTIO_API_VERSION,
+): RoutingPlan {
+  const found = findRoutesToHost(virtualServices, options, primary);
+  const selection = options.virtualServices ?? [];
+  const writesPrimary = primary
+    ? found.managed.includes(primary)
+    : selection.length === 0 || selection.includes(options.service);
+  const others = found.managed
+    .filter((vs) => vs !== primary)
+    .map((vs) => planOther(vs, intent, options))
+    .filter((plan) => plan.moved.length > 0);
+  const objects = writesPrimary ? [planPrimary(primary, intent, options, apiVersion), ...others] : others;
+  const first = objects[0];
+  if (!first) {
+    throw new CanaryError(
+      'not-found',
+      `no route to ${options.host} in the VirtualServices ${selection.join(', ')} of "${options.namespace}" goes to ${options.stable} or ${options.canary}: name others in virtual-services, or leave it empty`,
+    );
+  }
+  const afterOf = new Map(objects.flatMap((plan) => (plan.before ? [[plan.before, plan.after]] : [])));
+  const world = [
+    ...virtualServices.map((vs) => afterOf.get(vs) ?? vs),
+    ...objects.filter((plan) => !plan.before).map((plan) => plan.after),
+  ];
+  const routes = [
+    ...objects.flatMap((plan) => plan.moved.map((moved) => routeSplit(plan.after, moved, options))),
+    ...found.excluded.flatMap((vs) => leftAloneRoutes(vs, 'not in virtual-services', options)),
+    ...found.elsewhere.flatMap((vs) =>
+      leftAloneRoutes(vs, `in namespace ${namespaceOf(vs, options.namespace)}: never written`, options),
+    ),
+  ];
+  // The default route's figures: the primary's, else the first moved route's.
+  const share = (split: { subset: string; weight: number }[]) =>
+    split.find((entry) => entry.subset === options.canary)?.weight ?? 0;
+  const firstMoved = routes[0];
+  const fromPrimary = writesPrimary;
+  return {
+    objects,
+    primary: first,
+    world,
+    routes,
+    previousWeight: fromPrimary ? canaryShare(first.before, options) : share(firstMoved?.before ?? []),
+    weight: fromPrimary ? canaryShare(first.after, options) : share(firstMoved?.after ?? []),
+    before: objects.flatMap((plan) => rowsOf(plan.before)),
+    after: objects.flatMap((plan) => rowsOf(plan.after)),
+  };
+}
+
+/**
+ * finalize drops the stable subset: refuse while any VirtualService (of the namespace, excluded by
+ * `virtual-services`, or of another namespace) still routes or mirrors to it.
+ */
+export function refuseDroppingRoutedSubsets(
+  virtualServices: VirtualService[],
+  removed: string[],
+  options: StageOptions,
+): void {
+  for (const subset of removed) {
+    const users = virtualServices.filter((vs) => {
+      const namespace = namespaceOf(vs, options.namespace);
+      return (vs.spec.http ?? []).some((route) =>
+        routeTargets(route).some(
+          (destination) => destination.subset === subset && reachesHost(destination.host, namespace, options),
+        ),
+      );
+    });
+    if (users.length > 0) {
+      throw new CanaryError(
+        'check-failed',
+        `${options.stage} refuses to drop subset ${subset} of ${options.host}: ${users.map((vs) => resourceName(vs, options.namespace)).join(', ')} still ${users.length === 1 ? 'routes' : 'route'} to it; move ${users.length === 1 ? 'that route' : 'those routes'} to ${options.canary} first`,
+      );
+    }
+  }
+}
+
+/** Every route to the host as it is now, in every VirtualService given (what `status` reports). */
+export function routesNow(virtualServices: VirtualService[], options: StageOptions): RouteSplit[] {
+  return virtualServices
+    .filter((vs) => virtualServiceReachesHost(vs, options))
+    .flatMap((vs) => leftAloneRoutes(vs, undefined, options));
+}
+
+/**
+ * `status`'s warning when the doors into the service disagree: the routes to the stable and canary
+ * subsets (our header and sticky twins aside) do not all give the canary the same share.
+ */
+export function splitDisagreement(routes: RouteSplit[], options: StageOptions): string | undefined {
+  const share = (route: RouteSplit) =>
+    route.after.find((entry) => entry.subset === options.canary)?.weight ?? 0;
+  const carrying = routes.filter(
+    (route) =>
+      !(route.name !== undefined && isTwinName(route.name)) &&
+      route.after.length > 0 &&
+      route.after.every((entry) => entry.subset === options.stable || entry.subset === options.canary),
+  );
+  if (new Set(carrying.map(share)).size <= 1) return undefined;
+  const listed = carrying.map((route) => `${route.object} ${route.match} ${share(route)} %`).join(', ');
+  return `the routes to ${options.host} disagree on the canary's share: ${listed}; run the stage again to move them all`;
+}
