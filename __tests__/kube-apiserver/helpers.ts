@@ -1,5 +1,7 @@
 // Shared by the stand-in's tests: a VirtualService to write and the Status body of a failed call.
+import { existsSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
 import { ApiException, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 
 export const VS = {
@@ -18,6 +20,15 @@ export function virtualService(name: string, weight: unknown = 100): KubernetesO
   };
 }
 
+/** A Status body, or `{ text }` for a plain-text answer such as `404 page not found`. */
+function parsed(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { text };
+  }
+}
+
 /** The Status body of a failed call, parsed from the ApiException. */
 export async function failureOf(
   call: Promise<unknown>,
@@ -26,10 +37,7 @@ export async function failureOf(
     await call;
   } catch (e) {
     if (e instanceof ApiException) {
-      const body =
-        typeof e.body === 'string'
-          ? (JSON.parse(e.body) as Record<string, unknown>)
-          : (e.body as Record<string, unknown>);
+      const body = typeof e.body === 'string' ? parsed(e.body) : (e.body as Record<string, unknown>);
       return { code: e.code, body };
     }
     throw e;
@@ -89,4 +97,23 @@ export function rawRequest(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/**
+ * Tests that need ../shared beside the project: run when it is there; under CI (CI=true) its absence is a
+ * failure, elsewhere (a user's fresh clone) a skip.
+ */
+export function describeWithShared(dir: string, name: string, body: (path: string) => void): void {
+  const path = join(process.cwd(), '../shared', dir);
+  if (existsSync(path)) describe(name, () => body(path));
+  else if (process.env.CI === 'true') {
+    describe(name, () => {
+      test('needs ../shared beside the project under CI', () => {
+        throw new Error(
+          `${path} is missing: CI checks out the shared material beside the project as ../shared`,
+        );
+      });
+    });
+  } else
+    describe.skip(`${name} (../shared/${dir} is missing)`, () => test('needs ../shared', () => undefined));
 }

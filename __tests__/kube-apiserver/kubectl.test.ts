@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
+import { describeWithShared } from './helpers.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 const BOOKINFO = join(process.cwd(), 'examples/bookinfo');
@@ -53,7 +54,8 @@ describeWithKubectl('kubectl', () => {
   test('get prints the server-side table; -o json returns the object', async () => {
     const table = await kubectl('get', 'virtualservices');
     expect(table.split('\n')[0]).toMatch(/^NAME\s+GATEWAYS\s+HOSTS\s+AGE$/);
-    expect(table).toMatch(/^reviews\s+\[\]\s+\["reviews"\]/m);
+    // No gateways: the column's cell is null, which kubectl prints as nothing.
+    expect(table).toMatch(/^reviews\s+\["reviews"\]/m);
     const dr = JSON.parse(await kubectl('get', 'dr', 'reviews', '-o', 'json')) as {
       spec: { subsets: { name: string }[] };
     };
@@ -123,7 +125,7 @@ describeWithKubectl('kubectl', () => {
         '-p',
         '{"spec":{"hosts":["ratings","watched"]}}',
       );
-      await seen(/MODIFIED\s+ratings\s+\[\]\s+\["ratings","watched"\]/);
+      await seen(/MODIFIED\s+ratings\s+\["ratings","watched"\]/);
     } finally {
       watcher.kill();
     }
@@ -151,7 +153,104 @@ describeWithKubectl('kubectl', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(1);
     expect(stderr).toMatch(
-      'The VirtualService "bad" is invalid: spec.http[0].route[0].weight: Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string"',
+      'The VirtualService "bad" is invalid: \n* spec.http[0].route[0].weight: Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string"\n* <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
     );
+  }, 120_000);
+});
+
+/** kubectl's exit code and stderr for a command expected to fail. */
+async function kubectlFails(...args: string[]): Promise<{ code: number | undefined; stderr: string }> {
+  try {
+    await kubectl(...args);
+  } catch (e) {
+    const failed = e as { code?: number; stderr?: string };
+    return { code: failed.code, stderr: failed.stderr ?? '' };
+  }
+  throw new Error(`kubectl ${args.join(' ')} succeeded`);
+}
+
+const reviewsPatchFails = (type: 'json' | 'merge', patch: unknown) =>
+  kubectlFails('patch', 'vs', 'reviews', `--type=${type}`, '-p', JSON.stringify(patch));
+
+describeWithKubectl('kubectl and the real-server answers', () => {
+  test('an invalid label selector is an error, not an empty list', async () => {
+    const { code, stderr } = await kubectlFails('get', 'pods', '-l', 'a=b=c');
+    expect(code).toBe(1);
+    expect(stderr).toMatch("found '=', expected: ',' or 'end of string'");
+  }, 120_000);
+
+  test('a JSON patch whose path is missing', async () => {
+    const { stderr } = await reviewsPatchFails('json', [
+      { op: 'replace', path: '/spec/tcp/0/route', value: [] },
+    ]);
+    expect(stderr).toMatch('the server rejected our request due to an error in our request');
+  }, 120_000);
+
+  test('timeout 0s on a VirtualService is refused by its CRD rule', async () => {
+    const { stderr } = await reviewsPatchFails('merge', {
+      spec: { http: [{ timeout: '0s', route: [{ destination: { host: 'reviews' } }] }] },
+    });
+    expect(stderr).toMatch(
+      'The VirtualService "reviews" is invalid: spec.http[0].timeout: Invalid value: "string": must be a valid duration greater than 1ms',
+    );
+  }, 120_000);
+});
+
+describeWithShared('scenarios/bookinfo-reviews-gateway-api', 'kubectl on Gateway API', (scenario) => {
+  if (!existsSync(KUBECTL)) return;
+  const files = () =>
+    readdirSync(scenario)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
+
+  test('apply --server-side of every scenario file, in order; the route keeps the defaults', async () => {
+    expect(files()).toHaveLength(5);
+    for (const file of files()) {
+      const out = await kubectl('apply', '--server-side', '-f', join(scenario, file));
+      expect(out).toMatch(/serverside-applied/);
+      if (file.startsWith('05-')) {
+        const route = await kubectl('get', 'httproute', 'reviews', '-o', 'yaml');
+        // The server-side defaults, as `kubectl get -o yaml` shows them.
+        expect(route).toContain(
+          [
+            '  - backendRefs:',
+            '    - group: ""',
+            '      kind: Service',
+            '      name: reviews-v2',
+            '      port: 9080',
+            '      weight: 1',
+            '    matches:',
+            '    - headers:',
+            '      - name: end-user',
+            '        type: Exact',
+            '        value: test-user',
+            '      path:',
+            '        type: PathPrefix',
+            '        value: /',
+          ].join('\n'),
+        );
+      }
+    }
+    const route = server.store.get('gateway.networking.k8s.io/v1', 'HTTPRoute', 'default', 'reviews') as {
+      spec: { rules: { backendRefs: { name: string; weight: number }[] }[] };
+    };
+    expect(route.spec.rules.map((r) => r.backendRefs.map((b) => [b.name, b.weight]))).toEqual([
+      [['reviews-v2', 1]],
+    ]);
+  }, 120_000);
+
+  test('get lists the route by its printer columns; istiod has written its status', async () => {
+    const table = await kubectl('get', 'httproutes');
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+HOSTNAMES\s+AGE$/);
+    expect(table).toMatch(/^reviews\s+\d+s$/m);
+    await kubectl(
+      'wait',
+      '--for=jsonpath={.status.parents[0].conditions[1].status}=True',
+      'httproute/reviews',
+      '--timeout=60s',
+    );
+    expect(
+      await kubectl('get', 'httproute', 'reviews', '-o', 'jsonpath={.status.parents[0].conditions[*].type}'),
+    ).toBe('Accepted ResolvedRefs');
   }, 120_000);
 });

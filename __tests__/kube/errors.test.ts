@@ -152,7 +152,7 @@ test('422: the server refuses an invalid object with its own message', async () 
   const error = await failure(cluster.client().write(bad, { dryRun: false }));
   expect(error.code).toBe('api-error');
   expect(error.message).toBe(
-    'the Kubernetes API refused to create virtualservices.networking.istio.io "bad" in namespace "default" (422 Invalid): VirtualService.networking.istio.io "bad" is invalid: spec.http[0].route[0].weight: Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string": fix the field it names, in the inputs or in the object already in the cluster',
+    'the Kubernetes API refused to create virtualservices.networking.istio.io "bad" in namespace "default" (422 Invalid): VirtualService.networking.istio.io "bad" is invalid: [spec.http[0].route[0].weight: Invalid value: "string": spec.http[0].route[0].weight in body must be of type integer: "string", <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]: fix the field it names, in the inputs or in the object already in the cluster',
   );
   expect(cluster.requestsSince(mark)).toHaveLength(1);
 });

@@ -12,13 +12,14 @@ import {
   badRequest,
   conflict,
   failure,
+  kindConflict,
   invalid,
   methodNotAllowed,
   notFound,
   STALE_OBJECT,
   unsupportedMediaType,
 } from './status.js';
-import { clone, ObjectStore, type KubeObject } from './store.js';
+import { clone, nextGeneration, ObjectStore, type KubeObject } from './store.js';
 
 export interface Cluster {
   registry: ResourceRegistry;
@@ -141,7 +142,61 @@ export function listObjects(cluster: Cluster, req: ResourceRequest): Reply {
   const items = cluster.store
     .list(req.type, req.namespace)
     .filter((o) => byLabel(o.metadata.labels ?? {}) && byField(o));
-  return { status: 200, body: listOf(req.type, req.version, items, cluster.store.currentRevision) };
+  const page = pageOf(req, items, cluster.store.currentRevision);
+  const body = listOf(req.type, req.version, page.items, page.resourceVersion);
+  Object.assign(body.metadata, page.metadata);
+  return { status: 200, body };
+}
+
+/** The key a list is ordered by and a continue token resumes after, as etcd's `<namespace>/<name>`. */
+const listKey = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/**
+ * `limit` and `continue`: a page of at most `limit` items, a continue token (etcd3's base64 JSON of the
+ * list's resourceVersion and the key to start after) while more remain, and remainingItemCount when no
+ * selector was given. The stand-in keeps no snapshots: later pages show the objects as they are now.
+ */
+function pageOf(req: ResourceRequest, items: KubeObject[], revision: number) {
+  let resourceVersion = revision;
+  let rest = items;
+  const token = req.query.get('continue');
+  if (token) {
+    let decoded: { v?: string; rv?: number; start?: string };
+    try {
+      decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as typeof decoded;
+    } catch {
+      throw badRequest(
+        'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+      );
+    }
+    if (
+      decoded.v !== 'meta.k8s.io/v1' ||
+      typeof decoded.rv !== 'number' ||
+      typeof decoded.start !== 'string'
+    ) {
+      throw badRequest(
+        'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+      );
+    }
+    // The start key ends in a NUL byte: the first key after the last one listed.
+    const start = decoded.start.endsWith('\u0000') ? decoded.start.slice(0, -1) : decoded.start;
+    resourceVersion = decoded.rv;
+    rest = items.filter((o) => listKey(o) > start);
+  }
+  const limit = Number(req.query.get('limit') ?? '0');
+  // A list from the watch cache (resourceVersion=0) ignores limit, as the real one does.
+  if (!(limit > 0) || req.query.get('resourceVersion') === '0' || rest.length <= limit) {
+    return { items: rest, resourceVersion, metadata: {} };
+  }
+  const pageItems = rest.slice(0, limit);
+  const next = { v: 'meta.k8s.io/v1', rv: resourceVersion, start: `${listKey(pageItems[limit - 1]!)}\u0000` };
+  const metadata: Record<string, unknown> = {
+    continue: Buffer.from(JSON.stringify(next)).toString('base64'),
+  };
+  if (!req.query.get('labelSelector') && !req.query.get('fieldSelector')) {
+    metadata.remainingItemCount = rest.length - limit;
+  }
+  return { items: pageItems, resourceVersion, metadata };
 }
 
 /** Writes (or, under dryRun=All, only returns) a checked object. */
@@ -153,6 +208,7 @@ function commit(cluster: Cluster, req: ResourceRequest, obj: KubeObject): KubeOb
     out.metadata.creationTimestamp =
       existing?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     out.metadata.resourceVersion = existing?.metadata.resourceVersion;
+    out.metadata.generation = nextGeneration(existing, out);
     return out;
   }
   return cluster.store.write(req.type, obj);
@@ -184,6 +240,7 @@ function prepare(
   cluster: Cluster,
   req: ResourceRequest,
   obj: KubeObject,
+  existing?: KubeObject,
 ): { object: KubeObject; warnings: string[] } {
   obj.metadata.namespace = req.type.namespaced ? req.namespace : undefined;
   if (!req.type.namespaced) delete obj.metadata.namespace;
@@ -196,6 +253,7 @@ function prepare(
     withIdentity,
     cluster.schemas,
     fieldValidationOf(req.query),
+    existing && toWire(existing, req.type, req.version),
   );
   return { object: checked.object, warnings: checked.warnings };
 }
@@ -211,8 +269,9 @@ export function createObject(cluster: Cluster, req: ResourceRequest): Reply {
   if (obj.metadata.name && cluster.store.get(req.type, req.namespace, obj.metadata.name)) {
     throw alreadyExists(req.type, obj.metadata.name);
   }
-  delete obj.metadata.resourceVersion;
-  delete obj.metadata.managedFields;
+  // The server's own fields: a create gets a new uid and creationTimestamp, whatever the body says.
+  for (const field of ['resourceVersion', 'managedFields', 'uid', 'creationTimestamp', 'generation'])
+    delete obj.metadata[field];
   if (hasStatusSubresource(req.type)) delete obj.status;
   const { object, warnings } = prepare(cluster, req, obj);
   recordUpdate(undefined, object, updateManager(req), apiVersionOf(req), req.type.kind);
@@ -253,7 +312,7 @@ function checkPrecondition(req: ResourceRequest, existing: KubeObject, sent: str
 }
 
 function finishWrite(cluster: Cluster, req: ResourceRequest, existing: KubeObject, next: KubeObject): Reply {
-  const { object, warnings } = prepare(cluster, req, next);
+  const { object, warnings } = prepare(cluster, req, next, existing);
   object.metadata.resourceVersion = existing.metadata.resourceVersion;
   recordUpdate(existing, object, updateManager(req), apiVersionOf(req), req.type.kind, req.subresource);
   return { status: 200, body: wire(commit(cluster, req, object), req), warnings };
@@ -262,9 +321,14 @@ function finishWrite(cluster: Cluster, req: ResourceRequest, existing: KubeObjec
 export function updateObject(cluster: Cluster, req: ResourceRequest): Reply {
   const obj = asObject(parseBody(req));
   checkIdentity(req, obj);
+  // Services, Events and Leases are created by a PUT to a missing object, whatever resourceVersion it
+  // carries; the other kinds answer 404.
+  if (req.type.createOnUpdate && !req.subresource && !cluster.store.get(req.type, req.namespace, req.name!)) {
+    return createObject(cluster, req);
+  }
   const existing = stored(cluster, req);
   const sent = obj.metadata.resourceVersion;
-  if (req.type.custom && !sent && !req.subresource) {
+  if (!req.type.unconditionalUpdate && !sent && !req.subresource) {
     throw invalid(req.type, req.name!, [
       {
         type: 'FieldValueInvalid',
@@ -335,7 +399,7 @@ function applyPatch(cluster: Cluster, req: ResourceRequest): Reply {
     ...(req.subresource ? { subresource: req.subresource } : {}),
   });
   merged.metadata.name = req.name;
-  const { object, warnings } = prepare(cluster, req, merged);
+  const { object, warnings } = prepare(cluster, req, merged, existing);
   if (existing) object.metadata.resourceVersion = existing.metadata.resourceVersion;
   const saved = commit(cluster, req, object);
   return { status: existing ? 200 : 201, body: toWire(saved, req.type, req.version), warnings };
@@ -415,18 +479,19 @@ export function deleteObject(cluster: Cluster, req: ResourceRequest): Reply {
   const options = deleteOptions(req);
   const existing = stored(cluster, req);
   const pre = options.preconditions ?? {};
+  // rest.BeforeDelete words these itself, naming the kind (not the resource) in the conflict.
   if (pre.uid && pre.uid !== existing.metadata.uid) {
-    throw conflict(
+    throw kindConflict(
       req.type,
       req.name!,
-      `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata.uid}`,
+      `the UID in the precondition (${pre.uid}) does not match the UID in record (${existing.metadata.uid}). The object might have been deleted and then recreated`,
     );
   }
   if (pre.resourceVersion && pre.resourceVersion !== existing.metadata.resourceVersion) {
-    throw conflict(
+    throw kindConflict(
       req.type,
       req.name!,
-      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`,
+      `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${existing.metadata.resourceVersion}). The object might have been modified`,
     );
   }
   deleteOne(cluster, req, req.type, existing, options);

@@ -4,3 +4,4 @@ export type { ApiServer, RequestLogEntry, StartOptions, TestStore } from './serv
 export type { RbacRule } from './auth.js';
 export type { Faults, FaultMatch, WriteAttempt } from './faults.js';
 export type { Workloads } from './workloads.js';
+export type { Istiod } from './istiod.js';

@@ -1,14 +1,25 @@
 // Conversions between stored objects and what goes on the wire, and the checks every write makes.
+import { celErrors, hasRules } from './cel.js';
+import { schemaOf } from './crds.js';
 import { ResourceRegistry, type ResourceType } from './resources.js';
-import { validateAndPrune, type Schema } from './schema.js';
+import { applyDefaults, validateAndPrune, type Schema } from './schema.js';
 import { badRequest, invalid, type FieldError } from './status.js';
 import { clone, type KubeObject } from './store.js';
 
-/** The object as a client of `version` sees it: custom resources share one storage across versions. */
+/**
+ * The object as a client of `version` sees it: custom resources share one storage across versions, and
+ * their schema's defaults are applied on reading, as kube-apiserver does for what etcd holds.
+ */
 export function toWire(obj: KubeObject, t: ResourceType, version: string): KubeObject {
   const out = clone(obj);
   const { apiVersion: _a, kind: _k, ...rest } = out;
-  return { apiVersion: ResourceRegistry.groupVersion(t.group, version), kind: t.kind, ...rest } as KubeObject;
+  const wire = {
+    apiVersion: ResourceRegistry.groupVersion(t.group, version),
+    kind: t.kind,
+    ...rest,
+  } as KubeObject;
+  applyDefaults(wire, schemaOf(t, version));
+  return wire;
 }
 
 export function listOf(t: ResourceType, version: string, items: KubeObject[], resourceVersion: number) {
@@ -71,14 +82,36 @@ function builtInErrors(t: ResourceType, obj: KubeObject): FieldError[] {
   return errors;
 }
 
+function withoutMeta(obj: KubeObject): Record<string, unknown> {
+  const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = obj;
+  return rest;
+}
+
 export interface Checked {
   object: KubeObject;
   warnings: string[];
 }
 
+/** Schema errors that stop the CEL rules from running (apiextensions' hasBlockingErr). */
+const BLOCKING = [
+  'FieldValueNotSupported',
+  'FieldValueRequired',
+  'FieldValueTooLong',
+  'FieldValueTooMany',
+  'FieldValueTypeInvalid',
+];
+
+/** What kube-apiserver reports instead of the CEL rules when the object is structurally invalid. */
+const RULES_NOT_CHECKED: FieldError = {
+  type: 'FieldValueInvalid',
+  field: '<nil>',
+  body: 'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+};
+
 /**
- * Validates a write: the object's name, and for custom resources the CRD schema (unknown fields pruned,
- * a 400 under fieldValidation=Strict, a 422 for violations).
+ * Validates a write: the object's name, and for custom resources the CRD schema (defaults applied,
+ * unknown fields pruned, a 400 under fieldValidation=Strict, a 422 for violations) and its CEL rules
+ * (`old`: the stored object an update replaces, for transition rules).
  */
 export function checkObject(
   t: ResourceType,
@@ -86,6 +119,7 @@ export function checkObject(
   obj: KubeObject,
   schemas: Map<string, Schema>,
   validation: FieldValidation,
+  old?: KubeObject,
 ): Checked {
   const name = obj.metadata.name ?? '';
   const errors: FieldError[] = [];
@@ -105,6 +139,7 @@ export function checkObject(
   const warnings: string[] = [];
   const schema = t.custom ? schemas.get(`${t.group}/${t.kind}/${version}`) : undefined;
   if (schema) {
+    applyDefaults(obj, schema);
     const unknown: string[] = [];
     for (const [field, value] of Object.entries(obj)) {
       if (field === 'apiVersion' || field === 'kind' || field === 'metadata') continue;
@@ -122,9 +157,15 @@ export function checkObject(
       if (!(field in obj)) errors.push({ type: 'FieldValueRequired', field, body: 'Required value' });
     }
     if (unknown.length > 0 && validation === 'Strict') {
-      throw badRequest(`strict decoding error: ${unknown.map((u) => `unknown field "${u}"`).join(', ')}`);
+      throw badRequest(
+        `${t.kind} in version "${version}" cannot be handled as a ${t.kind}: strict decoding error: ${unknown.map((u) => `unknown field "${u}"`).join(', ')}`,
+      );
     }
     if (validation === 'Warn') warnings.push(...unknown.map((u) => `unknown field "${u}"`));
+    if (hasRules(schema)) {
+      if (errors.some((e) => BLOCKING.includes(e.type))) errors.push(RULES_NOT_CHECKED);
+      else errors.push(...celErrors(withoutMeta(obj), schema, old && withoutMeta(old)));
+    }
   } else errors.push(...builtInErrors(t, obj));
   if (errors.length > 0) throw invalid(t, name, errors);
   return { object: obj, warnings };

@@ -20,11 +20,12 @@ export function mergePatch(target: Json, patch: Json): Json {
   return out;
 }
 
-/** A 422 as the real server answers a JSON patch that does not apply. */
-function patchDoesNotApply(message: string) {
-  return failure(422, 'Invalid', 'the server rejected our request due to an error in our request', {
-    causes: [{ reason: 'UnexpectedServerResponse', message }],
-  });
+/**
+ * A 422 as the real server answers a JSON patch that does not apply (a missing path, a failed `test`):
+ * NewGenericServerResponse without the patch library's message, no causes, empty details.
+ */
+function patchDoesNotApply() {
+  return failure(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
 }
 
 function pointer(path: string): string[] {
@@ -36,13 +37,13 @@ function pointer(path: string): string[] {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-function parentOf(doc: Json, segments: string[], path: string): { parent: Json; last: string } {
+function parentOf(doc: Json, segments: string[]): { parent: Json; last: string } {
   let node = doc;
   for (const seg of segments.slice(0, -1)) {
     if (Array.isArray(node)) node = node[Number(seg)];
     else if (isObject(node)) node = node[seg];
     else node = undefined;
-    if (node === undefined) throw patchDoesNotApply(`doc is missing path: "${path}": missing value`);
+    if (node === undefined) throw patchDoesNotApply();
   }
   return { parent: node, last: segments[segments.length - 1]! };
 }
@@ -51,22 +52,21 @@ function getAt(doc: Json, path: string): Json {
   let node = doc;
   for (const seg of pointer(path)) {
     node = Array.isArray(node) ? node[Number(seg)] : isObject(node) ? node[seg] : undefined;
-    if (node === undefined) throw patchDoesNotApply(`doc is missing path: "${path}": missing value`);
+    if (node === undefined) throw patchDoesNotApply();
   }
   return node;
 }
 
 function removeAt(doc: Json, path: string): Json {
   const segs = pointer(path);
-  const { parent, last } = parentOf(doc, segs, path);
+  const { parent, last } = parentOf(doc, segs);
   if (Array.isArray(parent)) {
     const i = Number(last);
-    if (!(i >= 0 && i < parent.length))
-      throw patchDoesNotApply(`Unable to remove nonexistent key: ${last}: missing value`);
+    if (!(i >= 0 && i < parent.length)) throw patchDoesNotApply();
     return parent.splice(i, 1)[0];
   }
   if (!isObject(parent) || !(last in parent)) {
-    throw patchDoesNotApply(`Unable to remove nonexistent key: ${last}: missing value`);
+    throw patchDoesNotApply();
   }
   const old = parent[last];
   delete parent[last];
@@ -76,18 +76,16 @@ function removeAt(doc: Json, path: string): Json {
 function addAt(doc: Json, path: string, value: Json, replace: boolean): Json {
   const segs = pointer(path);
   if (segs.length === 0) return value;
-  const { parent, last } = parentOf(doc, segs, path);
+  const { parent, last } = parentOf(doc, segs);
   if (Array.isArray(parent)) {
     const i = last === '-' ? parent.length : Number(last);
-    if (!(i >= 0 && i <= parent.length))
-      throw patchDoesNotApply(`add operation does not apply: doc is missing path: "${path}"`);
+    if (!(i >= 0 && i <= parent.length)) throw patchDoesNotApply();
     if (replace) parent[i] = value;
     else parent.splice(i, 0, value);
   } else if (isObject(parent)) {
-    if (replace && !(last in parent))
-      throw patchDoesNotApply(`replace operation does not apply: doc is missing key: ${path}`);
+    if (replace && !(last in parent)) throw patchDoesNotApply();
     parent[last] = value;
-  } else throw patchDoesNotApply(`add operation does not apply: doc is missing path: "${path}"`);
+  } else throw patchDoesNotApply();
   return doc;
 }
 
@@ -121,7 +119,7 @@ export function jsonPatch(target: Json, ops: Json): Json {
         break;
       case 'test':
         if (JSON.stringify(getAt(doc, raw.path)) !== JSON.stringify(raw.value)) {
-          throw patchDoesNotApply(`testing value ${raw.path} failed: test failed`);
+          throw patchDoesNotApply();
         }
         break;
       default:

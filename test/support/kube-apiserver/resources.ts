@@ -1,4 +1,6 @@
-// The resource types the stand-in serves, described the way discovery describes them.
+// The resource types the stand-in serves, described the way discovery describes them: the built-in ones
+// here, the custom ones from their CRDs.
+import { compareVersions, loadCrds, type PrinterColumn } from './crds.js';
 
 export interface ResourceType {
   group: string; // '' for the core group
@@ -10,14 +12,20 @@ export interface ResourceType {
   shortNames: string[];
   categories: string[];
   subresources: ('status' | 'scale')[];
-  /** true for the Istio custom resources: no strategic merge patch, schema from the CRDs. */
+  /** true for custom resources: no strategic merge patch, schema and CEL rules from the CRD. */
   custom: boolean;
+  /** a PUT to a missing object creates it (the strategy's AllowCreateOnUpdate) */
+  createOnUpdate: boolean;
+  /** a PUT may leave out metadata.resourceVersion (AllowUnconditionalUpdate); custom resources may not */
+  unconditionalUpdate: boolean;
+  /** a CRD's additionalPrinterColumns (of its preferred version) */
+  printerColumns?: PrinterColumn[];
 }
 
 export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-const ISTIO_GROUP = 'networking.istio.io';
-const ISTIO_VERSIONS = ['v1', 'v1beta1', 'v1alpha3'];
+export const ISTIO_GROUP = 'networking.istio.io';
+export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 function type(t: Partial<ResourceType> & Pick<ResourceType, 'plural' | 'kind'>): ResourceType {
   return {
@@ -29,6 +37,8 @@ function type(t: Partial<ResourceType> & Pick<ResourceType, 'plural' | 'kind'>):
     categories: [],
     subresources: [],
     custom: false,
+    createOnUpdate: false,
+    unconditionalUpdate: true,
     ...t,
   };
 }
@@ -47,11 +57,12 @@ const BUILT_IN: ResourceType[] = [
     shortNames: ['svc'],
     categories: ['all'],
     subresources: ['status'],
+    createOnUpdate: true,
   }),
   type({ plural: 'pods', kind: 'Pod', shortNames: ['po'], categories: ['all'], subresources: ['status'] }),
   type({ plural: 'serviceaccounts', kind: 'ServiceAccount', shortNames: ['sa'] }),
   type({ plural: 'configmaps', kind: 'ConfigMap', shortNames: ['cm'] }),
-  type({ plural: 'events', kind: 'Event', shortNames: ['ev'] }),
+  type({ plural: 'events', kind: 'Event', shortNames: ['ev'], createOnUpdate: true }),
   type({
     group: 'apps',
     plural: 'deployments',
@@ -68,25 +79,50 @@ const BUILT_IN: ResourceType[] = [
     categories: ['all'],
     subresources: ['status', 'scale'],
   }),
-  type({ group: 'coordination.k8s.io', plural: 'leases', kind: 'Lease' }),
+  type({
+    group: 'coordination.k8s.io',
+    plural: 'leases',
+    kind: 'Lease',
+    createOnUpdate: true,
+    unconditionalUpdate: false,
+  }),
 ];
 
-const ISTIO: ResourceType[] = [
-  type({ plural: 'virtualservices', kind: 'VirtualService', shortNames: ['vs'] }),
-  type({ plural: 'destinationrules', kind: 'DestinationRule', shortNames: ['dr'] }),
-  type({ plural: 'gateways', kind: 'Gateway', shortNames: ['gw'] }),
-].map((t) => ({
-  ...t,
-  group: ISTIO_GROUP,
-  versions: ISTIO_VERSIONS,
-  categories: ['istio-io', 'networking-istio-io'],
-  custom: true,
-}));
+function customTypes(groups: string[]): ResourceType[] {
+  return loadCrds()
+    .filter((crd) => groups.includes(crd.group))
+    .map((crd) => ({
+      group: crd.group,
+      versions: crd.versions.map((v) => v.name),
+      plural: crd.plural,
+      singular: crd.singular,
+      kind: crd.kind,
+      namespaced: crd.namespaced,
+      shortNames: crd.shortNames,
+      categories: crd.categories,
+      subresources: crd.versions[0]?.status ? ['status'] : [],
+      custom: true,
+      createOnUpdate: false,
+      unconditionalUpdate: false,
+      printerColumns: crd.versions[0]?.printerColumns ?? [],
+    }));
+}
+
+export interface ServedApis {
+  /** networking.istio.io */
+  istio: boolean;
+  /** gateway.networking.k8s.io */
+  gatewayApi: boolean;
+}
 
 export class ResourceRegistry {
   readonly types: ResourceType[];
-  constructor(istio: boolean) {
-    this.types = istio ? [...BUILT_IN, ...ISTIO] : [...BUILT_IN];
+  constructor(served: ServedApis) {
+    const groups = [
+      ...(served.istio ? [ISTIO_GROUP] : []),
+      ...(served.gatewayApi ? [GATEWAY_API_GROUP] : []),
+    ];
+    this.types = [...BUILT_IN, ...customTypes(groups)];
   }
 
   /** group/version as written in apiVersion ('v1' for core). */
@@ -110,11 +146,14 @@ export class ResourceRegistry {
     return this.types.find((t) => t.group === group && t.kind === kind && t.versions.includes(version));
   }
 
+  /** API groups with the union of their kinds' served versions, preferred first. */
   groups(): { name: string; versions: string[] }[] {
     const out: { name: string; versions: string[] }[] = [];
     for (const t of this.types) {
-      if (t.group === '' || out.some((g) => g.name === t.group)) continue;
-      out.push({ name: t.group, versions: t.versions });
+      if (t.group === '') continue;
+      const g = out.find((x) => x.name === t.group) ?? { name: t.group, versions: [] };
+      if (!out.includes(g)) out.push(g);
+      g.versions = [...new Set([...g.versions, ...t.versions])].sort(compareVersions);
     }
     return out;
   }

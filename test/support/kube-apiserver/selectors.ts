@@ -2,44 +2,178 @@
 import { badRequest } from './status.js';
 
 type Requirement =
-  { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | '!exists' };
+  | { key: string; op: 'in' | 'notin' | 'gt' | 'lt'; values: string[] }
+  | { key: string; op: 'exists' | '!exists' };
 
 export type Matcher = (labels: Record<string, string>) => boolean;
 
-function splitTopLevel(selector: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const ch of selector) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(current);
-      current = '';
-    } else current += ch;
+type Token = 'end' | ')' | ',' | '!' | '==' | '=' | '>' | '<' | '!=' | '(' | 'identifier' | 'in' | 'notin';
+
+const SYMBOLS = ['==', '!=', '=', '!', '(', ')', ',', '>', '<'];
+
+/** The lexer of k8s.io/apimachinery/pkg/labels: identifiers run until a blank or a symbol. */
+function tokenize(selector: string): { token: Token; literal: string }[] {
+  const out: { token: Token; literal: string }[] = [];
+  let i = 0;
+  while (i < selector.length) {
+    if (/\s/.test(selector[i]!)) {
+      i++;
+      continue;
+    }
+    const symbol = SYMBOLS.find((sym) => selector.startsWith(sym, i));
+    if (symbol) {
+      out.push({ token: symbol as Token, literal: symbol });
+      i += symbol.length;
+      continue;
+    }
+    let j = i;
+    while (
+      j < selector.length &&
+      !/\s/.test(selector[j]!) &&
+      !SYMBOLS.some((sym) => selector.startsWith(sym, j))
+    )
+      j++;
+    const word = selector.slice(i, j);
+    out.push({ token: word === 'in' || word === 'notin' ? word : 'identifier', literal: word });
+    i = j;
   }
-  parts.push(current);
-  return parts.map((p) => p.trim()).filter((p) => p !== '');
+  out.push({ token: 'end', literal: '' });
+  return out;
 }
 
-function parseRequirement(text: string): Requirement {
-  const setMatch = /^([^\s!=(]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(text);
-  if (setMatch) {
-    const values = setMatch[3]!
-      .split(',')
-      .map((v) => v.trim())
-      .filter((v) => v !== '');
-    return { key: setMatch[1]!, op: setMatch[2] as 'in' | 'notin', values };
+/**
+ * The label selector parser of k8s.io/apimachinery/pkg/labels, with its error messages (the server answers
+ * them as a 400). In value position `in` and `notin` are plain identifiers, as there.
+ */
+class SelectorParser {
+  private position = 0;
+  constructor(private readonly tokens: { token: Token; literal: string }[]) {}
+
+  private lookahead(values: boolean) {
+    const t = this.tokens[this.position]!;
+    return values && (t.token === 'in' || t.token === 'notin') ? { ...t, token: 'identifier' as Token } : t;
   }
-  const eqMatch = /^([^\s!=]+)\s*(==|=|!=)\s*([^\s]*)$/.exec(text);
-  if (eqMatch) {
-    const op = eqMatch[2] === '!=' ? 'notin' : 'in';
-    return { key: eqMatch[1]!, op, values: [eqMatch[3]!] };
+
+  private consume(values: boolean) {
+    const t = this.lookahead(values);
+    this.position++;
+    return t;
   }
-  const notExists = /^!\s*([^\s!=]+)$/.exec(text);
-  if (notExists) return { key: notExists[1]!, op: '!exists' };
-  if (/^[^\s!=(),]+$/.test(text)) return { key: text, op: 'exists' };
-  throw badRequest(`unable to parse requirement: found '${text}', expected: identifier`);
+
+  parse(): Requirement[] {
+    const requirements: Requirement[] = [];
+    for (;;) {
+      const next = this.lookahead(true);
+      if (next.token === 'end') return requirements;
+      if (next.token !== 'identifier' && next.token !== '!') {
+        throw new Error(`found '${next.literal}', expected: !, identifier, or 'end of string'`);
+      }
+      requirements.push(this.requirement());
+      const after = this.consume(true);
+      if (after.token === 'end') return requirements;
+      if (after.token !== ',') throw new Error(`found '${after.literal}', expected: ',' or 'end of string'`);
+      const following = this.lookahead(true);
+      if (following.token !== 'identifier' && following.token !== '!') {
+        throw new Error(`found '${following.literal}', expected: identifier after ','`);
+      }
+    }
+  }
+
+  private requirement(): Requirement {
+    try {
+      let t = this.consume(true);
+      const negated = t.token === '!';
+      if (negated) t = this.consume(true);
+      if (t.token !== 'identifier') throw new Error(`found '${t.literal}', expected: identifier`);
+      const key = t.literal;
+      const next = this.lookahead(true).token;
+      if (negated || next === 'end' || next === ',') return { key, op: negated ? '!exists' : 'exists' };
+      const op = this.consume(false);
+      switch (op.token) {
+        case 'in':
+        case 'notin':
+          return { key, op: op.token, values: this.values() };
+        case '=':
+        case '==':
+        case '!=':
+          return { key, op: op.token === '!=' ? 'notin' : 'in', values: [this.exactValue()] };
+        case '>':
+        case '<':
+          return { key, op: op.token === '>' ? 'gt' : 'lt', values: [this.exactValue()] };
+        default:
+          throw new Error(`found '${op.literal}', expected: in, notin, =, ==, !=, gt, lt`);
+      }
+    } catch (e) {
+      throw new Error(`unable to parse requirement: ${(e as Error).message}`);
+    }
+  }
+
+  private values(): string[] {
+    const open = this.consume(true);
+    if (open.token !== '(') throw new Error(`found '${open.literal}' expected: '('`);
+    const next = this.lookahead(true);
+    if (next.token === ')') {
+      this.consume(true);
+      return [''];
+    }
+    if (next.token !== 'identifier' && next.token !== ',') {
+      throw new Error(`found '${next.literal}', expected: ',', ')' or identifier`);
+    }
+    const values = this.identifiers();
+    const close = this.consume(true);
+    if (close.token !== ')') throw new Error(`found '${close.literal}', expected: ')'`);
+    return values;
+  }
+
+  private identifiers(): string[] {
+    const values: string[] = [];
+    for (;;) {
+      const t = this.consume(true);
+      if (t.token === 'identifier') {
+        values.push(t.literal);
+        const next = this.lookahead(true);
+        if (next.token === ',') continue;
+        if (next.token === ')') return values;
+        throw new Error(`found '${next.literal}', expected: ',' or ')'`);
+      }
+      if (t.token !== ',') throw new Error(`found '${t.literal}', expected: ',', or identifier`);
+      if (values.length === 0) values.push('');
+      const next = this.lookahead(true);
+      if (next.token === ')') {
+        values.push('');
+        return values;
+      }
+      if (next.token === ',') {
+        this.consume(true);
+        values.push('');
+      }
+    }
+  }
+
+  private exactValue(): string {
+    const next = this.lookahead(true);
+    if (next.token === 'end' || next.token === ',') return '';
+    const t = this.consume(true);
+    if (t.token === 'identifier') return t.literal;
+    throw new Error(`found '${t.literal}', expected: identifier`);
+  }
+}
+
+/** Parses a labelSelector query parameter; a 400 with the parser's message when it does not parse. */
+function parseSelector(selector: string): Requirement[] {
+  try {
+    return new SelectorParser(tokenize(selector)).parse();
+  } catch (e) {
+    throw badRequest((e as Error).message);
+  }
+}
+
+/** Splits a fieldSelector at its top-level commas. */
+function splitTopLevel(selector: string): string[] {
+  return selector
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
 }
 
 function matches(r: Requirement, labels: Record<string, string>): boolean {
@@ -53,12 +187,16 @@ function matches(r: Requirement, labels: Record<string, string>): boolean {
       return has && r.values.includes(labels[r.key]!);
     case 'notin':
       return !has || !r.values.includes(labels[r.key]!);
+    case 'gt':
+      return has && Number(labels[r.key]) > Number(r.values[0]);
+    case 'lt':
+      return has && Number(labels[r.key]) < Number(r.values[0]);
   }
 }
 
 export function labelMatcher(selector: string | undefined): Matcher {
   if (!selector) return () => true;
-  const requirements = splitTopLevel(selector).map(parseRequirement);
+  const requirements = parseSelector(selector);
   return (labels) => requirements.every((r) => matches(r, labels));
 }
 

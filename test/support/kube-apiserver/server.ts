@@ -27,18 +27,29 @@ import { kubeconfigFor } from './kubeconfig.js';
 import { openApiGroupVersion, openApiIndex } from './openapi.js';
 import { tableOf, wantsTable } from './table.js';
 import { ResourceRegistry, type ResourceType } from './resources.js';
-import { loadCrdSchemas } from './schema.js';
-import { ApiError, failure, forbidden, methodNotAllowed, pathNotFound, unauthorized } from './status.js';
+import { crdSchemas } from './crds.js';
+import {
+  ApiError,
+  failure,
+  forbidden,
+  methodNotAllowed,
+  nonResourceForbidden,
+  pathNotFound,
+  unauthorized,
+} from './status.js';
 import { ObjectStore, type KubeObject } from './store.js';
 import { servingTls } from './tls.js';
 import { serveWatch } from './watch.js';
 import { WorkloadSimulator, type Workloads } from './workloads.js';
+import { IstiodSimulator, type Istiod } from './istiod.js';
 
 export type { RbacRule } from './auth.js';
 
 export interface StartOptions {
   /** default true; false = no networking.istio.io group ("Istio not installed") */
   istio?: boolean;
+  /** default true; false = no gateway.networking.k8s.io group ("Gateway API CRDs not installed") */
+  gatewayApi?: boolean;
   /** bearer token → user name; default { 'admin-token': 'admin' } */
   users?: Record<string, string>;
   /** default: admin may do everything */
@@ -81,9 +92,14 @@ export interface ApiServer {
   requests: RequestLogEntry[];
   faults: Faults;
   workloads: Workloads;
+  istiod: Istiod;
   setRules(rules: RbacRule[]): void;
   close(): Promise<void>;
 }
+
+const ANONYMOUS = 'system:anonymous';
+/** What system:public-info-viewer grants everyone, anonymous included; discovery needs authentication. */
+const PUBLIC_INFO = /^\/(version|healthz|livez|readyz)$/;
 
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'istio-system'];
 
@@ -166,14 +182,18 @@ function injectedFailure(status: 500 | 503 | 429, retryAfterSeconds: number | un
 }
 
 export async function startApiServer(options: StartOptions = {}): Promise<ApiServer> {
-  const registry = new ResourceRegistry(options.istio ?? true);
+  const registry = new ResourceRegistry({
+    istio: options.istio ?? true,
+    gatewayApi: options.gatewayApi ?? true,
+  });
   const store = new ObjectStore();
   const faults = new FaultState(options.latencyMs ?? 0);
-  const cluster: Cluster = { registry, store, schemas: loadCrdSchemas(), faults };
+  const cluster: Cluster = { registry, store, schemas: crdSchemas(), faults };
   const users = options.users ?? { 'admin-token': 'admin' };
   let rules = options.rules ?? ADMIN_RULES;
   const requests: RequestLogEntry[] = [];
   const workloads = new WorkloadSimulator(registry, store);
+  const istiod = new IstiodSimulator(registry, store);
   const nsType = registry.byPlural('', 'v1', 'namespaces')!;
   for (const ns of INITIAL_NAMESPACES)
     store.write(nsType, {
@@ -210,10 +230,15 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
     const failing = faults.takeFailure(method, parsed.pathname);
     if (failing) throw injectedFailure(failing.status!, failing.match.retryAfterSeconds);
 
-    const user = userForToken(users, req.headers.authorization);
+    // No credentials at all: the anonymous user, whom RBAC lets read only the public info paths
+    // (ClusterRole system:public-info-viewer); credentials that do not authenticate: 401.
+    const user = req.headers.authorization ? userForToken(users, req.headers.authorization) : ANONYMOUS;
     if (!user) throw unauthorized();
     entry.user = user;
     const path = parsed.pathname.replace(/\/+$/, '') || '/';
+    if (user === ANONYMOUS && !PUBLIC_INFO.test(path) && !splitPath(path)?.rest.length) {
+      throw nonResourceForbidden(user, method, path);
+    }
     if (method === 'GET' && serveNonResource(path, res)) return;
 
     const route = splitPath(path);
@@ -366,7 +391,13 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
         res.end();
         return;
       }
-      if (e instanceof ApiError) sendJson(res, e.status.code, e.status, e.headers);
+      if (e instanceof ApiError && e.plainText !== undefined) {
+        res.writeHead(e.status.code, {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'X-Content-Type-Options': 'nosniff',
+        });
+        res.end(e.plainText);
+      } else if (e instanceof ApiError) sendJson(res, e.status.code, e.status, e.headers);
       else
         sendJson(
           res,
@@ -440,11 +471,13 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
     requests,
     faults,
     workloads,
+    istiod,
     setRules(next) {
       rules = next;
     },
     async close() {
       workloads.close();
+      istiod.close();
       faults.cutWatches(0);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -29,6 +29,8 @@ export interface StatusBody {
 export class ApiError extends Error {
   readonly status: StatusBody;
   readonly headers: Record<string, string>;
+  /** answered as this plain text instead of the Status (Go's http.NotFound) */
+  plainText?: string;
   constructor(status: StatusBody, headers: Record<string, string> = {}) {
     super(status.message);
     this.status = status;
@@ -85,11 +87,28 @@ export function conflict(t: ResourceType, name: string, why: string): ApiError {
   );
 }
 
+/** A 409 as rest.BeforeDelete makes it: `Lease.coordination.k8s.io "x"`, the kind where a resource goes. */
+export function kindConflict(t: ResourceType, name: string, why: string): ApiError {
+  return failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedKind(t)} "${name}": ${why}`, {
+    name,
+    ...(t.group ? { group: t.group } : {}),
+    kind: t.kind,
+  });
+}
+
 export const STALE_OBJECT =
   'the object has been modified; please apply your changes to the latest version and try again';
 
 export interface FieldError {
-  type: 'FieldValueInvalid' | 'FieldValueTypeInvalid' | 'FieldValueNotSupported' | 'FieldValueRequired';
+  type:
+    | 'FieldValueInvalid'
+    | 'FieldValueTypeInvalid'
+    | 'FieldValueNotSupported'
+    | 'FieldValueRequired'
+    | 'FieldValueTooLong'
+    | 'FieldValueTooMany'
+    | 'FieldValueForbidden'
+    | 'FieldValueDuplicate';
   field: string;
   /** the part after `field: `, e.g. `Required value` or `Invalid value: "string": ...` */
   body: string;
@@ -128,6 +147,16 @@ export function forbidden(
   );
 }
 
+/** A non-resource path (`/api`, `/apis`, `/openapi/v3`) RBAC does not let the user read. */
+export function nonResourceForbidden(user: string, method: string, path: string): ApiError {
+  return failure(
+    403,
+    'Forbidden',
+    `forbidden: User "${user}" cannot ${method.toLowerCase()} path "${path}"`,
+    {},
+  );
+}
+
 export function unauthorized(): ApiError {
   return failure(401, 'Unauthorized', 'Unauthorized');
 }
@@ -148,6 +177,12 @@ export function gone(message: string): ApiError {
   return failure(410, 'Expired', message);
 }
 
+/**
+ * A path no API serves (an unknown group, version, resource or subresource): kube-apiserver's last handler
+ * is Go's http.NotFound, a plain-text `404 page not found`, not a Status.
+ */
 export function pathNotFound(): ApiError {
-  return failure(404, 'NotFound', 'the server could not find the requested resource');
+  const e = failure(404, 'NotFound', 'the server could not find the requested resource');
+  e.plainText = '404 page not found\n';
+  return e;
 }

@@ -57,6 +57,13 @@ function specPart(obj: KubeObject): unknown {
   return rest;
 }
 
+/** The generation a write of `next` over `previous` gives: 1 for a new object, +1 when the spec changes. */
+export function nextGeneration(previous: KubeObject | undefined, next: KubeObject): number {
+  if (!previous) return 1;
+  const generation = previous.metadata.generation ?? 1;
+  return JSON.stringify(specPart(previous)) !== JSON.stringify(specPart(next)) ? generation + 1 : generation;
+}
+
 export class ObjectStore {
   private objects = new Map<string, KubeObject>();
   private history: StoreEvent[] = [];
@@ -85,11 +92,9 @@ export class ObjectStore {
       if (t.namespaced && namespace !== undefined && obj.metadata.namespace !== namespace) continue;
       out.push(obj);
     }
-    return out.sort((a, b) =>
-      `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(
-        `${b.metadata.namespace ?? ''}/${b.metadata.name}`,
-      ),
-    );
+    // etcd's order: the keys' bytes, namespace then name.
+    const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    return out.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   }
 
   /** Stores a new or changed object: fills uid, timestamps, generation and a new resourceVersion. */
@@ -103,14 +108,11 @@ export class ObjectStore {
     if (previous) {
       m.uid = previous.metadata.uid;
       m.creationTimestamp = previous.metadata.creationTimestamp;
-      const specChanged = JSON.stringify(specPart(previous)) !== JSON.stringify(specPart(stored));
-      const prevGeneration = previous.metadata.generation ?? 1;
-      m.generation = specChanged ? prevGeneration + 1 : prevGeneration;
     } else {
       m.uid = m.uid ?? randomUUID();
       m.creationTimestamp = m.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      m.generation = 1;
     }
+    m.generation = nextGeneration(previous, stored);
     this.revision++;
     m.resourceVersion = String(this.revision);
     this.objects.set(k, stored);

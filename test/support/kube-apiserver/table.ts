@@ -1,4 +1,5 @@
 // Server-side printing (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`), which `kubectl get` asks for.
+import type { PrinterColumn } from './crds.js';
 import type { ResourceType } from './resources.js';
 import type { KubeObject } from './store.js';
 
@@ -17,14 +18,57 @@ function age(created: string | undefined): string {
 interface Column {
   name: string;
   type: string;
-  cell: (o: KubeObject) => string | number;
+  cell: (o: KubeObject) => string | number | null;
 }
 
 function num(v: unknown): number {
   return typeof v === 'number' ? v : 0;
 }
 
+/**
+ * The values a CRD printer column's JSONPath selects: `.a.b`, `[*]` and `[?(@.type=="X")]`, which is what
+ * the served CRDs use.
+ */
+function select(node: unknown, jsonPath: string): unknown[] {
+  let nodes = [node];
+  for (const [, name, filter] of jsonPath.matchAll(/\.([^.[]+)|\[([^\]]*)\]/g)) {
+    if (name !== undefined) {
+      nodes = nodes.map((n) => (n as Record<string, unknown> | undefined)?.[name]);
+    } else if (filter === '*') {
+      nodes = nodes.flatMap((n) => (Array.isArray(n) ? n : []));
+    } else {
+      const m = /^\?\(@\.(\w+)=="([^"]*)"\)$/.exec(filter ?? '');
+      nodes = nodes.flatMap((n) =>
+        Array.isArray(n) ? n.filter((x) => m && (x as Record<string, unknown>)?.[m[1]!] === m[2]) : [],
+      );
+    }
+    nodes = nodes.filter((n) => n !== undefined && n !== null);
+  }
+  return nodes;
+}
+
+/** A printer column's cell: a string column shows arrays and objects as JSON, as kube-apiserver does. */
+function customColumn(c: PrinterColumn): Column {
+  return {
+    name: c.name,
+    type: c.type,
+    cell: (o) => {
+      const values = select(o, c.jsonPath);
+      // Nothing selected: a null cell, as kube-apiserver's CRD table convertor sends it.
+      if (values.length === 0) return null;
+      return values
+        .map((v) => (typeof v === 'object' ? JSON.stringify(v) : (v as string | number)))
+        .join(' ');
+    },
+  };
+}
+
 function columnsFor(t: ResourceType): Column[] {
+  if (t.printerColumns) {
+    return t.printerColumns
+      .filter((c) => !c.priority && c.jsonPath !== '.metadata.creationTimestamp')
+      .map(customColumn);
+  }
   const status = (o: KubeObject) => (o.status ?? {}) as Record<string, unknown>;
   const spec = (o: KubeObject) => (o.spec ?? {}) as Record<string, unknown>;
   switch (t.kind) {
@@ -40,13 +84,6 @@ function columnsFor(t: ResourceType): Column[] {
       ];
     case 'Pod':
       return [{ name: 'Status', type: 'string', cell: (o) => String(status(o).phase ?? '') }];
-    case 'VirtualService':
-      return [
-        { name: 'Gateways', type: 'string', cell: (o) => JSON.stringify(spec(o).gateways ?? []) },
-        { name: 'Hosts', type: 'string', cell: (o) => JSON.stringify(spec(o).hosts ?? []) },
-      ];
-    case 'DestinationRule':
-      return [{ name: 'Host', type: 'string', cell: (o) => String(spec(o).host ?? '') }];
     default:
       return [];
   }
