@@ -146,7 +146,7 @@ async function routesCases(sizes: number[], rounds: number): Promise<RoutesCase[
       growth: pairedRatio(result, names[i]!, names[0]!),
     }));
   } finally {
-    worker.close();
+    await worker.close();
     await Promise.all(clusters.map((cluster) => cluster.close()));
   }
 }
@@ -168,7 +168,7 @@ async function servicesCase(size: number): Promise<ServicesCase> {
         timeoutSeconds: 60,
       }),
     );
-    const report = await runWorker({ kind: 'concurrent', stages });
+    const report = await runWorker({ kind: 'concurrent', stages, sampleMemory: true });
     failures(report);
     const start = Math.min(...report.stages.map((s) => s.start));
     const end = Math.max(...report.stages.map((s) => s.end));

@@ -139,7 +139,7 @@ export async function benchStage(latencies: number[], rounds: number): Promise<S
     }
     return figures;
   } finally {
-    worker.close();
+    await worker.close();
     cluster.server.faults.latencyMs = 0;
     await cluster.close();
   }

@@ -11,14 +11,18 @@ type Answer = { ready: true } | { report: WorkerReport } | { error: string };
 
 export interface BenchWorker {
   run(job: WorkerJob): Promise<WorkerReport>;
-  close(): void;
+  /** Ends the worker (it exits when the channel closes; killed if it has not within 10 s). */
+  close(): Promise<void>;
 }
+
+/** Extra node flags for the worker, to profile it: BENCH_WORKER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+const extraFlags = (process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 
 export async function startWorker(): Promise<BenchWorker> {
   ensureLibraryBuilt();
   // Plain node (no TypeScript loader in the worker): execArgv is not inherited from the bench.
   const child: ChildProcess = fork(WORKER, [], {
-    execArgv: ['--disable-warning=ExperimentalWarning'],
+    execArgv: ['--disable-warning=ExperimentalWarning', ...extraFlags],
     env: { PATH: process.env.PATH ?? '', NO_PROXY: '127.0.0.1,localhost' },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -28,6 +32,7 @@ export async function startWorker(): Promise<BenchWorker> {
   const exited = new Promise<Answer>((resolve) =>
     child.on('exit', (code) => resolve({ error: `bench worker exited (${code}): ${stderr.trim()}` })),
   );
+  const gone = exited.then(() => undefined);
   child.on('message', (answer: Answer) => answers.shift()?.(answer));
   const next = () => Promise.race([new Promise<Answer>((resolve) => answers.push(resolve)), exited]);
   const ready = await next();
@@ -41,7 +46,13 @@ export async function startWorker(): Promise<BenchWorker> {
       if (!('report' in result)) throw new Error('bench worker: unexpected answer');
       return result.report;
     },
-    close: () => void child.kill('SIGKILL'),
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.disconnect();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(timer);
+    },
   };
 }
 
@@ -51,6 +62,6 @@ export async function runWorker(job: WorkerJob): Promise<WorkerReport> {
   try {
     return await worker.run(job);
   } finally {
-    worker.close();
+    await worker.close();
   }
 }
