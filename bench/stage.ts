@@ -13,7 +13,7 @@ import {
   type BenchCluster,
 } from './support/cluster.js';
 import { interleave, pairedRatio } from './support/paired.js';
-import { median, ms, msSpread, ratioSpread, sleep, table, type Spread } from './support/stats.js';
+import { median, ms, msSpread, ratioSpread, sleep, spread, table, type Spread } from './support/stats.js';
 import type { Target } from './support/targets.js';
 import { roundTrips, type Span } from './support/timeline.js';
 import { startWorker, type BenchWorker } from './support/worker-process.js';
@@ -34,6 +34,23 @@ export interface StageFigures {
   /** new TLS connections the library opened for one stage (median) */
   stageConnections: number;
 }
+
+/** The stage's sequential round trips counted at a long RTT, where the client's own CPU time (long on a
+ * busy machine: a request it sends "at once" may leave after another has come back) cannot split a round. */
+export interface TripCount {
+  latencyMs: number;
+  sequential: number;
+  requests: number;
+  rounds: string[];
+}
+
+export interface StageBench {
+  latencies: StageFigures[];
+  trips: TripCount;
+}
+
+const TRIPS_LATENCY_MS = 200;
+const TRIPS_STAGES = 3;
 
 export interface Sample {
   wall: Spread;
@@ -96,7 +113,7 @@ async function measureKubectl(cluster: BenchCluster, manifest: string, cacheDir:
   return sampleOf(cluster.timeline.since(mark), run.wallMs);
 }
 
-export async function benchStage(latencies: number[], rounds: number): Promise<StageFigures[]> {
+export async function benchStage(latencies: number[], rounds: number): Promise<StageBench> {
   const cluster = await startBenchCluster();
   const worker = await startWorker();
   try {
@@ -137,7 +154,13 @@ export async function benchStage(latencies: number[], rounds: number): Promise<S
         stageConnections: median(ours.map((s) => s.connections)),
       });
     }
-    return figures;
+    cluster.server.faults.latencyMs = TRIPS_LATENCY_MS;
+    cluster.resetRouting();
+    const counted: Measured[] = [];
+    for (let i = 0; i < TRIPS_STAGES; i++)
+      counted.push(await measureStage(cluster, worker, i % 2 === 0 ? 50 : 40));
+    const trips = summarise(counted, spread(counted.map((s) => s.ms)));
+    return { latencies: figures, trips: { latencyMs: TRIPS_LATENCY_MS, ...trips } };
   } finally {
     await worker.close();
     cluster.server.faults.latencyMs = 0;
@@ -145,7 +168,7 @@ export async function benchStage(latencies: number[], rounds: number): Promise<S
   }
 }
 
-export function stageReport(figures: StageFigures[], rounds: number): string {
+export function stageReport({ latencies: figures, trips }: StageBench, rounds: number): string {
   const row = (what: string, sample: Sample, latency = '', span = '') => [
     latency,
     what,
@@ -186,6 +209,8 @@ export function stageReport(figures: StageFigures[], rounds: number): string {
     '',
     `Round trips of the stage at ${at20.latencyMs} ms: ${at20.stage.rounds.map((r, i) => `(${i + 1}) ${r}`).join('; ')}.`,
     '',
+    `Round trips of the stage at ${trips.latencyMs} ms (${TRIPS_STAGES} stages, the count most had): ${trips.sequential} for ${trips.requests} requests: ${trips.rounds.map((r, i) => `(${i + 1}) ${r}`).join('; ')}.`,
+    '',
     `kubectl (warm cache) at ${at20.latencyMs} ms: ${at20.kubectlWarm.rounds.map((r, i) => `(${i + 1}) ${r}`).join('; ')}.`,
     '',
     `New TCP+TLS connections the library opened per stage: ${at20.stageConnections} for ${at20.stage.requests} requests. ` +
@@ -196,13 +221,13 @@ export function stageReport(figures: StageFigures[], rounds: number): string {
 
 const at20ms = (figures: StageFigures[]) => figures.find((f) => f.latencyMs === 20) ?? figures.at(-1)!;
 
-export function stageTargets(figures: StageFigures[]): Target[] {
+export function stageTargets({ latencies: figures, trips }: StageBench): Target[] {
   const f = at20ms(figures);
   return [
     {
       target: `sequential round trips per stage = ${FLOOR_TRIPS} (the floor)`,
-      measured: `${f.stage.sequential} at ${f.latencyMs} ms RTT (${f.stage.requests} requests)`,
-      met: f.stage.sequential <= FLOOR_TRIPS,
+      measured: `${trips.sequential} at ${trips.latencyMs} ms RTT (${trips.requests} requests); ${f.stage.sequential} at ${f.latencyMs} ms on this machine`,
+      met: trips.sequential <= FLOOR_TRIPS,
     },
     {
       target: `≥ ${SPEEDUP}× faster than warm-cache \`kubectl apply --server-side\` at ${f.latencyMs} ms RTT (paired)`,

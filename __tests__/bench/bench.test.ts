@@ -103,8 +103,10 @@ describe('the benchmark on tiny sizes', () => {
   test(
     'one stage beside kubectl apply: requests and round trips counted, the stage within its request count',
     async () => {
-      const [figures] = await benchStage([20], 2);
-      const f = figures!;
+      const bench = await benchStage([20], 2);
+      const f = bench.latencies[0]!;
+      expect(bench.trips).toMatchObject({ latencyMs: 200, requests: f.stage.requests });
+      expect(bench.trips.rounds).toHaveLength(bench.trips.sequential);
       expect(f.latencyMs).toBe(20);
       expect(f.stage.requests).toBeGreaterThanOrEqual(3);
       expect(f.stage.sequential).toBeGreaterThanOrEqual(1);
@@ -119,8 +121,8 @@ describe('the benchmark on tiny sizes', () => {
       expect(f.warmRatio.median).toBeCloseTo(f.kubectlWarm.wall.median / f.stage.wall.median, 0);
       expect(f.stageConnections).toBeGreaterThanOrEqual(1);
       expect(f.stageConnections).toBeLessThanOrEqual(f.stage.requests);
-      expect(stageReport([f], 2)).toContain('kubectl warm / stage (paired)');
-      expect(stageTargets([f]).map((t) => t.target)).toEqual([
+      expect(stageReport(bench, 2)).toContain('kubectl warm / stage (paired)');
+      expect(stageTargets(bench).map((t) => t.target)).toEqual([
         'sequential round trips per stage = 3 (the floor)',
         '≥ 2× faster than warm-cache `kubectl apply --server-side` at 20 ms RTT (paired)',
       ]);
