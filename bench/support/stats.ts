@@ -62,28 +62,4 @@ export function table(header: string[], rows: (string | number)[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** Samples this process's memory every `everyMs` until stopped: the peaks of rss and heapUsed. */
-export class MemorySampler {
-  peakRss = 0;
-  peakHeap = 0;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(everyMs = 5) {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), everyMs);
-  }
-
-  sample(): void {
-    const { rss, heapUsed } = process.memoryUsage();
-    this.peakRss = Math.max(this.peakRss, rss);
-    this.peakHeap = Math.max(this.peakHeap, heapUsed);
-  }
-
-  stop(): { peakRss: number; peakHeap: number } {
-    clearInterval(this.timer);
-    this.sample();
-    return { peakRss: this.peakRss, peakHeap: this.peakHeap };
-  }
-}
-
 export const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
