@@ -5,9 +5,10 @@
 import type { VirtualService } from '../src/plan/types.js';
 import type { RunOptions } from '../src/types.js';
 import { reviewsOptions } from '../test/support/bookinfo.js';
-import { fromWallClock, runWorker, startBenchCluster, type BenchCluster } from './support/cluster.js';
+import { fromWallClock, startBenchCluster, type BenchCluster } from './support/cluster.js';
 import { median, ms, sleep, table, verdict } from './support/stats.js';
 import { roundTrips } from './support/timeline.js';
+import { runWorker } from './support/worker-process.js';
 
 export interface RoutesFigures {
   virtualServices: number;

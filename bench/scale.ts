@@ -1,29 +1,47 @@
-// 3. Scale: one stage on a VirtualService that already holds many routes, and many services released at
-// once, each case in its own worker process (time, peak rss/heapUsed of the library's process).
+// 3. Scale: one stage on a VirtualService that already holds many routes (each size on a stand-in of its
+// own, the sizes interleaved in rounds through one worker, the time paired with the 1-route case's), and
+// many services released at once (each case in a worker of its own: peak rss/heapUsed of the library's
+// process, the built lib/ under plain node).
 import { reviewsOptions } from '../test/support/bookinfo.js';
 import type { BenchCluster } from './support/cluster.js';
-import { runWorker, startBenchCluster } from './support/cluster.js';
-import { mb, median, ms, ratio, table, verdict } from './support/stats.js';
+import { startBenchCluster } from './support/cluster.js';
+import { interleave, pairedRatio } from './support/paired.js';
+import { mb, median, ms, msSpread, ratio, ratioSpread, table, type Spread } from './support/stats.js';
+import type { Target } from './support/targets.js';
+import { runWorker, startWorker } from './support/worker-process.js';
 import type { WorkerReport } from './worker.js';
+
+const ROUTES_GROWTH = 3;
+const MEMORY_LIMIT = 200 * 1024 * 1024;
 
 const ISTIO = 'networking.istio.io/v1';
 
-export interface ScaleCase {
+export interface RoutesCase {
   size: number;
-  /** routes: median of one stage; services: all of them, first start to last end */
+  /** one stage */
+  wall: Spread;
+  /** this size's stage / the smallest size's, per round */
+  growth: Spread;
+}
+
+export interface ServicesCase {
+  size: number;
+  /** all of them, first start to last end */
   wallMs: number;
-  /** services: median time of one service's stage within the crowd */
-  perStageMs?: number;
+  /** median time of one service's stage within the crowd */
+  perStageMs: number;
   peakRss: number;
   peakHeap: number;
   baseRss: number;
   baseHeap: number;
+  /** where the memory was at the rss peak (bench/worker.ts) */
+  atPeak: Record<string, number>;
 }
 
 export interface ScaleFigures {
-  runs: number;
-  routes: ScaleCase[];
-  services: ScaleCase[];
+  rounds: number;
+  routes: RoutesCase[];
+  services: ServicesCase[];
 }
 
 /** The reviews VirtualService with `count` routes: other users' uri-prefix routes, then the catch-all. */
@@ -91,6 +109,7 @@ function memoryOf(report: WorkerReport) {
     peakHeap: report.peakHeap,
     baseRss: report.baseRss,
     baseHeap: report.baseHeap,
+    atPeak: report.atPeak,
   };
 }
 
@@ -99,29 +118,40 @@ function failures(report: WorkerReport): void {
   if (failed) throw new Error(`a stage failed: ${failed.error}`);
 }
 
-async function routesCase(size: number, runs: number): Promise<ScaleCase> {
-  const cluster = await startBenchCluster();
+/** Each size on a stand-in of its own; in each round one stage per size, in one worker. */
+async function routesCases(sizes: number[], rounds: number): Promise<RoutesCase[]> {
+  const clusters = await Promise.all(sizes.map(() => startBenchCluster()));
+  const worker = await startWorker();
   try {
-    crowdRoutes(cluster, size);
-    const kubeconfig = cluster.server.kubeconfigPath;
-    const stages = Array.from({ length: runs + 1 }, (_, i) =>
-      reviewsOptions({ stage: 'shift', weight: i % 2 === 0 ? 50 : 40, kubeconfig }),
-    );
-    const report = await runWorker({ kind: 'sequential', stages });
-    failures(report);
-    const http = (cluster.virtualService().spec.http ?? []).length;
-    if (http !== size) throw new Error(`expected ${size} routes after the stage, found ${http}`);
-    return {
-      size,
-      wallMs: median(report.stages.slice(1).map((s) => s.end - s.start)),
-      ...memoryOf(report),
+    clusters.forEach((cluster, i) => crowdRoutes(cluster, sizes[i]!));
+    let round = 0;
+    const stageOn = (cluster: BenchCluster, size: number) => async () => {
+      const weight = Math.floor(round++ / sizes.length) % 2 === 0 ? 50 : 40; // every stage writes
+      const options = reviewsOptions({ stage: 'shift', weight, kubeconfig: cluster.server.kubeconfigPath });
+      const report = await worker.run({ kind: 'sequential', stages: [options] });
+      failures(report);
+      const http = (cluster.virtualService().spec.http ?? []).length;
+      if (http !== size) throw new Error(`expected ${size} routes after the stage, found ${http}`);
+      const [stage] = report.stages;
+      return stage!.end - stage!.start;
     };
+    const names = sizes.map(String);
+    const result = await interleave(
+      rounds,
+      Object.fromEntries(names.map((name, i) => [name, stageOn(clusters[i]!, sizes[i]!)])),
+    );
+    return sizes.map((size, i) => ({
+      size,
+      wall: result.spread[names[i]!]!,
+      growth: pairedRatio(result, names[i]!, names[0]!),
+    }));
   } finally {
-    await cluster.close();
+    await worker.close();
+    await Promise.all(clusters.map((cluster) => cluster.close()));
   }
 }
 
-async function servicesCase(size: number): Promise<ScaleCase> {
+async function servicesCase(size: number): Promise<ServicesCase> {
   const cluster = await startBenchCluster();
   try {
     const names = Array.from({ length: size }, (_, i) => `svc-${i}`);
@@ -138,7 +168,7 @@ async function servicesCase(size: number): Promise<ScaleCase> {
         timeoutSeconds: 60,
       }),
     );
-    const report = await runWorker({ kind: 'concurrent', stages });
+    const report = await runWorker({ kind: 'concurrent', stages, sampleMemory: true });
     failures(report);
     const start = Math.min(...report.stages.map((s) => s.start));
     const end = Math.max(...report.stages.map((s) => s.end));
@@ -156,58 +186,62 @@ async function servicesCase(size: number): Promise<ScaleCase> {
 export async function benchScale(
   routeSizes: number[],
   serviceSizes: number[],
-  runs: number,
+  rounds: number,
 ): Promise<ScaleFigures> {
-  const routes: ScaleCase[] = [];
-  for (const size of routeSizes) routes.push(await routesCase(size, runs));
-  const services: ScaleCase[] = [];
+  const routes = await routesCases(routeSizes, rounds);
+  const services: ServicesCase[] = [];
   for (const size of serviceSizes) services.push(await servicesCase(size));
-  return { runs, routes, services };
-}
-
-function rows(cases: ScaleCase[], unit: string): (string | number)[][] {
-  const first = cases[0]!;
-  return cases.map((c) => [
-    `${c.size} ${unit}`,
-    ms(c.wallMs),
-    c.perStageMs === undefined ? '' : ms(c.perStageMs),
-    ratio(c.wallMs, first.wallMs),
-    mb(c.peakRss),
-    ratio(c.peakRss, first.peakRss),
-    mb(c.peakHeap),
-    ratio(c.peakHeap, first.peakHeap),
-    `${mb(c.baseRss)} / ${mb(c.baseHeap)}`,
-  ]);
+  return { rounds, routes, services };
 }
 
 export function scaleReport(f: ScaleFigures): string {
-  const header = [
-    'case',
-    'time',
-    'one stage (median)',
-    'time growth',
-    'peak rss',
-    'rss growth',
-    'peak heapUsed',
-    'heap growth',
-    'idle rss / heap',
-  ];
+  const first = f.services[0]!;
+  return [
+    '## 3. Scale — the built library (lib/) in a worker process under plain node',
+    '',
+    `Plan + apply (\`shift\`) on a VirtualService holding N routes (N−1 uri-prefix routes of other users + the catch-all), ${f.rounds} interleaved rounds (one stage per size per round, one worker):`,
+    '',
+    table(
+      ['case', 'one stage (median, IQR)', `/ ${f.routes[0]!.size}-route stage, paired (median, IQR)`],
+      f.routes.map((c) => [`${c.size} routes`, msSpread(c.wall), ratioSpread(c.growth)]),
+    ),
+    '',
+    'Services released concurrently through the library (`shift 50` each, own Service/Deployments/VS/DR), one stand-in, each case in a worker of its own (peak = max of 5 ms samples and the kernel maxRSS):',
+    '',
+    table(
+      ['case', 'time', 'one stage (median)', 'peak rss', 'rss growth', 'peak heapUsed', 'idle rss / heap'],
+      f.services.map((c) => [
+        `${c.size} services`,
+        ms(c.wallMs),
+        ms(c.perStageMs),
+        mb(c.peakRss),
+        ratio(c.peakRss, first.peakRss),
+        mb(c.peakHeap),
+        `${mb(c.baseRss)} / ${mb(c.baseHeap)}`,
+      ]),
+    ),
+    '',
+    `At the rss peak of ${f.services.at(-1)!.size} services: ${Object.entries(f.services.at(-1)!.atPeak)
+      .filter(([, bytes]) => bytes >= 1024 * 1024)
+      .map(([name, bytes]) => `${name} ${mb(bytes)}`)
+      .join(', ')}.`,
+  ].join('\n');
+}
+
+export function scaleTargets(f: ScaleFigures): Target[] {
   const smallest = f.routes[0]!;
   const largest = f.routes.at(-1)!;
   const crowd = f.services.at(-1)!;
-  const growth = largest.wallMs / smallest.wallMs;
   return [
-    '## 3. Scale — each case in its own worker process (peak = max of 5 ms samples and the kernel maxRSS)',
-    '',
-    `Plan + apply (\`shift\`, median of ${f.runs} stages) on a VirtualService holding N routes (N−1 uri-prefix routes of other users + the catch-all):`,
-    '',
-    table(header, rows(f.routes, 'routes')),
-    '',
-    'Services released concurrently through the library (`shift 50` each, own Service/Deployments/VS/DR), one stand-in:',
-    '',
-    table(header, rows(f.services, 'services')),
-    '',
-    `- Target: ${largest.size}-route plan+apply within 3× of ${smallest.size}-route: ${growth.toFixed(2)}× — ${verdict(growth <= 3, `${(growth - 3).toFixed(2)}× over`)}.`,
-    `- Target: ${crowd.size} concurrent services with peak memory ≤ 200 MB: rss ${mb(crowd.peakRss)} — ${verdict(crowd.peakRss <= 200 * 1024 * 1024, `${mb(crowd.peakRss - 200 * 1024 * 1024)} over`)} (heapUsed ${mb(crowd.peakHeap)}; the idle worker with the library loaded is ${mb(crowd.baseRss)} rss).`,
-  ].join('\n');
+    {
+      target: `plan + apply on a ${largest.size}-route VirtualService ≤ ${ROUTES_GROWTH}× the ${smallest.size}-route case (paired)`,
+      measured: `${ratioSpread(largest.growth)}; ${msSpread(largest.wall)} vs ${msSpread(smallest.wall)}`,
+      met: largest.growth.median <= ROUTES_GROWTH,
+    },
+    {
+      target: `${crowd.size} services released concurrently through the library ≤ ${mb(MEMORY_LIMIT)} peak RSS`,
+      measured: `${mb(crowd.peakRss)} (heapUsed ${mb(crowd.peakHeap)}; idle ${mb(crowd.baseRss)})`,
+      met: crowd.peakRss <= MEMORY_LIMIT,
+    },
+  ];
 }

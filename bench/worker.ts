@@ -1,16 +1,19 @@
-// A separate process that runs stages through the library against a stand-in the parent process serves, so
-// that the client and the server do not share one event loop (as with a real cluster), and so that the peak
-// memory measured is the library's. Usage: node --import tsx bench/worker.ts '<WorkerJob as JSON>'.
-// Prints one line of JSON: a WorkerReport.
+// A separate process that runs stages through the built library (lib/, as users run it) under plain node,
+// against a stand-in the parent process serves: the client and the server do not share one event loop (as
+// with a real cluster), and the memory measured is the library's, not a TypeScript loader's.
+// Started by bench/support/worker-process.ts with an IPC channel; node runs this file as it is (its types
+// are stripped), so it imports nothing but node's own modules and, at run time, lib/.
+// Each message is a WorkerJob; each answer a WorkerReport.
 import diagnostics from 'node:diagnostics_channel';
-import { runStage } from '../src/run-stage.js';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { RunOptions } from '../src/types.js';
-import { MemorySampler } from './support/stats.js';
 
 export interface WorkerJob {
   /** sequential: one stage after the other; concurrent: all at once */
   kind: 'sequential' | 'concurrent';
   stages: RunOptions[];
+  /** sample memory every 5 ms (it costs the stages some time: only where memory is the figure) */
+  sampleMemory?: boolean;
 }
 
 export interface TimedStage {
@@ -24,14 +27,20 @@ export interface TimedStage {
 
 export interface WorkerReport {
   stages: TimedStage[];
-  /** memory after the imports, before any stage */
+  /** memory before the job */
   baseRss: number;
   baseHeap: number;
+  /** peaks during the job, sampled every 5 ms */
   peakRss: number;
   peakHeap: number;
   /** the kernel's figure for the whole process life */
   maxRssKernel: number;
+  /** where the memory was at the sampled rss peak: V8's heap spaces (committed bytes), external, array buffers */
+  atPeak: Record<string, number>;
 }
+
+const library = new URL('../lib/run-stage.js', import.meta.url).href;
+const { runStage } = (await import(library)) as typeof import('../src/run-stage.js');
 
 const clock = () => performance.timeOrigin + performance.now();
 
@@ -51,30 +60,52 @@ async function timed(options: RunOptions): Promise<TimedStage> {
   };
 }
 
-async function main(job: WorkerJob): Promise<WorkerReport> {
+async function run(job: WorkerJob): Promise<WorkerReport> {
   const base = process.memoryUsage();
-  const sampler = new MemorySampler(5);
+  const peaks = { rss: base.rss, heap: base.heapUsed };
+  let atPeak: Record<string, number> = {};
+  const sample = () => {
+    const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    if (rss > peaks.rss) {
+      atPeak = Object.fromEntries([
+        ...getHeapSpaceStatistics().map((space) => [space.space_name, space.physical_space_size]),
+        ['external', external],
+        ['arrayBuffers', arrayBuffers],
+      ]);
+    }
+    peaks.rss = Math.max(peaks.rss, rss);
+    peaks.heap = Math.max(peaks.heap, heapUsed);
+  };
+  const sampler = job.sampleMemory ? setInterval(sample, 5) : undefined;
   const stages: TimedStage[] = [];
-  if (job.kind === 'concurrent') stages.push(...(await Promise.all(job.stages.map(timed))));
-  else for (const options of job.stages) stages.push(await timed(options));
-  const peaks = sampler.stop();
+  try {
+    if (job.kind === 'concurrent') stages.push(...(await Promise.all(job.stages.map(timed))));
+    else for (const options of job.stages) stages.push(await timed(options));
+  } finally {
+    clearInterval(sampler);
+    sample();
+  }
   return {
     stages,
     baseRss: base.rss,
     baseHeap: base.heapUsed,
-    ...peaks,
+    peakRss: peaks.rss,
+    peakHeap: peaks.heap,
     maxRssKernel: process.resourceUsage().maxRSS * 1024,
+    atPeak,
   };
 }
 
-const job = JSON.parse(process.argv[2] ?? '{}') as WorkerJob;
-main(job).then(
-  (report) => {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    process.exit(0); // lease timers and keep-alive sockets must not hold the figures back
-  },
-  (error: unknown) => {
-    process.stderr.write(`${String(error)}\n`);
-    process.exit(1);
-  },
-);
+// Jobs one at a time, in the order they come; the process ends when the parent closes the channel (lease
+// timers and keep-alive sockets of the runs would otherwise hold it).
+let queue = Promise.resolve();
+process.on('message', (job: WorkerJob) => {
+  queue = queue.then(() =>
+    run(job).then(
+      (report) => void process.send!({ report }),
+      (error: unknown) => void process.send!({ error: String(error) }),
+    ),
+  );
+});
+process.on('disconnect', () => process.exit(0));
+process.send!({ ready: true });

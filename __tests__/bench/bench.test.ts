@@ -2,11 +2,14 @@
 // figures only have to exist and hang together (counts, orderings, rollbacks, error texts).
 import { describe, expect, test } from '@jest/globals';
 import { analysisReport, benchAnalysis, benchAnalysisEndToEnd } from '../../bench/analysis.js';
-import { benchColdStart, coldStartReport } from '../../bench/cold-start.js';
+import { benchColdStart, coldStartReport, coldStartTargets } from '../../bench/cold-start.js';
+import { interleave, pairedRatio } from '../../bench/support/paired.js';
+import { quantile, spread } from '../../bench/support/stats.js';
+import { targetsTable } from '../../bench/support/targets.js';
 import { roundTrips, type Span } from '../../bench/support/timeline.js';
-import { benchRecovery, recoveryReport } from '../../bench/recovery.js';
-import { benchScale, scaleReport } from '../../bench/scale.js';
-import { benchStage, stageReport } from '../../bench/stage.js';
+import { benchRecovery, recoveryReport, recoveryTargets } from '../../bench/recovery.js';
+import { benchScale, scaleReport, scaleTargets } from '../../bench/scale.js';
+import { benchStage, stageReport, stageTargets } from '../../bench/stage.js';
 
 const LONG = 240_000;
 
@@ -44,12 +47,66 @@ describe('sequential round trips from request spans', () => {
   });
 });
 
+describe('paired, interleaved measurement', () => {
+  test('contenders take turns within each round, the warm-up round is dropped, ratios are per round', async () => {
+    const calls: string[] = [];
+    const times = { ours: [9, 10, 20, 30], theirs: [90, 40, 60, 60] };
+    const result = await interleave(
+      3,
+      {
+        ours: async () => (calls.push('ours'), times.ours[calls.filter((c) => c === 'ours').length - 1]!),
+        theirs: async () => {
+          calls.push('theirs');
+          return { ms: times.theirs[calls.filter((c) => c === 'theirs').length - 1]!, note: 'kept' };
+        },
+      },
+      { before: (name) => void calls.push(`before ${name}`) },
+    );
+    expect(calls.filter((c) => !c.startsWith('before'))).toEqual([
+      'ours',
+      'theirs',
+      'ours',
+      'theirs',
+      'ours',
+      'theirs',
+      'ours',
+      'theirs',
+    ]);
+    expect(calls.slice(0, 2)).toEqual(['before ours', 'ours']);
+    expect(result.times).toEqual({ ours: [10, 20, 30], theirs: [40, 60, 60] });
+    expect(result.samples.theirs[0]).toEqual({ ms: 40, note: 'kept' });
+    const speedup = pairedRatio(result, 'theirs', 'ours');
+    expect(speedup.ratios).toEqual([4, 3, 2]);
+    expect(speedup).toMatchObject({ median: 3, q1: 2.5, q3: 3.5 });
+    expect(result.spread.ours).toEqual({ median: 20, q1: 15, q3: 25 });
+  });
+
+  test('quartiles interpolate between order statistics', () => {
+    expect(quantile([4, 1, 3, 2], 0.25)).toBe(1.75);
+    expect(quantile([4, 1, 3, 2], 0.75)).toBe(3.25);
+    expect(spread([7])).toEqual({ median: 7, q1: 7, q3: 7 });
+    expect(quantile([], 0.5)).toBeNaN();
+  });
+
+  test('the closing table lists each target with met or missed', () => {
+    const text = targetsTable([
+      { target: 'fast', measured: '2.50×', met: true },
+      { target: 'small', measured: '250 MB', met: false },
+    ]);
+    expect(text).toContain('| fast | 2.50× | met |');
+    expect(text).toContain('| small | 250 MB | missed |');
+    expect(text).toContain('1 of 2 met.');
+  });
+});
+
 describe('the benchmark on tiny sizes', () => {
   test(
     'one stage beside kubectl apply: requests and round trips counted, the stage within its request count',
     async () => {
-      const [figures] = await benchStage([20], 1);
-      const f = figures!;
+      const bench = await benchStage([20], 2);
+      const f = bench.latencies[0]!;
+      expect(bench.trips).toMatchObject({ latencyMs: 200, requests: f.stage.requests });
+      expect(bench.trips.rounds).toHaveLength(bench.trips.sequential);
       expect(f.latencyMs).toBe(20);
       expect(f.stage.requests).toBeGreaterThanOrEqual(3);
       expect(f.stage.sequential).toBeGreaterThanOrEqual(1);
@@ -59,10 +116,16 @@ describe('the benchmark on tiny sizes', () => {
       expect(f.kubectlWarm.rounds.join(', ')).toContain('PATCH virtualservices/reviews');
       expect(f.kubectlCold.requests).toBeGreaterThan(f.kubectlWarm.requests);
       expect(f.medianSpanMs).toBeGreaterThanOrEqual(19); // the injected 20 ms is in every span (timers may round 1 ms early)
-      expect(f.stage.wallMs).toBeGreaterThan(0);
+      expect(f.stage.wall.median).toBeGreaterThan(0);
+      expect(f.warmRatio.q1).toBeLessThanOrEqual(f.warmRatio.q3);
+      expect(f.warmRatio.median).toBeCloseTo(f.kubectlWarm.wall.median / f.stage.wall.median, 0);
       expect(f.stageConnections).toBeGreaterThanOrEqual(1);
       expect(f.stageConnections).toBeLessThanOrEqual(f.stage.requests);
-      expect(stageReport([f], 1)).toContain('Target ≤ 4 sequential round trips');
+      expect(stageReport(bench, 2)).toContain('kubectl warm / stage (paired)');
+      expect(stageTargets(bench).map((t) => t.target)).toEqual([
+        'sequential round trips per stage = 3 (the floor)',
+        '≥ 2× faster than warm-cache `kubectl apply --server-side` at 20 ms RTT (paired)',
+      ]);
     },
     LONG,
   );
@@ -70,15 +133,20 @@ describe('the benchmark on tiny sizes', () => {
   test(
     'cold start: bundle sizes, and a first request or the reason there was none',
     async () => {
-      const f = await benchColdStart(1);
+      const f = await benchColdStart(2);
       expect(f.bundles[0]).toMatchObject({ path: 'dist/index.js', bytes: expect.any(Number) });
-      if (f.stale) expect(f.stale).toMatch(/^::error::|^exit code/);
-      else {
-        expect(f.firstRequestMs).toBeGreaterThan(0);
-        expect(f.firstRequestMs).toBeLessThan(f.actionWallMs);
+      const [target] = coldStartTargets(f);
+      if (f.stale) {
+        expect(f.stale).toMatch(/^::error::|^exit code/);
+        expect(target!.met).toBe(false);
+      } else {
+        expect(f.firstRequest.median).toBeGreaterThan(0);
+        expect(f.firstRequest.median).toBeLessThan(f.actionWall.median);
+        expect(f.nodeBare.median).toBeGreaterThan(0);
+        expect(f.ratio.q1).toBeLessThanOrEqual(f.ratio.q3);
+        expect(target!.met).toBe(f.ratio.median <= 3);
       }
-      expect(f.kubectlVersionMs).toBeGreaterThan(0);
-      expect(coldStartReport(f)).toContain('Target ≤ 300 ms');
+      expect(coldStartReport(f)).toContain('bundle file');
     },
     LONG,
   );
@@ -86,16 +154,18 @@ describe('the benchmark on tiny sizes', () => {
   test(
     'scale: every case measured in its worker, peaks above the idle baseline',
     async () => {
-      const f = await benchScale([1, 5], [2], 1);
+      const f = await benchScale([1, 5], [2], 2);
       expect(f.routes.map((c) => c.size)).toEqual([1, 5]);
+      expect(f.routes[0]!.growth).toMatchObject({ median: 1, q1: 1, q3: 1 }); // each round paired with itself
+      for (const c of f.routes) expect(c.wall.median).toBeGreaterThan(0);
       expect(f.services.map((c) => c.size)).toEqual([2]);
-      for (const c of [...f.routes, ...f.services]) {
-        expect(c.wallMs).toBeGreaterThan(0);
-        expect(c.peakRss).toBeGreaterThanOrEqual(c.baseRss);
-        expect(c.peakHeap).toBeGreaterThan(0);
-      }
-      expect(f.services[0]!.perStageMs).toBeLessThanOrEqual(f.services[0]!.wallMs);
-      expect(scaleReport(f)).toContain('concurrent services with peak memory');
+      const [crowd] = f.services;
+      expect(crowd!.wallMs).toBeGreaterThan(0);
+      expect(crowd!.peakRss).toBeGreaterThanOrEqual(crowd!.baseRss);
+      expect(crowd!.peakHeap).toBeGreaterThan(0);
+      expect(crowd!.perStageMs).toBeLessThanOrEqual(crowd!.wallMs);
+      expect(scaleReport(f)).toContain('Services released concurrently');
+      expect(scaleTargets(f).map((t) => t.met)).toHaveLength(2);
     },
     LONG,
   );
@@ -115,7 +185,9 @@ describe('the benchmark on tiny sizes', () => {
       );
       expect(f.crashLoop.routingUnchanged).toBe(true);
       expect(f.crashLoop.detectedMs).toBeGreaterThan(0);
-      expect(recoveryReport(f)).toContain('routing restored ≤ 2 s');
+      expect(recoveryReport(f)).toContain('flip → VS 100% stable');
+      const [target] = recoveryTargets(f);
+      expect(target!.measured).toContain('probe-failures 2');
     },
     LONG,
   );

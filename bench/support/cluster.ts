@@ -140,21 +140,6 @@ export function kubectlApply(
   );
 }
 
-/** Runs stages in a worker process (bench/worker.ts) and returns its report. */
-export async function runWorker(
-  job: import('../worker.js').WorkerJob,
-): Promise<import('../worker.js').WorkerReport> {
-  const worker = new URL('../worker.ts', import.meta.url).pathname;
-  const run = await timeProcess(
-    process.execPath,
-    ['--import', 'tsx', worker, JSON.stringify(job)],
-    {},
-    120_000,
-  );
-  if (run.code !== 0) throw new Error(`bench worker failed (${run.code}): ${run.stderr.trim()}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as import('../worker.js').WorkerReport;
-}
-
 /** A wall-clock instant from another process, on this process's performance.now() scale. */
 export function fromWallClock(instant: number): number {
   return instant - performance.timeOrigin;

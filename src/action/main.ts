@@ -1,13 +1,15 @@
 // The action: inputs → runStage → outputs, job summary, pull-request comment. The one place that fails the step.
+// The summary's renderer and the pull-request code (with @actions/github) are imported only when a run writes
+// them: they are not loaded before the first request to the cluster, and not at all when unused.
 import * as core from '@actions/core';
 import { InputError } from '../errors.js';
 import { abortOnSignals, signalMessages } from '../signals.js';
-import { renderInputError, renderMarkdown } from '../report/index.js';
 import { runStage } from '../run-stage.js';
 import { readInputs, summaryWanted } from './inputs.js';
 import { setOutputs } from './outputs.js';
-import { commentOnPullRequest, commentTarget } from './pull-request.js';
 import { actionReporter } from './reporter.js';
+
+const report = () => import('../report/index.js');
 
 /** The runner shows the first line of a failure as the annotation: keep it one line. */
 function oneLine(error: unknown): string {
@@ -36,12 +38,15 @@ export async function run(): Promise<void> {
     inputs.warnings.forEach((warning) => core.warning(warning));
     const result = await runStage(inputs.options, { reporter: actionReporter, signal: controller.signal });
     setOutputs(result);
-    if (inputs.summary) await writeSummary(renderMarkdown(result));
-    await commentOnPullRequest(commentTarget(inputs.githubToken), result, inputs.options, actionReporter);
+    if (inputs.summary) await writeSummary((await report()).renderMarkdown(result));
+    if (inputs.githubToken) {
+      const { commentOnPullRequest, commentTarget } = await import('./pull-request.js');
+      await commentOnPullRequest(commentTarget(inputs.githubToken), result, inputs.options, actionReporter);
+    }
     if (result.error) core.setFailed(oneLine(result.error));
   } catch (error) {
     if (error instanceof InputError && summaryWanted())
-      await writeSummary(renderInputError(oneLine(error), error.field));
+      await writeSummary((await report()).renderInputError(oneLine(error), error.field));
     core.setFailed(oneLine(error));
   } finally {
     stopListening();

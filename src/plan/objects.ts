@@ -62,8 +62,21 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/**
+ * Equal as their canonicalJson strings are, without building the strings: a plan compares whole objects,
+ * and on a VirtualService of a thousand routes the strings cost more than the rest of the planning.
+ */
 export function sameJson(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    // JSON writes an undefined array item as null.
+    return a.every((item: unknown, i) => sameJson(item ?? null, b[i] ?? null));
+  }
+  const defined = (object: object) => Object.entries(object).filter(([, member]) => member !== undefined);
+  const [ours, theirs] = [defined(a), new Map(defined(b))];
+  return ours.length === theirs.size && ours.every(([key, member]) => sameJson(member, theirs.get(key)));
 }
 
 /** A deep copy without undefined members (what YAML and the API server would see). */

@@ -4,6 +4,7 @@ import { analyzeRouting, CheckFailedError } from './checks.js';
 import { checkRoutingObject } from './crd-schema.js';
 import { mergeDestinationRule, subsetChanges } from './destination-rule.js';
 import { objectDiff } from './diff.js';
+import { lazyProperties } from './lazy.js';
 import { stageIntent } from './intent.js';
 import { cleanObject, namespaceOf, resourceName, sameHost } from './objects.js';
 import { planVirtualServices, refuseDroppingRoutedSubsets } from './route-plan.js';
@@ -126,7 +127,7 @@ function planWithWeight(options: StageOptions, current: ClusterState, weight: nu
   if (findings.some((found) => found.severity === 'error')) throw new CheckFailedError(findings);
 
   const writes = orderWrites(routing.objects, { before: drBefore, after: drAfter, adding: drAdding });
-  return {
+  const plan: Omit<Plan, 'diff'> = {
     options,
     virtualService: routing.primary.after,
     destinationRule: drAfter,
@@ -141,10 +142,15 @@ function planWithWeight(options: StageOptions, current: ClusterState, weight: nu
     weight: routing.weight,
     before: routing.before,
     after: routing.after,
-    diff: [
-      ...routing.objects.map((object) => objectDiff(object.before, object.after, namespace)),
-      objectDiff(drBefore, drAfter, namespace),
-    ].join(''),
     changed: writes.some((write) => write.action !== 'unchanged'),
   };
+  // Rendered when shown (dry run, summary), not on the way to the write: YAML of a large object is most of
+  // a stage's time.
+  return lazyProperties<Plan, 'diff'>(plan, {
+    diff: () =>
+      [
+        ...routing.objects.map((object) => objectDiff(object.before, object.after, namespace)),
+        objectDiff(drBefore, drAfter, namespace),
+      ].join(''),
+  });
 }

@@ -15,6 +15,7 @@ import {
 } from '../kube/index.js';
 import { planProgressiveStep, planStage } from '../plan/plan-stage.js';
 import { toYaml } from '../plan/diff.js';
+import { lazyProperties } from '../plan/lazy.js';
 import type { ClusterState, Plan, RoutingObject, StageOptions } from '../plan/types.js';
 import type { HealthCheckResult, RunOptions, RunReporter, StageResult } from '../types.js';
 import { applyPlan } from './apply-plan.js';
@@ -272,7 +273,7 @@ export class StageRun {
         (object) => object.kind === planned.kind && object.metadata.name === planned.metadata.name,
       ) ??
         planned);
-    const yamlOf = (object: RoutingObject | undefined) => (object ? toYaml(object) : '');
+    const yamlOf = (object: RoutingObject | undefined) => () => (object ? toYaml(object) : '');
     const routes = failure?.rolledBack
       ? (first?.routes ?? []).map((route) => ({ ...route, after: route.before }))
       : (plan?.routes ?? []).map((route, index) => {
@@ -281,7 +282,7 @@ export class StageRun {
           return start?.resource === route.resource ? { ...route, before: start.before } : route;
         });
     const healthy = !failure && this.checks.every((check) => check.ok);
-    return {
+    const result = {
       stage: this.options.stage,
       service: this.options.service,
       namespace: this.options.namespace,
@@ -297,17 +298,22 @@ export class StageRun {
       before: first?.before ?? [],
       after: failure?.rolledBack ? (first?.before ?? []) : (plan?.after ?? []),
       checks: this.checks,
-      virtualServiceYaml: yamlOf(written(plan?.virtualService)),
-      destinationRuleYaml: yamlOf(written(plan?.destinationRule)),
       routes,
-      objects: (plan?.objects ?? []).map(({ after }) => ({
-        kind: after.kind,
-        name: after.metadata.name,
-        yaml: yamlOf(written(after)),
-      })),
-      diff: first && plan ? (first === plan ? plan.diff : `${first.diff}${plan.diff}`) : '',
+      objects: (plan?.objects ?? []).map(({ after }) =>
+        lazyProperties<NonNullable<StageResult['objects']>[number], 'yaml'>(
+          { kind: after.kind, name: after.metadata.name },
+          { yaml: yamlOf(written(after)) },
+        ),
+      ),
       ...(failure ? { error: failure.error } : {}),
     };
+    // The YAML and the diff are rendered once, when the outputs, the summary or a caller read them.
+    const diff = () => (first && plan ? (first === plan ? plan.diff : `${first.diff}${plan.diff}`) : '');
+    return lazyProperties<StageResult, 'diff' | 'virtualServiceYaml' | 'destinationRuleYaml'>(result, {
+      diff,
+      virtualServiceYaml: yamlOf(written(plan?.virtualService)),
+      destinationRuleYaml: yamlOf(written(plan?.destinationRule)),
+    });
   }
 }
 

@@ -1,0 +1,20 @@
+// Properties computed on their first read and kept: renderings (YAML, diffs) that only a reader of a plan or
+// a result needs, so that planning and writing never wait on them and nothing is rendered twice.
+export function lazyProperties<T extends object, K extends keyof T>(
+  object: Omit<T, K>,
+  renders: { [P in K]: () => T[P] },
+): T {
+  for (const key of Object.keys(renders) as K[]) {
+    const settle = (value: T[K]) => {
+      Object.defineProperty(object, key, { value, enumerable: true, configurable: true, writable: true });
+      return value;
+    };
+    Object.defineProperty(object, key, {
+      enumerable: true, // spread, JSON and structuredClone see it (and compute it)
+      configurable: true,
+      get: () => settle(renders[key]()),
+      set: settle,
+    });
+  }
+  return object as T;
+}
