@@ -57,6 +57,7 @@ function bundleFiles(dir: string): { path: string; bytes: number }[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((name) => name.endsWith('.js'))
+    .sort((a, b) => Number(b === 'index.js') - Number(a === 'index.js') || a.localeCompare(b)) // the entry first
     .map((name) => ({ path: join(dir, name).slice(ROOT.length), bytes: statSync(join(dir, name)).size }));
 }
 
