@@ -191,3 +191,61 @@ test('inputs of another stage are named in a warning, the stage runs', async () 
   ]);
   expect(shift.outputs.weight).toBe('20');
 });
+
+describe('the lease of a run that was killed mid-release', () => {
+  const HOLDER = 'github-actions https://github.com/acme/bookinfo/actions/runs/4100 (pid 77@runner-1)';
+  const LEASE = 'istio-canary-reviews';
+
+  /** The lease a killed run leaves: last renewed 30 s ago, 60 s duration, so 30 s left before it expires. */
+  function killedRunsLease(): { renewTime: string; expiry: string } {
+    const now = Date.now();
+    const renewTime = new Date(now - 30_000).toISOString();
+    const expiry = new Date(now + 30_000).toISOString();
+    cluster.store.put({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: LEASE, namespace: 'default' },
+      spec: {
+        holderIdentity: HOLDER,
+        leaseDurationSeconds: 60,
+        acquireTime: new Date(now - 90_000).toISOString(),
+        renewTime,
+        leaseTransitions: 0,
+      },
+    });
+    return { renewTime, expiry };
+  }
+
+  test('rollback takes it over at once, naming the holder in the log and the summary', async () => {
+    for (const object of bookinfoObjects('06-reviews-50.yaml')) cluster.store.put(object);
+    const { renewTime } = killedRunsLease();
+    const run = await step({ stage: 'rollback' });
+    expect(run.code).toBe(0);
+    const note = `took over the lease ${LEASE} from ${HOLDER}, which stopped renewing it at ${renewTime}: that run is gone (a killed runner); the rollback did not wait for it to expire`;
+    expect(annotations(run)).toEqual([`::warning::${note}`]);
+    expect(run.summary).toContain(`> [!WARNING]\n> ${note.replace(/'/g, '&#39;')}\n`);
+    expect(run.outputs).toMatchObject({ 'previous-weight': '50', weight: '0', changed: 'true' });
+    expect(run.stdout).not.toContain('waiting for the lease');
+    // Released at the end like any lease of ours.
+    expect(cluster.store.get('coordination.k8s.io/v1', 'Lease', 'default', LEASE)).toBeUndefined();
+  });
+
+  test('another stage waits, saying who holds it and until when, then fails naming both', async () => {
+    const { expiry } = killedRunsLease();
+    const run = await step({ stage: 'shift', weight: '50', timeout: '3s' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^waiting for the lease ${LEASE}: held by ${HOLDER.replace(/[.()]/g, '\\$&')} until \\S+ \\(renewed \\d+ s ago\\)$`,
+        'm',
+      ),
+    );
+    const [, until = '', renewed = '0'] = /until (\S+) \(renewed (\d+) s ago/.exec(run.stdout) ?? [];
+    expect(Number(renewed)).toBeGreaterThanOrEqual(30);
+    expect(Math.abs(Date.parse(until) - Date.parse(expiry))).toBeLessThan(2000);
+    expect(annotations(run)).toEqual([
+      `::error::the lease ${LEASE} is held by ${HOLDER} until ${until}: wait for that run to finish, or delete the lease if that run is gone (kubectl delete lease ${LEASE} -n default)`,
+    ]);
+    expect(jobOutputs(run)).not.toHaveProperty('weight');
+  });
+});

@@ -6,7 +6,7 @@
 //   propagation, probe, analysis                 only what the options ask for
 //   release the lease                            one round trip
 import { CanaryError } from '../errors.js';
-import { acquireLease, leaseHolderIdentity, type LeaseHandle } from '../kube/index.js';
+import { acquireLease, kubeMessages, leaseHolderIdentity, type LeaseHandle } from '../kube/index.js';
 import { planProgressiveStep, planStage } from '../plan/plan-stage.js';
 import { toYaml } from '../plan/diff.js';
 import type { ClusterState, Plan, RoutingObject, StageOptions } from '../plan/types.js';
@@ -28,6 +28,7 @@ export class StageRun {
   private lastPlan: Plan | undefined;
   private firstPlan: Plan | undefined;
   private written: RoutingObject[] = [];
+  private readonly notes: string[] = [];
 
   constructor(
     private readonly options: RunOptions,
@@ -51,6 +52,7 @@ export class StageRun {
         checkVersionsDeployed(client, this.options),
       ]);
       if (leaseTaken.status === 'fulfilled') lease = leaseTaken.value;
+      if (lease?.takenOver) this.noteTakeOver(lease);
       const state = valueOf(read);
       const canaryDeployments = valueOf(listed);
       valueOf(leaseTaken);
@@ -85,7 +87,17 @@ export class StageRun {
       durationSeconds: LEASE_SECONDS,
       waitSeconds: this.options.timeoutSeconds,
       signal: this.signal,
+      // Back to stable is the safe direction: a run that stopped renewing (killed) does not hold it up.
+      takeOverStale: this.options.stage === 'rollback',
+      onWait: (message) => (this.reporter.progress ?? this.reporter.info)(message),
     });
+  }
+
+  private noteTakeOver(lease: LeaseHandle): void {
+    const { holder, renewedAt } = lease.takenOver ?? { holder: '', renewedAt: new Date(0) };
+    const note = kubeMessages.leaseTakenOver(lease.name, holder, renewedAt.toISOString());
+    this.reporter.warning(note);
+    this.notes.push(note);
   }
 
   private phase<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -222,6 +234,7 @@ export class StageRun {
       virtualServiceYaml: yamlOf(written('VirtualService')),
       destinationRuleYaml: yamlOf(written('DestinationRule')),
       diff: first && plan ? (first === plan ? plan.diff : `${first.diff}${plan.diff}`) : '',
+      ...(this.notes.length > 0 ? { notes: this.notes } : {}),
       ...(failure ? { error: failure.error } : {}),
     };
   }
