@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 import { bookinfoObjects, loadBookinfo } from '../../test/support/bookinfo.js';
+import { largeReviewsVirtualService } from '../../test/support/large-virtual-service.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 import { startGitHubApi, type GitHubApiStandIn } from '../../test/support/github-api/server.js';
 import {
@@ -248,4 +249,32 @@ describe('the lease of a run that was killed mid-release', () => {
     ]);
     expect(jobOutputs(run)).not.toHaveProperty('weight');
   });
+});
+
+test('a shift on a 3,000-route VirtualService: summary within 1 MiB, comment within 65,536 characters', async () => {
+  cluster.store.put(largeReviewsVirtualService(3000));
+  const run = await step({ stage: 'shift', weight: '50', 'header-match': 'end-user=test-user' });
+  expect(run.code).toBe(0);
+  expect(annotations(run)).toEqual([]);
+  // Its YAML and the routing table together would take the summary past the runner's limit.
+  expect(Buffer.byteLength(run.outputs['virtual-service'] ?? '')).toBeGreaterThan(512 * 1024);
+  expect(Buffer.byteLength(run.summary)).toBeLessThanOrEqual(1024 * 1024);
+  expect(run.summary).toMatch(
+    /> \[!NOTE\]\n> The applied YAML and the diff \(\d+ KiB\) are left out: a job summary holds at most 1 MiB\. The step&#39;s outputs virtual-service and destination-rule carry the YAML\./,
+  );
+  expect(run.summary).toContain('| default | v1: 100 | v1: 50, v2: 50 |');
+  expect(run.summary).toContain('"v2" : 50');
+  const body = comments()[0]?.body ?? '';
+  expect(body.length).toBeLessThanOrEqual(65_536);
+  expect(body).toMatch(/\| … \d+ more routes not shown \(comment size limit\): see the job summary \| \|/);
+  expect(body).toContain('`v2` canary at 50%.');
+});
+
+test('GitHub unreachable: the warning names the cause, not a missing permission', async () => {
+  const port = await closedPort();
+  const run = await step({ stage: 'status' }, { apiUrl: `http://127.0.0.1:${port}` });
+  expect(run.code).toBe(0);
+  expect(annotations(run)).toEqual([
+    `::warning::Could not comment on pull request #7: cannot reach GitHub's API at http://127.0.0.1:${port} (ECONNREFUSED: connection refused); the comment was not updated.`,
+  ]);
 });

@@ -3,6 +3,8 @@ import * as github from '@actions/github';
 import type { HeaderMatch } from '../plan/types.js';
 import type { RunOptions, RunReporter, StageResult } from '../types.js';
 import { escapeMarkdown, inlineCode, codeBlock } from '../report/escape.js';
+import { connectionFailure, describeCause, isErrorLike } from '../kube/api-error-shape.js';
+import { fitRows } from '../report/bound.js';
 import { nothingRead } from '../report/facts.js';
 import { formatDestinations } from '../report/routing.js';
 
@@ -49,11 +51,19 @@ export function canaryCurl(
   return ['curl', ...method, ...headers, url].join(' ');
 }
 
-function routingTable(result: StageResult): string {
-  const rows = result.after.map(
+/** GitHub refuses a comment body over 65,536 characters (422 "Body is too long"), keeping the old comment. */
+export const COMMENT_LIMIT_CHARACTERS = 65_536;
+
+function tableRows(result: StageResult): string[] {
+  return result.after.map(
     (row) => `| ${escapeMarkdown(row.match)} | ${escapeMarkdown(formatDestinations(row))} |`,
   );
-  return ['| Match | Destinations |', '| --- | --- |', ...rows].join('\n');
+}
+
+function routingTable(rows: readonly string[], omitted: number): string {
+  const more =
+    omitted > 0 ? [`| … ${omitted} more routes not shown (comment size limit): see the job summary | |`] : [];
+  return ['| Match | Destinations |', '| --- | --- |', ...rows, ...more].join('\n');
 }
 
 /** What happened, in one sentence, when the canary no longer runs beside stable under test. */
@@ -84,7 +94,12 @@ function howToReach(result: StageResult, options: RunOptions): string | undefine
   return share ? `${reach}\n\n${share}` : reach;
 }
 
-export function renderComment(result: StageResult, options: RunOptions): string {
+/** The comment, at most COMMENT_LIMIT_CHARACTERS long: the routing table is cut to the rows that fit. */
+export function renderComment(
+  result: StageResult,
+  options: RunOptions,
+  limit = COMMENT_LIMIT_CHARACTERS,
+): string {
   const title = `### istio-canary: ${escapeMarkdown(result.service)} (${escapeMarkdown(result.namespace)})`;
   const share =
     result.weight === undefined ? 'weight unknown (the routing could not be read)' : `at ${result.weight}%`;
@@ -92,16 +107,25 @@ export function renderComment(result: StageResult, options: RunOptions): string 
     result.stable,
   )} stable, ${inlineCode(result.canary)} canary ${share}.`;
   const run = options.runUrl ? `[Run](${options.runUrl})` : undefined;
-  const parts = [
-    commentMarker(result.namespace, result.service),
-    title,
-    ending(result),
-    state,
-    nothingRead(result) ? undefined : routingTable(result),
-    howToReach(result, options),
-    run,
-  ];
-  return parts.filter((part) => part !== undefined).join('\n\n');
+  const compose = (table: string | undefined) =>
+    [
+      commentMarker(result.namespace, result.service),
+      title,
+      ending(result),
+      state,
+      table,
+      howToReach(result, options),
+      run,
+    ]
+      .filter((part) => part !== undefined)
+      .join('\n\n');
+  if (nothingRead(result)) return compose(undefined);
+  // UTF-16 length ≥ characters: a body within it is within GitHub's count too.
+  return fitRows(
+    tableRows(result),
+    (shown, omitted) => compose(routingTable(shown, omitted)),
+    (text) => text.length <= limit,
+  );
 }
 
 /** Creates the comment the first time, then edits the one carrying the marker. */
@@ -160,11 +184,20 @@ export async function commentOnPullRequest(
     const action = await upsertComment(octokit, target.pullRequest, marker, renderComment(result, options));
     reporter.info(`Pull request #${number}: comment ${action}.`);
   } catch (error) {
-    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-    const status = (error as { status?: unknown }).status;
-    reporter.warning(
-      `Could not comment on pull request #${number}: ${typeof status === 'number' ? `HTTP ${status} ` : ''}${message}; ` +
-        'give the token pull-requests: write, or leave github-token empty.',
-    );
+    reporter.warning(`Could not comment on pull request #${number}: ${commentFailure(error, target.apiUrl)}`);
   }
+}
+
+/** Why GitHub did not take the comment, and the remedy that fits that cause. */
+export function commentFailure(error: unknown, apiUrl: string): string {
+  const connection = connectionFailure(error);
+  if (connection)
+    return `cannot reach GitHub's API at ${apiUrl} (${describeCause(connection)}); the comment was not updated.`;
+  const message = isErrorLike(error) ? (error.message.split('\n')[0] ?? '') : String(error);
+  const status = (error as { status?: unknown }).status;
+  const what = `${typeof status === 'number' ? `HTTP ${status} ` : ''}${message}`;
+  if (status === 401) return `${what}; the token is not valid (expired or revoked): pass a current one.`;
+  if (status === 403 || status === 404)
+    return `${what}; give the token pull-requests: write, or leave github-token empty.`;
+  return `${what}; the comment was not updated.`;
 }

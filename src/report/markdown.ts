@@ -3,6 +3,7 @@ import type { HealthCheckResult, StageResult } from '../types.js';
 import { formatDuration } from './duration.js';
 import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js';
 import { nothingRead, notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
+import { fitRows, kibibytes, utf8Bytes } from './bound.js';
 import { defaultSplit, routeChanges } from './routing.js';
 
 const ALERT: Record<Notice['level'], string> = { note: 'NOTE', warning: 'WARNING', failure: 'CAUTION' };
@@ -33,13 +34,18 @@ function alert(notice: Notice): string {
   return `> [!${ALERT[notice.level]}]\n> ${escapeMarkdown(notice.text)}`;
 }
 
-function routing(result: StageResult): string {
-  const rows = routeChanges(result.before, result.after).map((change) => [
+/** The routing table with its first `rows.length` changes; `omitted` more are named in a last row. */
+function routing(rows: string[][], omitted: number): string {
+  const more = omitted > 0 ? [[`… ${omitted} more routes not shown (job summary size limit)`, '', '']] : [];
+  return `### Routing (before → after)\n\n${table(['Match', 'Before', 'After'], [...rows, ...more])}`;
+}
+
+function routingRows(result: StageResult): string[][] {
+  return routeChanges(result.before, result.after).map((change) => [
     escapeMarkdown(change.match),
     escapeMarkdown(change.before ?? NONE),
     escapeMarkdown(change.after ?? NONE),
   ]);
-  return `### Routing (before → after)\n\n${table(['Match', 'Before', 'After'], rows)}`;
 }
 
 /** Mermaid labels are quoted strings: keep them to characters that cannot end the quote or the line. */
@@ -82,20 +88,41 @@ function diff(result: StageResult): string | undefined {
   return details(result.dryRun ? 'Diff (dry run)' : 'Diff', codeBlock(result.diff, 'diff'), result.dryRun);
 }
 
-export function renderMarkdown(result: StageResult): string {
+/** The runner refuses a job summary over 1 MiB (1024 × 1024 bytes) and shows none at all. */
+export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * The job summary, at most `limitBytes` long: when the whole does not fit, the applied YAML and the diff are
+ * left out (the step's outputs carry the YAML) and, if still needed, the routing table is cut; a note says so.
+ */
+export function renderMarkdown(result: StageResult, limitBytes = SUMMARY_LIMIT_BYTES): string {
   const title = `## istio-canary: ${inlineCode(result.stage)} ${escapeMarkdown(result.service)}`;
   if (nothingRead(result)) return `${[title, ...notices(result).map(alert)].join('\n\n')}\n`;
-  const sections = [
-    title,
-    overview(result),
-    ...notices(result).map(alert),
-    routing(result),
-    splitChart(result),
-    healthChecks(result),
-    ...appliedYaml(result),
-    diff(result),
-  ];
-  return `${sections.filter((section) => section !== undefined).join('\n\n')}\n`;
+  const objects = [...appliedYaml(result), diff(result)].filter((part) => part !== undefined);
+  const compose = (routingTable: string, details: (string | undefined)[]) =>
+    `${[
+      title,
+      overview(result),
+      ...notices(result).map(alert),
+      routingTable,
+      splitChart(result),
+      healthChecks(result),
+      ...details,
+    ]
+      .filter((section) => section !== undefined)
+      .join('\n\n')}\n`;
+  const rows = routingRows(result);
+  const whole = compose(routing(rows, 0), objects);
+  if (utf8Bytes(whole) <= limitBytes) return whole;
+  const left = alert({
+    level: 'note',
+    text: `The applied YAML and the diff (${kibibytes(utf8Bytes(objects.join('\n\n')))}) are left out: a job summary holds at most 1 MiB. The step's outputs virtual-service and destination-rule carry the YAML.`,
+  });
+  return fitRows(
+    rows,
+    (shown, omitted) => compose(routing([...shown], omitted), [left]),
+    (text) => utf8Bytes(text) <= limitBytes,
+  );
 }
 
 /** The summary of a step stopped by a bad input: the error and the input to fix; nothing was read or written. */
