@@ -278,3 +278,16 @@ test('GitHub unreachable: the warning names the cause, not a missing permission'
     `::warning::Could not comment on pull request #7: cannot reach GitHub's API at http://127.0.0.1:${port} (ECONNREFUSED: connection refused); the comment was not updated.`,
   ]);
 });
+
+test('gateways given for an existing mesh-only VirtualService: the comment says "from inside the mesh"', async () => {
+  const run = await step({
+    stage: 'route',
+    'header-match': 'end-user=test-user',
+    gateways: 'bookinfo-gateway',
+  });
+  expect(run.code).toBe(0);
+  expect(parse(run.outputs['virtual-service'] ?? '').spec.gateways).toBeUndefined();
+  const body = comments()[0]?.body ?? '';
+  expect(body).toContain('Reach `v2` from inside the mesh:');
+  expect(body).not.toContain('through the gateway');
+});

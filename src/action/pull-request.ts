@@ -1,5 +1,6 @@
 // One comment per service on the pull request, found again by a hidden marker and updated in place.
 import * as github from '@actions/github';
+import { parse } from 'yaml';
 import type { HeaderMatch } from '../plan/types.js';
 import type { RunOptions, RunReporter, StageResult } from '../types.js';
 import { escapeMarkdown, inlineCode, codeBlock } from '../report/escape.js';
@@ -81,6 +82,20 @@ function ending(result: StageResult): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the VirtualService as written serves only gateways (its own `gateways`, without `mesh`): the
+ * `gateways` input applies to a VirtualService this creates, never to an existing one, so it says nothing.
+ */
+function boundToGatewaysOnly(result: StageResult): boolean {
+  let gateways: unknown;
+  try {
+    gateways = (parse(result.virtualServiceYaml) as { spec?: { gateways?: unknown } } | null)?.spec?.gateways;
+  } catch {
+    return false;
+  }
+  return Array.isArray(gateways) && gateways.length > 0 && !gateways.includes('mesh');
+}
+
 function howToReach(result: StageResult, options: RunOptions): string | undefined {
   if (result.rolledBack || result.stage === 'rollback' || result.stage === 'finalize') return undefined;
   if (result.weight === undefined) return undefined;
@@ -89,7 +104,7 @@ function howToReach(result: StageResult, options: RunOptions): string | undefine
       ? `${result.weight}% of all other requests go to ${inlineCode(result.canary)}.`
       : undefined;
   if (options.headerMatch.length === 0) return share;
-  const where = options.gateways.length > 0 ? 'through the gateway' : 'from inside the mesh';
+  const where = boundToGatewaysOnly(result) ? 'through the gateway' : 'from inside the mesh';
   const reach = `Reach ${inlineCode(result.canary)} ${where}:\n\n${codeBlock(canaryCurl(options), 'sh')}`;
   return share ? `${reach}\n\n${share}` : reach;
 }
