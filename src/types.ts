@@ -72,6 +72,8 @@ export interface StageResult {
   virtualServiceYaml: string;
   destinationRuleYaml: string;
   diff: string;
+  /** The Service's HTTP port, for the curl in the pull-request comment; absent when it could not be read. */
+  servicePort?: number;
   /** What the reader must not miss beyond the stage's own outcome (a stale lease taken over, naming its holder). */
   notes?: string[];
   /** Set when the run failed; the cluster was restored when `rolledBack`. */

@@ -41,6 +41,7 @@ function headerValue(match: HeaderMatch): string {
 /** `curl -H 'end-user: test-user' http://reviews/`: a request the header route sends to the canary. */
 export function canaryCurl(
   options: Pick<RunOptions, 'host' | 'headerMatch' | 'uriPrefix' | 'method'>,
+  port?: number,
 ): string {
   const method = options.method && options.method !== 'GET' ? ['-X', options.method] : [];
   const headers = options.headerMatch.flatMap((match) => [
@@ -48,7 +49,8 @@ export function canaryCurl(
     shellQuote(`${match.name}: ${headerValue(match)}`),
   ]);
   const path = options.uriPrefix ?? '/';
-  const url = shellQuote(`http://${options.host}${path.startsWith('/') ? path : `/${path}`}`);
+  const authority = port === undefined || port === 80 ? options.host : `${options.host}:${port}`;
+  const url = shellQuote(`http://${authority}${path.startsWith('/') ? path : `/${path}`}`);
   return ['curl', ...method, ...headers, url].join(' ');
 }
 
@@ -105,7 +107,7 @@ function howToReach(result: StageResult, options: RunOptions): string | undefine
       : undefined;
   if (options.headerMatch.length === 0) return share;
   const where = boundToGatewaysOnly(result) ? 'through the gateway' : 'from inside the mesh';
-  const reach = `Reach ${inlineCode(result.canary)} ${where}:\n\n${codeBlock(canaryCurl(options), 'sh')}`;
+  const reach = `Reach ${inlineCode(result.canary)} ${where}:\n\n${codeBlock(canaryCurl(options, result.servicePort), 'sh')}`;
   return share ? `${reach}\n\n${share}` : reach;
 }
 

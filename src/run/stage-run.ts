@@ -6,7 +6,13 @@
 //   propagation, probe, analysis                 only what the options ask for
 //   release the lease                            one round trip
 import { CanaryError } from '../errors.js';
-import { acquireLease, kubeMessages, leaseHolderIdentity, type LeaseHandle } from '../kube/index.js';
+import {
+  acquireLease,
+  kubeMessages,
+  leaseHolderIdentity,
+  readServicePort,
+  type LeaseHandle,
+} from '../kube/index.js';
 import { planProgressiveStep, planStage } from '../plan/plan-stage.js';
 import { toYaml } from '../plan/diff.js';
 import type { ClusterState, Plan, RoutingObject, StageOptions } from '../plan/types.js';
@@ -29,6 +35,7 @@ export class StageRun {
   private firstPlan: Plan | undefined;
   private written: RoutingObject[] = [];
   private readonly notes: string[] = [];
+  private servicePort: number | undefined;
 
   constructor(
     private readonly options: RunOptions,
@@ -46,11 +53,14 @@ export class StageRun {
     try {
       // One round trip: the lease, the routing and the Deployments are asked for at once. All three are
       // awaited, so that a lease taken while a read failed is still released.
-      const [leaseTaken, read, listed] = await Promise.allSettled([
+      // The Service's port (for the PR comment's curl) rides along; it never fails the run.
+      const [leaseTaken, read, listed, port] = await Promise.allSettled([
         this.options.dryRun ? undefined : this.takeLease(),
         client.readRouting(this.options.namespace),
         checkVersionsDeployed(client, this.options),
+        readServicePort(client, this.options.namespace, this.options.service),
       ]);
+      if (port.status === 'fulfilled') this.servicePort = port.value;
       if (leaseTaken.status === 'fulfilled') lease = leaseTaken.value;
       if (lease?.takenOver) this.noteTakeOver(lease);
       const state = valueOf(read);
@@ -235,6 +245,7 @@ export class StageRun {
       destinationRuleYaml: yamlOf(written('DestinationRule')),
       diff: first && plan ? (first === plan ? plan.diff : `${first.diff}${plan.diff}`) : '',
       ...(this.notes.length > 0 ? { notes: this.notes } : {}),
+      ...(this.servicePort !== undefined ? { servicePort: this.servicePort } : {}),
       ...(failure ? { error: failure.error } : {}),
     };
   }
