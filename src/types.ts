@@ -163,6 +163,10 @@ export interface StageResult {
   /** What the reader should know that is no failure (status: the routes disagree on the split). */
   warnings?: string[];
   diff: string;
+  /** The Service's HTTP port, for the curl in the pull-request comment; absent when it could not be read. */
+  servicePort?: number;
+  /** What the reader must not miss beyond the stage's own outcome (a stale lease taken over, naming its holder). */
+  notes?: string[];
   /** Set when the run failed; the cluster was restored when `rolledBack`. */
   error?: CanaryError;
   /**

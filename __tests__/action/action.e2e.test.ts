@@ -123,7 +123,7 @@ test('route → shift 50 → promote, chained through outputs as a workflow does
   expectNoSecretShown(route);
   expect(comments()).toHaveLength(1);
   expect(comments()[0]?.body).toContain(MARKER);
-  expect(comments()[0]?.body).toContain("curl -H 'end-user: test-user' 'http://reviews/'");
+  expect(comments()[0]?.body).toContain("curl -H 'end-user: test-user' 'http://reviews:9080/'");
 
   const shift = await step({
     stage: 'shift',

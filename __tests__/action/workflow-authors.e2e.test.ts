@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 import { bookinfoObjects, loadBookinfo } from '../../test/support/bookinfo.js';
+import { largeReviewsVirtualService } from '../../test/support/large-virtual-service.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 import { startGitHubApi, type GitHubApiStandIn } from '../../test/support/github-api/server.js';
 import {
@@ -190,4 +191,103 @@ test('inputs of another stage are named in a warning, the stage runs', async () 
     '::warning::interval is ignored by stage shift: only progressive uses it',
   ]);
   expect(shift.outputs.weight).toBe('20');
+});
+
+describe('the lease of a run that was killed mid-release', () => {
+  const HOLDER = 'github-actions https://github.com/acme/bookinfo/actions/runs/4100 (pid 77@runner-1)';
+  const LEASE = 'istio-canary-reviews';
+
+  /** The lease a killed run leaves: last renewed 30 s ago, 60 s duration, so 30 s left before it expires. */
+  function killedRunsLease(): { renewTime: string; expiry: string } {
+    const now = Date.now();
+    const renewTime = new Date(now - 30_000).toISOString();
+    const expiry = new Date(now + 30_000).toISOString();
+    cluster.store.put({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: LEASE, namespace: 'default' },
+      spec: {
+        holderIdentity: HOLDER,
+        leaseDurationSeconds: 60,
+        acquireTime: new Date(now - 90_000).toISOString(),
+        renewTime,
+        leaseTransitions: 0,
+      },
+    });
+    return { renewTime, expiry };
+  }
+
+  test('rollback takes it over at once, naming the holder in the log and the summary', async () => {
+    for (const object of bookinfoObjects('06-reviews-50.yaml')) cluster.store.put(object);
+    const { renewTime } = killedRunsLease();
+    const run = await step({ stage: 'rollback' });
+    expect(run.code).toBe(0);
+    const note = `took over the lease ${LEASE} from ${HOLDER}, which stopped renewing it at ${renewTime}: that run is gone (a killed runner); the rollback did not wait for it to expire`;
+    expect(annotations(run)).toEqual([`::warning::${note}`]);
+    expect(run.summary).toContain(`> [!WARNING]\n> ${note.replace(/'/g, '&#39;')}\n`);
+    expect(run.outputs).toMatchObject({ 'previous-weight': '50', weight: '0', changed: 'true' });
+    expect(run.stdout).not.toContain('waiting for the lease');
+    // Released at the end like any lease of ours.
+    expect(cluster.store.get('coordination.k8s.io/v1', 'Lease', 'default', LEASE)).toBeUndefined();
+  });
+
+  test('another stage waits, saying who holds it and until when, then fails naming both', async () => {
+    const { expiry } = killedRunsLease();
+    const run = await step({ stage: 'shift', weight: '50', timeout: '3s' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^waiting for the lease ${LEASE}: held by ${HOLDER.replace(/[.()]/g, '\\$&')} until \\S+ \\(renewed \\d+ s ago\\)$`,
+        'm',
+      ),
+    );
+    const [, until = '', renewed = '0'] = /until (\S+) \(renewed (\d+) s ago/.exec(run.stdout) ?? [];
+    expect(Number(renewed)).toBeGreaterThanOrEqual(30);
+    expect(Math.abs(Date.parse(until) - Date.parse(expiry))).toBeLessThan(2000);
+    expect(annotations(run)).toEqual([
+      `::error::the lease ${LEASE} is held by ${HOLDER} until ${until}: wait for that run to finish, or delete the lease if that run is gone (kubectl delete lease ${LEASE} -n default)`,
+    ]);
+    expect(jobOutputs(run)).not.toHaveProperty('weight');
+  });
+});
+
+test('a shift on a 3,000-route VirtualService: summary within 1 MiB, comment within 65,536 characters', async () => {
+  cluster.store.put(largeReviewsVirtualService(3000));
+  const run = await step({ stage: 'shift', weight: '50', 'header-match': 'end-user=test-user' });
+  expect(run.code).toBe(0);
+  expect(annotations(run)).toEqual([]);
+  // Its YAML and the routing table together would take the summary past the runner's limit.
+  expect(Buffer.byteLength(run.outputs['virtual-service'] ?? '')).toBeGreaterThan(512 * 1024);
+  expect(Buffer.byteLength(run.summary)).toBeLessThanOrEqual(1024 * 1024);
+  expect(run.summary).toMatch(
+    /> \[!NOTE\]\n> The applied YAML and the diff \(\d+ KiB\) are left out: a job summary holds at most 1 MiB\. The step&#39;s outputs virtual-service and destination-rule carry the YAML\./,
+  );
+  expect(run.summary).toContain('| default | v1: 100 | v1: 50, v2: 50 |');
+  expect(run.summary).toContain('"v2" : 50');
+  const body = comments()[0]?.body ?? '';
+  expect(body.length).toBeLessThanOrEqual(65_536);
+  expect(body).toMatch(/\| … \d+ more routes not shown \(comment size limit\): see the job summary \| \|/);
+  expect(body).toContain('`v2` canary at 50%.');
+});
+
+test('GitHub unreachable: the warning names the cause, not a missing permission', async () => {
+  const port = await closedPort();
+  const run = await step({ stage: 'status' }, { apiUrl: `http://127.0.0.1:${port}` });
+  expect(run.code).toBe(0);
+  expect(annotations(run)).toEqual([
+    `::warning::Could not comment on pull request #7: cannot reach GitHub's API at http://127.0.0.1:${port} (ECONNREFUSED: connection refused); the comment was not updated.`,
+  ]);
+});
+
+test('gateways given for an existing mesh-only VirtualService: the comment says "from inside the mesh"', async () => {
+  const run = await step({
+    stage: 'route',
+    'header-match': 'end-user=test-user',
+    gateways: 'bookinfo-gateway',
+  });
+  expect(run.code).toBe(0);
+  expect(parse(run.outputs['virtual-service'] ?? '').spec.gateways).toBeUndefined();
+  const body = comments()[0]?.body ?? '';
+  expect(body).toContain('Reach `v2` from inside the mesh:');
+  expect(body).not.toContain('through the gateway');
 });

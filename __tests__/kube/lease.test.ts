@@ -106,6 +106,35 @@ test('the wait is bounded by elapsed time, whatever the clock that stamps the le
   }
 });
 
+test('takeOverStale (rollback) takes a lease whose holder missed its renewal, not one renewed on time', async () => {
+  const killed = await acquireLease(cluster.client({ now: at('2026-11-25T12:00:00.000Z') }), {
+    ...base,
+    holder: 'killed-run',
+  });
+  const waits: string[] = [];
+  // 20 s later: the holder renews every 20 s (a third of 60 s), within the 5 s grace it may still be alive.
+  const onTime = cluster.client({ now: at('2026-11-25T12:00:20.000Z') });
+  await expect(
+    acquireLease(onTime, {
+      ...base,
+      holder: 'rollback',
+      waitSeconds: 1,
+      takeOverStale: true,
+      onWait: (message) => waits.push(message),
+    }),
+  ).rejects.toMatchObject({ code: 'lease-held' });
+  expect(waits).toEqual([
+    'waiting for the lease istio-canary-reviews: held by killed-run until 2026-11-25T12:01:00.000Z (renewed 20 s ago)',
+  ]);
+  // 26 s after its last renewal it has missed one: taken over at once, the holder named.
+  const late = cluster.client({ now: at('2026-11-25T12:00:26.000Z') });
+  const taken = await acquireLease(late, { ...base, holder: 'rollback', takeOverStale: true });
+  expect(taken.takenOver).toEqual({ holder: 'killed-run', renewedAt: new Date('2026-11-25T12:00:00.000Z') });
+  expect(storedLease()!.spec.holderIdentity).toBe('rollback');
+  await taken.release();
+  await killed.release();
+});
+
 test('a waiting run gets the lease once the holder releases it', async () => {
   const held = await acquireLease(cluster.client(), { ...base, holder: 'run-a' });
   const mark = cluster.mark();

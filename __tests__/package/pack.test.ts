@@ -49,8 +49,9 @@ describe("import { … } from 'istio-canary'", () => {
     writeFileSync(
       join(consumer, 'use.ts'),
       `import { runStage, type RunOptions, type StageResult } from 'istio-canary';
-       export async function release(options: RunOptions): Promise<number> {
+       export async function release(options: RunOptions): Promise<number | undefined> {
          const result: StageResult = await runStage(options);
+         // Absent when the routing could not be read: never a weight that was not read.
          return result.weight;
        }\n`,
     );

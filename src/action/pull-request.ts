@@ -1,8 +1,11 @@
 // One comment per service on the pull request, found again by a hidden marker and updated in place.
 import * as github from '@actions/github';
+import { parse } from 'yaml';
 import type { HeaderMatch } from '../plan/types.js';
 import type { RunOptions, RunReporter, StageResult } from '../types.js';
 import { escapeMarkdown, inlineCode, codeBlock } from '../report/escape.js';
+import { connectionFailure, describeCause, isErrorLike } from '../kube/api-error-shape.js';
+import { fitRows } from '../report/bound.js';
 import { nothingRead } from '../report/facts.js';
 import { formatDestinations, routeLabel } from '../report/routing.js';
 import { gatewayCurls } from './gateway-curl.js';
@@ -39,6 +42,7 @@ function headerValue(match: HeaderMatch): string {
 /** `curl -H 'end-user: test-user' http://reviews/`: a request the header route sends to the canary. */
 export function canaryCurl(
   options: Pick<RunOptions, 'host' | 'headerMatch' | 'uriPrefix' | 'method'>,
+  port?: number,
 ): string {
   const method = options.method && options.method !== 'GET' ? ['-X', options.method] : [];
   const headers = options.headerMatch.flatMap((match) => [
@@ -46,16 +50,25 @@ export function canaryCurl(
     shellQuote(`${match.name}: ${headerValue(match)}`),
   ]);
   const path = options.uriPrefix ?? '/';
-  const url = shellQuote(`http://${options.host}${path.startsWith('/') ? path : `/${path}`}`);
+  const authority = port === undefined || port === 80 ? options.host : `${options.host}:${port}`;
+  const url = shellQuote(`http://${authority}${path.startsWith('/') ? path : `/${path}`}`);
   return ['curl', ...method, ...headers, url].join(' ');
 }
 
-function routingTable(result: StageResult): string {
+/** GitHub refuses a comment body over 65,536 characters (422 "Body is too long"), keeping the old comment. */
+export const COMMENT_LIMIT_CHARACTERS = 65_536;
+
+function tableRows(result: StageResult): string[] {
   const label = routeLabel(result.after);
-  const rows = result.after.map(
+  return result.after.map(
     (row) => `| ${escapeMarkdown(label(row))} | ${escapeMarkdown(formatDestinations(row))} |`,
   );
-  return ['| Match | Destinations |', '| --- | --- |', ...rows].join('\n');
+}
+
+function routingTable(rows: readonly string[], omitted: number): string {
+  const more =
+    omitted > 0 ? [`| … ${omitted} more routes not shown (comment size limit): see the job summary | |`] : [];
+  return ['| Match | Destinations |', '| --- | --- |', ...rows, ...more].join('\n');
 }
 
 /** What happened, in one sentence, when the canary no longer runs beside stable under test. */
@@ -73,6 +86,20 @@ function ending(result: StageResult): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the VirtualService as written serves only gateways (its own `gateways`, without `mesh`): the
+ * `gateways` input applies to a VirtualService this creates, never to an existing one, so it says nothing.
+ */
+function boundToGatewaysOnly(result: StageResult): boolean {
+  let gateways: unknown;
+  try {
+    gateways = (parse(result.virtualServiceYaml) as { spec?: { gateways?: unknown } } | null)?.spec?.gateways;
+  } catch {
+    return false;
+  }
+  return Array.isArray(gateways) && gateways.length > 0 && !gateways.includes('mesh');
+}
+
 function howToReach(result: StageResult, options: RunOptions): string | undefined {
   if (result.rolledBack || result.stage === 'rollback' || result.stage === 'finalize') return undefined;
   if (result.weight === undefined) return undefined;
@@ -81,19 +108,24 @@ function howToReach(result: StageResult, options: RunOptions): string | undefine
       ? `${result.weight}% of all other requests go to ${inlineCode(result.canary)}.`
       : undefined;
   if (options.headerMatch.length === 0) return share;
-  const where = options.gateways.length > 0 ? 'through the gateway' : 'from inside the mesh';
+  const where = boundToGatewaysOnly(result) ? 'through the gateway' : 'from inside the mesh';
   const throughGateways = gatewayCurls(result, options).map(
     ({ resource, host, path }) =>
       `Through the gateway (${escapeMarkdown(resource)}):\n\n${codeBlock(canaryCurl({ ...options, host, uriPrefix: path }), 'sh')}`,
   );
   const reach = [
-    `Reach ${inlineCode(result.canary)} ${where}:\n\n${codeBlock(canaryCurl(options), 'sh')}`,
+    `Reach ${inlineCode(result.canary)} ${where}:\n\n${codeBlock(canaryCurl(options, result.servicePort), 'sh')}`,
     ...throughGateways,
   ].join('\n\n');
   return share ? `${reach}\n\n${share}` : reach;
 }
 
-export function renderComment(result: StageResult, options: RunOptions): string {
+/** The comment, at most COMMENT_LIMIT_CHARACTERS long: the routing table is cut to the rows that fit. */
+export function renderComment(
+  result: StageResult,
+  options: RunOptions,
+  limit = COMMENT_LIMIT_CHARACTERS,
+): string {
   const title = `### istio-canary: ${escapeMarkdown(result.service)} (${escapeMarkdown(result.namespace)})`;
   const share =
     result.weight === undefined ? 'weight unknown (the routing could not be read)' : `at ${result.weight}%`;
@@ -101,16 +133,25 @@ export function renderComment(result: StageResult, options: RunOptions): string 
     result.stable,
   )} stable, ${inlineCode(result.canary)} canary ${share}.`;
   const run = options.runUrl ? `[Run](${options.runUrl})` : undefined;
-  const parts = [
-    commentMarker(result.namespace, result.service),
-    title,
-    ending(result),
-    state,
-    nothingRead(result) ? undefined : routingTable(result),
-    howToReach(result, options),
-    run,
-  ];
-  return parts.filter((part) => part !== undefined).join('\n\n');
+  const compose = (table: string | undefined) =>
+    [
+      commentMarker(result.namespace, result.service),
+      title,
+      ending(result),
+      state,
+      table,
+      howToReach(result, options),
+      run,
+    ]
+      .filter((part) => part !== undefined)
+      .join('\n\n');
+  if (nothingRead(result)) return compose(undefined);
+  // UTF-16 length ≥ characters: a body within it is within GitHub's count too.
+  return fitRows(
+    tableRows(result),
+    (shown, omitted) => compose(routingTable(shown, omitted)),
+    (text) => text.length <= limit,
+  );
 }
 
 /** Creates the comment the first time, then edits the one carrying the marker. */
@@ -169,11 +210,20 @@ export async function commentOnPullRequest(
     const action = await upsertComment(octokit, target.pullRequest, marker, renderComment(result, options));
     reporter.info(`Pull request #${number}: comment ${action}.`);
   } catch (error) {
-    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-    const status = (error as { status?: unknown }).status;
-    reporter.warning(
-      `Could not comment on pull request #${number}: ${typeof status === 'number' ? `HTTP ${status} ` : ''}${message}; ` +
-        'give the token pull-requests: write, or leave github-token empty.',
-    );
+    reporter.warning(`Could not comment on pull request #${number}: ${commentFailure(error, target.apiUrl)}`);
   }
+}
+
+/** Why GitHub did not take the comment, and the remedy that fits that cause. */
+export function commentFailure(error: unknown, apiUrl: string): string {
+  const connection = connectionFailure(error);
+  if (connection)
+    return `cannot reach GitHub's API at ${apiUrl} (${describeCause(connection)}); the comment was not updated.`;
+  const message = isErrorLike(error) ? (error.message.split('\n')[0] ?? '') : String(error);
+  const status = (error as { status?: unknown }).status;
+  const what = `${typeof status === 'number' ? `HTTP ${status} ` : ''}${message}`;
+  if (status === 401) return `${what}; the token is not valid (expired or revoked): pass a current one.`;
+  if (status === 403 || status === 404)
+    return `${what}; give the token pull-requests: write, or leave github-token empty.`;
+  return `${what}; the comment was not updated.`;
 }

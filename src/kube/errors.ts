@@ -79,6 +79,10 @@ export const kubeMessages = {
     `Deployment for ${role} ${version} not found in ${namespace}: app=${app} has ${versions.length > 0 ? `versions ${versions.join(', ')}` : 'no Deployments'}; deploy ${version} first or correct the ${role} input`,
   leaseHeld: (lease: string, namespace: string, holder: string, until: string): string =>
     `the lease ${lease} is held by ${holder} until ${until}: wait for that run to finish, or delete the lease if that run is gone (kubectl delete lease ${lease} -n ${namespace})`,
+  leaseWait: (lease: string, holder: string, until: string, renewedSecondsAgo: number): string =>
+    `waiting for the lease ${lease}: held by ${holder} until ${until} (renewed ${renewedSecondsAgo} s ago)`,
+  leaseTakenOver: (lease: string, holder: string, renewedAt: string): string =>
+    `took over the lease ${lease} from ${holder}, which stopped renewing it at ${renewedAt}: that run is gone (a killed runner); the rollback did not wait for it to expire`,
   leaseLost: (lease: string, namespace: string, holder: string): string =>
     `the lease ${lease} in ${namespace} was taken by ${holder} while this run held it: another run is changing the same service; check its log before running again`,
   cancelled: (attempt: ApiAttempt): string =>

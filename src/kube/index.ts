@@ -33,5 +33,6 @@ export { FIELD_MANAGER, restoreRoutingObject, writeRoutingObject } from './routi
 export type { RoutingRef, WriteOptions } from './routing-write.js';
 export { ANNOTATIONS, PLURALS, versionOfObject } from './routing-objects.js';
 export { deleteDeployments, listDeployments, versionsOf } from './workloads.js';
+export { readServicePort } from './service-port.js';
 export { acquireLease, leaseExpiry, leaseHolderIdentity, leaseName, releaseIfHeldBy } from './lease.js';
 export type { LeaseHandle, LeaseOptions } from './lease.js';

@@ -22,6 +22,13 @@ export interface LeaseOptions {
   pollIntervalMs?: number;
   /** How often to renew while held (default a third of the duration). */
   renewIntervalMs?: number;
+  /**
+   * Take over a lease whose holder has stopped renewing it (see stoppedRenewing) instead of waiting for it
+   * to expire: for `rollback`, the safe direction, after a run was killed mid-release.
+   */
+  takeOverStale?: boolean;
+  /** Told who holds the lease and until when, each time that changes while we wait. */
+  onWait?: (message: string) => void;
 }
 
 export interface LeaseHandle {
@@ -29,6 +36,8 @@ export interface LeaseHandle {
   readonly holder: string;
   /** Set when another run took the lease over while we held it (our renewals had stopped too long). */
   readonly lost: CanaryError | undefined;
+  /** The holder whose stale lease we took over (takeOverStale), and when it had last renewed it. */
+  readonly takenOver?: { holder: string; renewedAt: Date };
   /** Stops renewing and deletes the lease if it is still ours. */
   release(): Promise<void>;
 }
@@ -65,6 +74,24 @@ export function leaseExpiry(lease: V1Lease): Date {
   return new Date((Number.isNaN(renewed) ? 0 : renewed) + duration);
 }
 
+/** When the holder last renewed (or took) the lease. */
+function renewedAt(lease: V1Lease): Date {
+  const renewed = timeOf(lease.spec?.renewTime ?? lease.spec?.acquireTime);
+  return new Date(Number.isNaN(renewed) ? 0 : renewed);
+}
+
+/** A holder renews every third of the duration; one renewal missed by more than this has stopped. */
+export const RENEWAL_GRACE_SECONDS = 5;
+
+/**
+ * The holder has missed a renewal: its last one is older than its renew interval (a third of the lease's
+ * duration) plus RENEWAL_GRACE_SECONDS. A live run renews on time; a killed one cannot.
+ */
+export function stoppedRenewing(lease: V1Lease, now: Date): boolean {
+  const interval = ((lease.spec?.leaseDurationSeconds ?? 0) * 1000) / 3;
+  return now.getTime() - renewedAt(lease).getTime() > interval + RENEWAL_GRACE_SECONDS * 1000;
+}
+
 function isFree(lease: V1Lease, holder: string, now: Date): boolean {
   const current = lease.spec?.holderIdentity;
   return !current || current === holder || leaseExpiry(lease).getTime() <= now.getTime();
@@ -94,6 +121,7 @@ function leaseBody(name: string, options: LeaseOptions, now: Date, previous?: V1
 
 class HeldLease implements LeaseHandle {
   lost: CanaryError | undefined;
+  takenOver: { holder: string; renewedAt: Date } | undefined;
   private current: V1Lease;
   private readonly timer: NodeJS.Timeout;
   private renewing: Promise<void> = Promise.resolve();
@@ -209,6 +237,7 @@ export async function acquireLease(client: ClusterClient, options: LeaseOptions)
   // The wait is measured on the monotonic clock; client.now() (wall time, injectable) stamps the lease.
   const deadline = performance.now() + options.waitSeconds * 1000;
   const signal = options.signal ?? client.signal;
+  let lastWaitMessage: string | undefined;
   for (;;) {
     try {
       const created = await createLease(client, leaseBody(name, options, client.now()));
@@ -222,10 +251,18 @@ export async function acquireLease(client: ClusterClient, options: LeaseOptions)
     } catch (err) {
       if (!isCode(err, 'not-found')) throw err; // released between our create and our read: try again
     }
-    if (existing && isFree(existing, options.holder, client.now())) {
+    const now = client.now();
+    const stale = existing && options.takeOverStale && stoppedRenewing(existing, now);
+    if (existing && (isFree(existing, options.holder, now) || stale)) {
       try {
-        const taken = await replaceLease(client, leaseBody(name, options, client.now(), existing));
-        return new HeldLease(client, options, name, taken);
+        const taken = await replaceLease(client, leaseBody(name, options, now, existing));
+        const held = new HeldLease(client, options, name, taken);
+        if (stale && !isFree(existing, options.holder, now))
+          held.takenOver = {
+            holder: existing.spec?.holderIdentity ?? 'another run',
+            renewedAt: renewedAt(existing),
+          };
+        return held;
       } catch (err) {
         if (!isCode(err, 'conflict') && !isCode(err, 'not-found')) throw err; // another run was faster
       }
@@ -236,6 +273,14 @@ export async function acquireLease(client: ClusterClient, options: LeaseOptions)
         const until = leaseExpiry(existing).toISOString();
         throw new CanaryError('lease-held', kubeMessages.leaseHeld(name, namespace, holder, until));
       }
+      const waiting = kubeMessages.leaseWait(
+        name,
+        existing.spec?.holderIdentity ?? 'another run',
+        leaseExpiry(existing).toISOString(),
+        Math.max(0, Math.round((now.getTime() - renewedAt(existing).getTime()) / 1000)),
+      );
+      if (waiting !== lastWaitMessage) options.onWait?.(waiting);
+      lastWaitMessage = waiting;
       await waitBeforeRetry(Math.min(options.pollIntervalMs ?? 2000, remaining), signal, name);
     }
   }

@@ -39,6 +39,7 @@ export function notices(result: StageResult): Notice[] {
   const list: Notice[] = [];
   if (result.dryRun)
     list.push({ level: 'note', text: 'Dry run: nothing was written; this is what would be applied.' });
+  for (const note of result.notes ?? []) list.push({ level: 'warning', text: note });
   if (result.rolledBack) {
     const cause = result.error ? `${result.error.message} ` : '';
     list.push({

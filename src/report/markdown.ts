@@ -5,6 +5,7 @@ import { formatDuration } from './duration.js';
 import { comparisonMarkdown } from './comparison.js';
 import { codeBlock, escapeHtml, escapeMarkdown, inlineCode } from './escape.js';
 import { nothingRead, notices, objectYamls, weightChange, yamlLabel, yesNo, type Notice } from './facts.js';
+import { fitRows, kibibytes, utf8Bytes } from './bound.js';
 import { defaultSplit, routeChanges } from './routing.js';
 
 const ALERT: Record<Notice['level'], string> = { note: 'NOTE', warning: 'WARNING', failure: 'CAUTION' };
@@ -35,13 +36,18 @@ function alert(notice: Notice): string {
   return `> [!${ALERT[notice.level]}]\n> ${escapeMarkdown(notice.text)}`;
 }
 
-function routing(result: StageResult): string {
-  const rows = routeChanges(result.before, result.after).map((change) => [
+/** The routing table with its first `rows.length` changes; `omitted` more are named in a last row. */
+function routing(rows: string[][], omitted: number): string {
+  const more = omitted > 0 ? [[`… ${omitted} more routes not shown (job summary size limit)`, '', '']] : [];
+  return `### Routing (before → after)\n\n${table(['Match', 'Before', 'After'], [...rows, ...more])}`;
+}
+
+function routingRows(result: StageResult): string[][] {
+  return routeChanges(result.before, result.after).map((change) => [
     escapeMarkdown(change.match),
     escapeMarkdown(change.before ?? NONE),
     escapeMarkdown(change.after ?? NONE),
   ]);
-  return `### Routing (before → after)\n\n${table(['Match', 'Before', 'After'], rows)}`;
 }
 
 /** Mermaid labels are quoted strings: keep them to characters that cannot end the quote or the line. */
@@ -84,25 +90,34 @@ function diff(result: StageResult): string | undefined {
   return details(result.dryRun ? 'Diff (dry run)' : 'Diff', codeBlock(result.diff, 'diff'), result.dryRun);
 }
 
+/** The runner refuses a job summary over 1 MiB (1024 × 1024 bytes) and shows none at all. */
+export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+
 function heading(result: StageResult): string {
   return `## istio-canary: ${inlineCode(result.stage)} ${escapeMarkdown(result.service)}`;
 }
 
-/** Everything a report says about one cluster, below its heading. */
-function body(result: StageResult): (string | undefined)[] {
+/**
+ * Everything a report says about one cluster, below its heading. `routingTable` and `objects` are given
+ * when the whole does not fit the summary limit (a cut table, a note instead of the YAML and diff).
+ */
+function body(
+  result: StageResult,
+  routingTable = routing(routingRows(result), 0),
+  objects: (string | undefined)[] = [...appliedYaml(result), diff(result)],
+): (string | undefined)[] {
   // Nothing read: the error alone, nothing that looks like a result.
   if (nothingRead(result)) return notices(result).map(alert);
   return [
     overview(result),
     ...notices(result).map(alert),
-    routing(result),
+    routingTable,
     splitChart(result),
     healthChecks(result),
     ...result.checks.flatMap((check) =>
       check.comparison ? [comparisonMarkdown(check.comparison, check.name)] : [],
     ),
-    ...appliedYaml(result),
-    diff(result),
+    ...objects,
   ];
 }
 
@@ -136,9 +151,24 @@ function clustersReport(result: StageResult): string {
   ]);
 }
 
-export function renderMarkdown(result: StageResult): string {
+/**
+ * The job summary, at most `limitBytes` long: when the whole does not fit, the applied YAML and the diff are
+ * left out (the step's outputs carry the YAML) and, if still needed, the routing table is cut; a note says so.
+ */
+export function renderMarkdown(result: StageResult, limitBytes = SUMMARY_LIMIT_BYTES): string {
   if (result.clusters) return clustersReport(result);
-  return join([heading(result), ...body(result)]);
+  const whole = join([heading(result), ...body(result)]);
+  if (utf8Bytes(whole) <= limitBytes) return whole;
+  const objects = [...appliedYaml(result), diff(result)].filter((part) => part !== undefined);
+  const left = alert({
+    level: 'note',
+    text: `The applied YAML and the diff (${kibibytes(utf8Bytes(objects.join('\n\n')))}) are left out: a job summary holds at most 1 MiB. The step's outputs virtual-service and destination-rule carry the YAML.`,
+  });
+  return fitRows(
+    routingRows(result),
+    (shown, omitted) => join([heading(result), ...body(result, routing([...shown], omitted), [left])]),
+    (text) => utf8Bytes(text) <= limitBytes,
+  );
 }
 
 /** The summary of a step stopped by a bad input: the error and the input to fix; nothing was read or written. */

@@ -9,7 +9,9 @@ import { CanaryError } from '../errors.js';
 import {
   acquireLease,
   isCode,
+  kubeMessages,
   leaseHolderIdentity,
+  readServicePort,
   releaseIfHeldBy,
   type LeaseHandle,
 } from '../kube/index.js';
@@ -61,6 +63,8 @@ export class StageRun {
   /** The lease request was cancelled in flight: the server may hold a lease in our name all the same. */
   private leaseInDoubt = false;
   private state: ClusterState | undefined;
+  private readonly notes: string[] = [];
+  private servicePort: number | undefined;
 
   constructor(
     private readonly options: RunOptions,
@@ -99,13 +103,17 @@ export class StageRun {
    */
   async prepare(): Promise<void> {
     const { client } = this.connection;
-    const [leaseTaken, read, listed] = await Promise.allSettled([
+    // The Service's port (for the pull-request comment's curl) rides along; it never fails the run.
+    const [leaseTaken, read, listed, port] = await Promise.allSettled([
       this.options.dryRun ? undefined : this.takeLease(),
       client.readRouting(this.options.namespace),
       this.ownWorkloads ? checkVersionsDeployed(client, this.options) : [],
+      readServicePort(client, this.options.namespace, this.options.service),
     ]);
+    if (port.status === 'fulfilled') this.servicePort = port.value;
     if (leaseTaken.status === 'fulfilled') this.lease = leaseTaken.value;
     else this.leaseInDoubt = isCode(leaseTaken.reason, 'cancelled');
+    if (this.lease?.takenOver) this.noteTakeOver(this.lease);
     this.state = valueOf(read);
     const canaryDeployments = valueOf(listed);
     valueOf(leaseTaken);
@@ -151,11 +159,21 @@ export class StageRun {
       durationSeconds: LEASE_SECONDS,
       waitSeconds: this.options.timeoutSeconds,
       signal: this.signal,
+      // Back to stable is the safe direction: a run that stopped renewing (killed) does not hold it up.
+      takeOverStale: this.options.stage === 'rollback',
+      onWait: (message) => (this.reporter.progress ?? this.reporter.info)(message),
     });
   }
 
   private holder(): string {
     return leaseHolderIdentity(this.options.runUrl);
+  }
+
+  private noteTakeOver(lease: LeaseHandle): void {
+    const { holder, renewedAt } = lease.takenOver ?? { holder: '', renewedAt: new Date(0) };
+    const note = kubeMessages.leaseTakenOver(lease.name, holder, renewedAt.toISOString());
+    this.reporter.warning(note);
+    this.notes.push(note);
   }
 
   private phase<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -305,6 +323,8 @@ export class StageRun {
           { yaml: yamlOf(written(after)) },
         ),
       ),
+      ...(this.notes.length > 0 ? { notes: this.notes } : {}),
+      ...(this.servicePort !== undefined ? { servicePort: this.servicePort } : {}),
       ...(failure ? { error: failure.error } : {}),
     };
     // The YAML and the diff are rendered once, when the outputs, the summary or a caller read them.

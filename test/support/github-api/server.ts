@@ -102,7 +102,29 @@ export async function startGitHubApi(options: GitHubApiOptions): Promise<GitHubA
     return { status: 200, body: all.slice((page - 1) * perPage, page * perPage), headers };
   }
 
+  /** GitHub's own bound on an issue comment's body, answered as GitHub answers it. */
+  function tooLong(text: string | undefined): Reply | undefined {
+    if (text === undefined || [...text].length <= 65_536) return undefined;
+    return {
+      status: 422,
+      body: {
+        message: 'Validation Failed',
+        errors: [
+          {
+            resource: 'IssueComment',
+            code: 'custom',
+            field: 'body',
+            message: 'body is too long (maximum is 65536 characters)',
+          },
+        ],
+        documentation_url: DOCS,
+      },
+    };
+  }
+
   function route(method: string, url: URL, body: unknown): Reply {
+    const refused = method === 'GET' ? undefined : tooLong(bodyText(body));
+    if (refused) return refused;
     const issueComments = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
     if (issueComments) {
       const [, owner = '', repo = '', number = '0'] = issueComments;

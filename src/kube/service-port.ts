@@ -1,0 +1,28 @@
+// The port a client inside the mesh uses to reach the Service (Bookinfo's reviews: 9080), so that the curl
+// in the pull-request comment reaches the canary as written.
+import { CoreV1Api, type V1ServicePort } from '@kubernetes/client-node';
+import type { ClusterClient } from './client.js';
+
+/** Istio picks HTTP for a port named `http` or `http-…`: that one, else the only port, else the first. */
+function httpPort(ports: V1ServicePort[]): number | undefined {
+  const named = ports.find((port) => port.name === 'http' || port.name?.startsWith('http-'));
+  return (named ?? ports[0])?.port;
+}
+
+/** The Service's HTTP port; undefined when it cannot be read (the comment then names no port). */
+export async function readServicePort(
+  client: ClusterClient,
+  namespace: string,
+  name: string,
+): Promise<number | undefined> {
+  const core = client.kubeConfig.makeApiClient(CoreV1Api);
+  try {
+    const service = await client.call(
+      { verb: 'get', group: '', resource: 'services', namespace, name },
+      (options) => core.readNamespacedService({ name, namespace }, options),
+    );
+    return httpPort(service.spec?.ports ?? []);
+  } catch {
+    return undefined;
+  }
+}
