@@ -2,32 +2,10 @@
 import { CanaryError } from '../../src/errors.js';
 import { planStage, readRoutingYaml } from '../../src/plan/index.js';
 import type { ClusterState } from '../../src/plan/index.js';
-import { stageOptions } from './support.js';
-
-const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
+import { reviewsState, stageOptions, TEST_USER } from './support.js';
 
 function withDefaultRoute(routeYaml: string): ClusterState {
-  return readRoutingYaml(
-    `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: reviews, namespace: default }
-spec:
-  hosts: [reviews]
-  http:
-${routeYaml}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: reviews, namespace: default }
-spec:
-  host: reviews
-  subsets:
-  - { name: v1, labels: { version: v1 } }
-  - { name: v2, labels: { version: v2 } }
-`,
-    'adoption.yaml',
-  );
+  return reviewsState(routeYaml, 'adoption.yaml');
 }
 
 describe('adopting the default route', () => {
@@ -35,7 +13,7 @@ describe('adopting the default route', () => {
     const state = withDefaultRoute(`  - rewrite: { uri: /api/v1/ }
     route: [{ destination: { host: reviews, subset: v1 } }]`);
     const plan = planStage(
-      stageOptions({ stage: 'shift', weight: 20, headerMatch: testUser, stickyCookie: 'canary' }),
+      stageOptions({ stage: 'shift', weight: 20, headerMatch: TEST_USER, stickyCookie: 'canary' }),
       state,
     );
     const http = plan.virtualService.spec.http ?? [];
@@ -51,7 +29,7 @@ describe('adopting the default route', () => {
     const state = withDefaultRoute(`  - route:
     - destination: { host: reviews, port: { number: 9080 } }
       headers: ${JSON.stringify(headers)}`);
-    const plan = planStage(stageOptions({ stage: 'shift', weight: 20, headerMatch: testUser }), state);
+    const plan = planStage(stageOptions({ stage: 'shift', weight: 20, headerMatch: TEST_USER }), state);
     const [header, primary] = plan.virtualService.spec.http ?? [];
     expect(primary?.route).toEqual([
       { destination: { host: 'reviews', subset: 'v1', port: { number: 9080 } }, headers, weight: 80 },

@@ -1,34 +1,12 @@
 // The default route in every form people write it: adopted, so the stage routes as it says.
 import { CanaryError } from '../../src/errors.js';
-import { planStage, readRoutingYaml } from '../../src/plan/index.js';
+import { planStage } from '../../src/plan/index.js';
 import type { ClusterState } from '../../src/plan/index.js';
 import { routedSplit } from './first-match.js';
-import { stageOptions } from './support.js';
-
-const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
+import { reviewsState, stageOptions, TEST_USER } from './support.js';
 
 function withDefaultRoute(defaultRoute: string, before = ''): ClusterState {
-  return readRoutingYaml(
-    `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: reviews, namespace: default }
-spec:
-  hosts: [reviews]
-  http:
-${before}${defaultRoute}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: reviews, namespace: default }
-spec:
-  host: reviews
-  subsets:
-  - { name: v1, labels: { version: v1 } }
-  - { name: v2, labels: { version: v2 } }
-`,
-    'catch-all.yaml',
-  );
+  return reviewsState(`${before}${defaultRoute}`, 'catch-all.yaml');
 }
 
 const toV1 = '    route: [{ destination: { host: reviews, subset: v1 } }]\n';
@@ -48,7 +26,7 @@ describe('a default route written with a match', () => {
     (_, route) => {
       const state = withDefaultRoute(route);
       const original = state.virtualServices[0]?.spec.http?.[0];
-      const plan = planStage(stageOptions({ stage: 'shift', weight: 30, headerMatch: testUser }), state);
+      const plan = planStage(stageOptions({ stage: 'shift', weight: 30, headerMatch: TEST_USER }), state);
       const http = plan.virtualService.spec.http ?? [];
       expect(http.map((each) => each.name)).toEqual(['reviews-canary-header', 'reviews-primary']);
       // The adopted route keeps its own match.

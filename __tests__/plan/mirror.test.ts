@@ -1,33 +1,15 @@
 // mirror-percent beside what users already mirror: the single `mirror` and the `mirrors` list.
 import { CanaryError, InputError } from '../../src/errors.js';
-import { planStage, readRoutingYaml } from '../../src/plan/index.js';
+import { planStage } from '../../src/plan/index.js';
 import type { ClusterState } from '../../src/plan/index.js';
-import { stageOptions } from './support.js';
+import { reviewsState, stageOptions } from './support.js';
 
 /** reviews with a default route carrying `mirrorYaml`, subsets v1, v2, v3; `extraYaml` appended. */
 function withMirror(mirrorYaml: string, extraYaml = ''): ClusterState {
-  return readRoutingYaml(
-    `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: reviews, namespace: default }
-spec:
-  hosts: [reviews]
-  http:
-  - route: [{ destination: { host: reviews, subset: v1 } }]
-${mirrorYaml}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: reviews, namespace: default }
-spec:
-  host: reviews
-  subsets:
-  - { name: v1, labels: { version: v1 } }
-  - { name: v2, labels: { version: v2 } }
-  - { name: v3, labels: { version: v3 } }
-${extraYaml}`,
+  return reviewsState(
+    `  - route: [{ destination: { host: reviews, subset: v1 } }]\n${mirrorYaml}`,
     'mirror.yaml',
+    { subsets: ['v1', 'v2', 'v3'], extraYaml },
   );
 }
 

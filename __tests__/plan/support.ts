@@ -60,3 +60,38 @@ export function applyPlan(state: ClusterState, plan: Plan): ClusterState {
 export function sharedAvailable(): boolean {
   return existsSync(sharedScenarioDir);
 }
+
+/** The header match most tests route test users by. */
+export const TEST_USER = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
+
+/**
+ * `reviews` as people write it by hand: a VirtualService whose `http:` list is `httpYaml` (indented list
+ * items) and a DestinationRule with `subsets`; `extraYaml` (further documents) is appended.
+ */
+export function reviewsState(
+  httpYaml: string,
+  source: string,
+  { subsets = ['v1', 'v2'], extraYaml = '' }: { subsets?: string[]; extraYaml?: string } = {},
+): ClusterState {
+  const subsetLines = subsets.map((name) => `  - { name: ${name}, labels: { version: ${name} } }`);
+  return readRoutingYaml(
+    `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [reviews]
+  http:
+${httpYaml}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews, namespace: default }
+spec:
+  host: reviews
+  subsets:
+${subsetLines.join('\n')}
+${extraYaml}`,
+    source,
+  );
+}
