@@ -27,7 +27,7 @@ export async function runStage(options: RunOptions, context: RunContext = {}): P
   const connection = connect(options, context, reporter);
   if (options.stage === 'status') {
     try {
-      return await readStatus(connection.client, options);
+      return await readStatus(connection.client, options, reporter);
     } catch (err) {
       const error = asCanaryError(err);
       return { ...emptyResult(options), error };

@@ -1,6 +1,8 @@
 // The example RBAC manifest (examples/rbac/istio-canary.yaml) is exactly what the product needs: every
-// scenario below runs twice, as an admin and as a user holding only the Role's rules, with the same outcome
-// and no 403; together they use every right the Role grants, and nothing else.
+// scenario below runs twice, as an admin and as a user holding only the Role's rules, with the same outcome;
+// the one request refused is each stage's cluster-wide VirtualService list, which a run expects; together
+// they use every right the Role grants, and nothing else. The optional ClusterRole
+// (examples/rbac/istio-canary-other-namespaces.yaml) lifts that one refusal, and nothing else.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -9,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runStage } from '../../src/run-stage.js';
 import type { DestinationRule, VirtualService } from '../../src/plan/types.js';
 import type { RunOptions, StageResult } from '../../src/types.js';
-import { loadBookinfo, reviewsOptions } from '../../test/support/bookinfo.js';
+import { loadBookinfo, loadStorefront, reviewsOptions } from '../../test/support/bookinfo.js';
 import {
   startApiServer,
   type ApiServer,
@@ -35,6 +37,11 @@ const MANIFEST = join(
 );
 const manifest = readManifest(MANIFEST);
 const role = manifest.find((object) => object.kind === 'Role') as ManifestObject;
+const OTHER_NAMESPACES = join(dirname(MANIFEST), 'istio-canary-other-namespaces.yaml');
+const otherNamespaces = readManifest(OTHER_NAMESPACES);
+const clusterRole = otherNamespaces.find((object) => object.kind === 'ClusterRole') as ManifestObject;
+/** What a namespaced Role cannot do and a run tolerates: each stage's list of VirtualServices everywhere. */
+const CLUSTER_WIDE_LIST = 'GET /apis/networking.istio.io/v1/virtualservices 403';
 const ADMIN: RbacRule = { users: ['admin'], verbs: ['*'], groups: ['*'], resources: ['*'] };
 const V1 = 'networking.istio.io/v1';
 const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
@@ -250,7 +257,14 @@ const scenarios: Scenario[] = [
 interface Play {
   outcome: unknown;
   requests: RequestLogEntry[];
+  /** How many stages ran. */
+  stages: number;
 }
+
+const refusals = (requests: RequestLogEntry[]) =>
+  requests
+    .filter((r) => r.status === 403 || r.status === 401)
+    .map((r) => `${r.method} ${r.path} ${r.status}`);
 
 /** What must not differ between users: results (API address and counts masked) and the cluster after. */
 function outcomeOf(results: StageResult[], server: ApiServer): unknown {
@@ -273,11 +287,11 @@ function outcomeOf(results: StageResult[], server: ApiServer): unknown {
   };
 }
 
-async function play(scenario: Scenario, user: User): Promise<Play> {
+async function play(scenario: Scenario, user: User, roles: ManifestObject[] = [role]): Promise<Play> {
   const server = await startApiServer({ users: { 'admin-token': 'admin', 'ci-token': 'ci' } });
   let stop: (() => void) | void = undefined;
   try {
-    server.setRules([ADMIN, ...roleAsRbacRules(role, 'ci')]);
+    server.setRules([ADMIN, ...roles.flatMap((granted) => roleAsRbacRules(granted, 'ci'))]);
     loadBookinfo(server);
     stop = await scenario.arrange(server);
     server.requests.length = 0;
@@ -286,7 +300,11 @@ async function play(scenario: Scenario, user: User): Promise<Play> {
       results.push(await runStage(options, { kubeConfig: server.kubeConfig(user) }));
     }
     scenario.expectOutcome(results, server);
-    return { outcome: outcomeOf(results, server), requests: server.requests.filter((r) => r.user === user) };
+    return {
+      outcome: outcomeOf(results, server),
+      requests: server.requests.filter((r) => r.user === user),
+      stages: results.length,
+    };
   } finally {
     stop?.();
     await server.close();
@@ -318,12 +336,14 @@ describe('examples/rbac/istio-canary.yaml', () => {
   });
 
   it.each(scenarios)(
-    '$name: the same outcome with only the Role as with admin, no 403',
+    '$name: the same outcome with only the Role as with admin, no 403 but the cluster-wide list',
     async (scenario) => {
       const [admin, ci] = await Promise.all([play(scenario, 'admin'), play(scenario, 'ci')]);
       expect(ci.outcome).toEqual(admin.outcome);
-      expect(ci.requests.filter((r) => r.status === 403 || r.status === 401)).toEqual([]);
-      const access = new Set(ci.requests.map(accessOf).filter((key): key is string => key !== undefined));
+      expect(refusals(admin.requests)).toEqual([]);
+      expect(refusals(ci.requests)).toEqual(Array<string>(ci.stages).fill(CLUSTER_WIDE_LIST));
+      const granted = ci.requests.filter((r) => r.status !== 403);
+      const access = new Set(granted.map(accessOf).filter((key): key is string => key !== undefined));
       expect([...access]).toEqual(expect.arrayContaining(scenario.exercises));
       access.forEach((key) => used.add(key));
       discovery.push(...ci.requests.filter((r) => !r.verb));
@@ -343,4 +363,69 @@ describe('examples/rbac/istio-canary.yaml', () => {
       discovery.filter((r) => r.method !== 'GET' || !DISCOVERY.test(r.path) || r.status !== 200),
     ).toEqual([]);
   });
+});
+
+describe('examples/rbac/istio-canary-other-namespaces.yaml', () => {
+  const storefront = (server: ApiServer) =>
+    server.store.get(V1, 'VirtualService', 'storefront', 'storefront') as VirtualService;
+  // Each user plays on a server of its own, at the same time.
+  const storefrontBefore = new Map<ApiServer, string>();
+  const scenario: Scenario = {
+    name: 'a route to reviews from another namespace, seen through the ClusterRole',
+    arrange: (server) => {
+      loadStorefront(server);
+      storefrontBefore.set(server, JSON.stringify(storefront(server)));
+    },
+    stages: () => [
+      reviewsOptions({ stage: 'shift', weight: 50 }),
+      reviewsOptions({ stage: 'promote' }),
+      reviewsOptions({ stage: 'finalize' }),
+    ],
+    expectOutcome: (results, server) => {
+      expect(results.map((result) => result.error?.message)).toEqual([
+        undefined,
+        undefined,
+        'finalize refuses to drop subset v1 of reviews: VirtualService storefront/storefront (route: uri prefix /reviews) still routes to it; move that route to v2 first',
+      ]);
+      expect(results[0]!.routes?.filter((route) => route.leftAlone !== undefined)).toMatchObject([
+        {
+          resource: 'VirtualService storefront/storefront',
+          leftAlone: 'in namespace storefront: never written',
+        },
+      ]);
+      expect(JSON.stringify(storefront(server))).toBe(storefrontBefore.get(server));
+    },
+    exercises: ['networking.istio.io virtualservices list'],
+  };
+
+  it('is a ClusterRole that lists VirtualServices, bound to the ServiceAccount of istio-canary.yaml', () => {
+    expect(otherNamespaces.map((object) => `${object.kind} ${object.metadata.name}`)).toEqual([
+      'ClusterRole istio-canary-read-virtualservices',
+      'ClusterRoleBinding istio-canary-read-virtualservices',
+    ]);
+    const binding = otherNamespaces.find((object) => object.kind === 'ClusterRoleBinding')!;
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'istio-canary-read-virtualservices',
+    });
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'istio-canary', namespace: 'default' },
+    ]);
+  });
+
+  it('beside the Role: the route from another namespace is reported and holds finalize back, no 403', async () => {
+    const roles = [role, clusterRole];
+    const [admin, ci] = await Promise.all([play(scenario, 'admin', roles), play(scenario, 'ci', roles)]);
+    expect(ci.outcome).toEqual(admin.outcome);
+    expect(refusals(ci.requests)).toEqual([]);
+    // What the ClusterRole is for, and all it is used for: the list across namespaces, once per stage.
+    const acrossNamespaces = ci.requests.filter(
+      (r) => r.verb !== undefined && !r.path.includes('/namespaces/'),
+    );
+    expect(acrossNamespaces.map((r) => `${r.method} ${r.path}`)).toEqual(
+      Array<string>(ci.stages).fill('GET /apis/networking.istio.io/v1/virtualservices'),
+    );
+    expect(new Set(acrossNamespaces.map(accessOf))).toEqual(grantedAccess(clusterRole));
+  }, 60_000);
 });

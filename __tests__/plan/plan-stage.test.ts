@@ -435,7 +435,7 @@ describe('stages', () => {
     expect(() => planStage(stageOptions({ stage: 'finalize', virtualServices: ['reviews'] }), state)).toThrow(
       new CanaryError(
         'check-failed',
-        'finalize refuses to drop subset v1 of reviews: VirtualService default/reviews-internal still routes to it; move that route to v2 first',
+        'finalize refuses to drop subset v1 of reviews: VirtualService default/reviews-internal (route: default) still routes to it; move that route to v2 first',
       ),
     );
   });

@@ -184,7 +184,7 @@ describe('several VirtualServices for one service', () => {
     expect(() => planStage(stageOptions({ stage: 'finalize', ...limited }), promoted)).toThrow(
       new CanaryError(
         'check-failed',
-        'finalize refuses to drop subset v1 of reviews: VirtualService default/bookinfo-edge still routes to it; move that route to v2 first',
+        'finalize refuses to drop subset v1 of reviews: VirtualService default/bookinfo-edge (route: uri prefix /reviews) still routes to it; move that route to v2 first',
       ),
     );
   });
@@ -223,7 +223,7 @@ describe('several VirtualServices for one service', () => {
       planStage(stageOptions({ stage: 'promote' }), applyPlan(state, plan)),
     );
     expect(() => planStage(stageOptions({ stage: 'finalize' }), promoted)).toThrow(
-      'finalize refuses to drop subset v1 of reviews: VirtualService frontend/shop still routes to it; move that route to v2 first',
+      'finalize refuses to drop subset v1 of reviews: VirtualService frontend/shop (route: default) still routes to it; move that route to v2 first',
     );
   });
 

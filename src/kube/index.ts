@@ -29,6 +29,8 @@ export { connect } from './connect.js';
 export type { ConnectOptions } from './connect.js';
 export type { CallAttempt, ClusterClientOptions } from './client.js';
 export { readRouting, readVersionOf } from './routing-read.js';
+export { readVirtualServicesElsewhere } from './routes-elsewhere.js';
+export type { RoutesElsewhere } from './routes-elsewhere.js';
 export { FIELD_MANAGER, restoreRoutingObject, writeRoutingObject } from './routing-write.js';
 export type { RoutingRef, WriteOptions } from './routing-write.js';
 export { ANNOTATIONS, PLURALS, versionOfObject } from './routing-objects.js';

@@ -12,7 +12,7 @@ import {
   type RoutingKind,
 } from './routing-objects.js';
 
-interface RawList {
+export interface RawList {
   items?: unknown[];
 }
 
@@ -31,7 +31,12 @@ function listKind(
   ) as Promise<RawList>;
 }
 
-function toObjects(list: RawList, kind: RoutingKind, served: string[], readVersion: string): RoutingObject[] {
+export function toObjects(
+  list: RawList,
+  kind: RoutingKind,
+  served: string[],
+  readVersion: string,
+): RoutingObject[] {
   return (list.items ?? []).map((item) => {
     const metadata = (item as { metadata?: { managedFields?: unknown } }).metadata ?? {};
     return asRoutingObject(item, kind, versionOfObject(metadata, served, readVersion));

@@ -146,6 +146,27 @@ function rowsOf(vs: VirtualService | undefined): RouteRow[] {
 }
 
 /**
+ * Routing-table rows for the routes to the host the plan leaves alone, marked so: only those routes (a
+ * gateway VirtualService elsewhere may route a hundred other hosts), named `namespace/name` outside ours.
+ */
+export function leftAloneRows(routes: RouteSplit[], options: StageOptions): RouteRow[] {
+  return routes
+    .filter((route) => route.leftAlone !== undefined)
+    .map((route) => ({
+      object: route.namespace === options.namespace ? route.object : `${route.namespace}/${route.object}`,
+      ...(route.name !== undefined ? { name: route.name } : {}),
+      match: route.match,
+      destinations: route.after,
+      leftAlone: route.leftAlone,
+    }));
+}
+
+/** Why a VirtualService of another namespace is only reported. */
+export function elsewhereReason(vs: VirtualService, options: StageOptions): string {
+  return `in namespace ${namespaceOf(vs, options.namespace)}: never written`;
+}
+
+/**
  * Plans every VirtualService the stage writes: the primary (the service's mesh one, found by
  * plan-stage's pick, created when absent and not left out by `virtual-services`) and every other one of
  * the namespace with a stable-bound route.
@@ -182,10 +203,9 @@ export function planVirtualServices(
   const routes = [
     ...objects.flatMap((plan) => plan.moved.map((moved) => routeSplit(plan.after, moved, options))),
     ...found.excluded.flatMap((vs) => leftAloneRoutes(vs, 'not in virtual-services', options)),
-    ...found.elsewhere.flatMap((vs) =>
-      leftAloneRoutes(vs, `in namespace ${namespaceOf(vs, options.namespace)}: never written`, options),
-    ),
+    ...found.elsewhere.flatMap((vs) => leftAloneRoutes(vs, elsewhereReason(vs, options), options)),
   ];
+  const unmanaged = leftAloneRows(routes, options);
   // The default route's figures: the primary's, else the first moved route's.
   const share = (split: { subset: string; weight: number }[]) =>
     split.find((entry) => entry.subset === options.canary)?.weight ?? 0;
@@ -198,8 +218,8 @@ export function planVirtualServices(
     routes,
     previousWeight: fromPrimary ? canaryShare(first.before, options) : share(firstMoved?.before ?? []),
     weight: fromPrimary ? canaryShare(first.after, options) : share(firstMoved?.after ?? []),
-    before: objects.flatMap((plan) => rowsOf(plan.before)),
-    after: objects.flatMap((plan) => rowsOf(plan.after)),
+    before: [...objects.flatMap((plan) => rowsOf(plan.before)), ...unmanaged],
+    after: [...objects.flatMap((plan) => rowsOf(plan.after)), ...unmanaged],
   };
 }
 
@@ -213,28 +233,41 @@ export function refuseDroppingRoutedSubsets(
   options: StageOptions,
 ): void {
   for (const subset of removed) {
-    const users = virtualServices.filter((vs) => {
+    const users = virtualServices.flatMap((vs) => {
       const namespace = namespaceOf(vs, options.namespace);
-      return (vs.spec.http ?? []).some((route) =>
+      const routes = (vs.spec.http ?? []).filter((route) =>
         routeTargets(route).some(
           (destination) => destination.subset === subset && reachesHost(destination.host, namespace, options),
         ),
       );
+      return routes.length > 0
+        ? [
+            {
+              name: `${resourceName(vs, options.namespace)} (${routes.length === 1 ? 'route' : 'routes'}: ${routes.map(describeMatch).join('; ')})`,
+              routes,
+            },
+          ]
+        : [];
     });
     if (users.length > 0) {
+      const one = users.length === 1 && users[0]?.routes.length === 1;
       throw new CanaryError(
         'check-failed',
-        `${options.stage} refuses to drop subset ${subset} of ${options.host}: ${users.map((vs) => resourceName(vs, options.namespace)).join(', ')} still ${users.length === 1 ? 'routes' : 'route'} to it; move ${users.length === 1 ? 'that route' : 'those routes'} to ${options.canary} first`,
+        `${options.stage} refuses to drop subset ${subset} of ${options.host}: ${users.map((user) => user.name).join(', ')} still ${users.length === 1 ? 'routes' : 'route'} to it; move ${one ? 'that route' : 'those routes'} to ${options.canary} first`,
       );
     }
   }
 }
 
-/** Every route to the host as it is now, in every VirtualService given (what `status` reports). */
+/**
+ * Every route to the host as it is now, in every VirtualService given (what `status` reports); those of
+ * other namespaces carry why a stage would leave them alone.
+ */
 export function routesNow(virtualServices: VirtualService[], options: StageOptions): RouteSplit[] {
+  const elsewhere = (vs: VirtualService) => namespaceOf(vs, options.namespace) !== options.namespace;
   return virtualServices
     .filter((vs) => virtualServiceReachesHost(vs, options))
-    .flatMap((vs) => leftAloneRoutes(vs, undefined, options));
+    .flatMap((vs) => leftAloneRoutes(vs, elsewhere(vs) ? elsewhereReason(vs, options) : undefined, options));
 }
 
 /**

@@ -132,6 +132,8 @@ export interface RouteRow {
   /** Human form of the match: `end-user=test-user`, `uri prefix /api`, or `default`. */
   match: string;
   destinations: { subset: string; weight: number }[];
+  /** Why the run leaves this route as it is (another namespace, not in `virtual-services`); absent when managed. */
+  leftAlone?: string;
 }
 
 export interface WriteStep {

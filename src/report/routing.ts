@@ -50,10 +50,17 @@ export function routeChanges(before: RouteRow[], after: RouteRow[]): RouteChange
   return [...kept, ...removed];
 }
 
-/** `bookinfo-edge uri prefix /reviews` when the rows come from several objects, else the match alone. */
+/**
+ * `bookinfo-edge uri prefix /reviews` when the rows come from several objects, else the match alone;
+ * `frontend/shop default (not managed)` for a route left alone.
+ */
 export function routeLabel(rows: RouteRow[]): (row: RouteRow) => string {
   const several = new Set(rows.map((row) => row.object)).size > 1;
-  return (row) => (several && row.object !== undefined ? `${row.object} ${row.match}` : row.match);
+  return (row) => {
+    const label = several && row.object !== undefined ? `${row.object} ${row.match}` : row.match;
+    // A route the run may not write (another namespace, left out by virtual-services): the notice says why.
+    return row.leftAlone !== undefined ? `${label} (not managed)` : label;
+  };
 }
 
 /** How the default (catch-all) route divides traffic: the picture of the split. */

@@ -7,6 +7,7 @@ import type { ClusterState, Plan, RoutingObject, WriteStep } from '../plan/types
 import { writeBatches } from '../plan/write-order.js';
 import type { RunReporter } from '../types.js';
 import { objectKey, type WriteJournal } from './journal.js';
+import { keepRoutesElsewhere } from './routes-elsewhere.js';
 
 export const CONFLICT_ATTEMPTS = 4;
 
@@ -52,7 +53,7 @@ export async function applyPlan(
       options.reporter.warning(
         `the routing of ${plan.options.host} changed while we were writing it: reading it again (attempt ${attempt + 1} of ${CONFLICT_ATTEMPTS})`,
       );
-      current = await client.readRouting(options.namespace);
+      current = keepRoutesElsewhere(await client.readRouting(options.namespace), state, options.namespace);
     }
   }
 }

@@ -12,12 +12,14 @@ import {
   kubeMessages,
   leaseHolderIdentity,
   readServicePort,
+  readVirtualServicesElsewhere,
   releaseIfHeldBy,
   type LeaseHandle,
 } from '../kube/index.js';
 import { planProgressiveStep, planStage } from '../plan/plan-stage.js';
 import { toYaml } from '../plan/diff.js';
 import { lazyProperties } from '../plan/lazy.js';
+import { namespaceOf } from '../plan/objects.js';
 import type { ClusterState, Plan, RoutingObject, StageOptions } from '../plan/types.js';
 import type { HealthCheckResult, RunOptions, RunReporter, StageResult } from '../types.js';
 import { applyPlan } from './apply-plan.js';
@@ -26,6 +28,7 @@ import { checkRollout, checkTraffic, type GateContext } from './health-gate.js';
 import { WriteJournal } from './journal.js';
 import { checkVersionsDeployed, deleteStableDeployments } from './preflight.js';
 import { waitForPropagationOf } from './propagation.js';
+import { withRoutesElsewhere } from './routes-elsewhere.js';
 
 /** How long a run holds the lease without renewing it: a crashed run frees it after this. */
 const LEASE_SECONDS = 60;
@@ -98,15 +101,17 @@ export class StageRun {
   }
 
   /**
-   * Before any write: the lease, the routing and the Deployments, asked for at once (one round trip), then
+   * Before any write: the lease, the routing (the namespace's, and the other namespaces' VirtualServices)
+   * and the Deployments, asked for at once (one round trip), then
    * the canary's rollout. All three are awaited, so that a lease taken while a read failed is still released.
    */
   async prepare(): Promise<void> {
     const { client } = this.connection;
     // The Service's port (for the pull-request comment's curl) rides along; it never fails the run.
-    const [leaseTaken, read, listed, port] = await Promise.allSettled([
+    const [leaseTaken, read, elsewhere, listed, port] = await Promise.allSettled([
       this.options.dryRun ? undefined : this.takeLease(),
       client.readRouting(this.options.namespace),
+      readVirtualServicesElsewhere(client, this.options.namespace),
       this.ownWorkloads ? checkVersionsDeployed(client, this.options) : [],
       readServicePort(client, this.options.namespace, this.options.service),
     ]);
@@ -114,7 +119,7 @@ export class StageRun {
     if (leaseTaken.status === 'fulfilled') this.lease = leaseTaken.value;
     else this.leaseInDoubt = isCode(leaseTaken.reason, 'cancelled');
     if (this.lease?.takenOver) this.noteTakeOver(this.lease);
-    this.state = valueOf(read);
+    this.state = withRoutesElsewhere(valueOf(read), valueOf(elsewhere), this.options, this.reporter);
     const canaryDeployments = valueOf(listed);
     valueOf(leaseTaken);
     if (this.ownWorkloads && !this.options.dryRun && sendsTrafficToCanary(this.options)) {
@@ -201,7 +206,7 @@ export class StageRun {
     if (!this.options.dryRun && sendsTrafficToCanary(this.options)) {
       await this.phase('traffic checks', () => checkTraffic(this.gate));
     }
-    return afterWrites(state, applied.written);
+    return afterWrites(state, applied.written, this.options.namespace);
   }
 
   /** The first plan of the run is what a rollback returns to, even when its writes failed half-way. */
@@ -338,17 +343,17 @@ export class StageRun {
 }
 
 /** The routing state after our writes, for the next step's plan without another read. */
-function afterWrites(state: ClusterState, written: RoutingObject[]): ClusterState {
+function afterWrites(state: ClusterState, written: RoutingObject[], namespace: string): ClusterState {
+  // One object per kind, namespace and name: another namespace's VirtualService of the same name stays.
+  const key = (object: RoutingObject) => `${namespaceOf(object, namespace)}/${object.metadata.name}`;
   const replace = <T extends RoutingObject>(objects: T[], kind: T['kind']): T[] => {
     // The last write of each object wins (finalize writes its DestinationRule twice).
-    const byName = new Map(written.filter((o): o is T => o.kind === kind).map((o) => [o.metadata.name, o]));
-    const ours = [...byName.values()];
-    const rest = objects.filter(
-      (object) => !ours.some((mine) => mine.metadata.name === object.metadata.name),
-    );
-    return [...rest, ...ours];
+    const byKey = new Map(written.filter((o): o is T => o.kind === kind).map((o) => [key(o), o]));
+    const rest = objects.filter((object) => !byKey.has(key(object)));
+    return [...rest, ...byKey.values()];
   };
   return {
+    ...state,
     virtualServices: replace(state.virtualServices, 'VirtualService'),
     destinationRules: replace(state.destinationRules, 'DestinationRule'),
   };

@@ -1,13 +1,26 @@
 // `status`: reads the current split of every route to the service and reports it; writes nothing.
-import type { ClusterClient } from '../kube/index.js';
+import { readServicePort, readVirtualServicesElsewhere, type ClusterClient } from '../kube/index.js';
 import { toYaml } from '../plan/diff.js';
 import { namespaceOf, sameHost } from '../plan/objects.js';
-import { routesNow, splitDisagreement } from '../plan/route-plan.js';
+import { leftAloneRows, routesNow, splitDisagreement } from '../plan/route-plan.js';
 import { canaryShare, routeRows } from '../plan/routes.js';
-import type { RunOptions, StageResult } from '../types.js';
+import type { RunOptions, RunReporter, StageResult } from '../types.js';
+import { withRoutesElsewhere } from './routes-elsewhere.js';
 
-export async function readStatus(client: ClusterClient, options: RunOptions): Promise<StageResult> {
-  const state = await client.readRouting(options.namespace);
+const quiet: Pick<RunReporter, 'info'> = { info: () => {} };
+
+export async function readStatus(
+  client: ClusterClient,
+  options: RunOptions,
+  reporter: Pick<RunReporter, 'info'> = quiet,
+): Promise<StageResult> {
+  // One round trip: the namespace's routing, the other namespaces' VirtualServices, the Service's port.
+  const [read, elsewhere, servicePort] = await Promise.all([
+    client.readRouting(options.namespace),
+    readVirtualServicesElsewhere(client, options.namespace),
+    readServicePort(client, options.namespace, options.service),
+  ]);
+  const state = withRoutesElsewhere(read, elsewhere, options, reporter);
   const forHost = (host: string | undefined) => sameHost(host, options.host, options.namespace);
   const local = state.virtualServices.filter(
     (vs) => namespaceOf(vs, options.namespace) === options.namespace,
@@ -23,9 +36,13 @@ export async function readStatus(client: ClusterClient, options: RunOptions): Pr
   const routing = ordered.filter(
     (vs) =>
       vs === virtualService ||
-      (local.includes(vs) && routes.some((route) => route.object === vs.metadata.name)),
+      (local.includes(vs) &&
+        routes.some((route) => route.leftAlone === undefined && route.object === vs.metadata.name)),
   );
-  const rows = routing.flatMap((vs) => routeRows(vs).map((row) => ({ object: vs.metadata.name, ...row })));
+  const rows = [
+    ...routing.flatMap((vs) => routeRows(vs).map((row) => ({ object: vs.metadata.name, ...row }))),
+    ...leftAloneRows(routes, options),
+  ];
   const weight = canaryShare(virtualService, options);
   const disagreement = splitDisagreement(routes, options);
   return {
@@ -37,6 +54,7 @@ export async function readStatus(client: ClusterClient, options: RunOptions): Pr
     after: rows,
     routes,
     ...(disagreement ? { warnings: [disagreement] } : {}),
+    ...(servicePort !== undefined ? { servicePort } : {}),
     virtualServiceYaml: virtualService ? toYaml(virtualService) : '',
     destinationRuleYaml: destinationRule ? toYaml(destinationRule) : '',
     objects: [...routing, ...(destinationRule ? [destinationRule] : [])].map((object) => ({

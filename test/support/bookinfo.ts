@@ -54,3 +54,18 @@ export function reviewsOptions(overrides: Partial<RunOptions> = {}): RunOptions 
     ...overrides,
   };
 }
+
+/** examples/several-virtual-services/storefront-other-namespace.yaml: a route to reviews from `storefront`. */
+export const STOREFRONT = join(
+  BOOKINFO_DIR,
+  '..',
+  'several-virtual-services',
+  'storefront-other-namespace.yaml',
+);
+
+/** Puts the storefront team's VirtualService (namespace `storefront`, as written) into the stand-in. */
+export function loadStorefront(server: ApiServer): void {
+  for (const doc of parseAllDocuments(readFileSync(STOREFRONT, 'utf8'))) {
+    server.store.put(doc.toJS() as Record<string, unknown>);
+  }
+}
