@@ -5,8 +5,7 @@
 // (examples/rbac/istio-canary-other-namespaces.yaml) lifts that one refusal, and nothing else.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runStage } from '../../src/run-stage.js';
 import type { DestinationRule, VirtualService } from '../../src/plan/types.js';
@@ -15,34 +14,27 @@ import { loadBookinfo, loadStorefront, reviewsOptions } from '../../test/support
 import {
   startApiServer,
   type ApiServer,
-  type RbacRule,
   type RequestLogEntry,
 } from '../../test/support/kube-apiserver/index.js';
 import {
   accessOf,
+  ADMIN,
   grantedAccess,
+  RBAC_EXAMPLES,
   readManifest,
   roleAsRbacRules,
   type ManifestObject,
 } from '../../test/support/rbac.js';
 import { routingSnapshot } from '../../test/support/routing-snapshot.js';
 
-const MANIFEST = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'examples',
-  'rbac',
-  'istio-canary.yaml',
-);
+const MANIFEST = join(RBAC_EXAMPLES, 'istio-canary.yaml');
 const manifest = readManifest(MANIFEST);
 const role = manifest.find((object) => object.kind === 'Role') as ManifestObject;
-const OTHER_NAMESPACES = join(dirname(MANIFEST), 'istio-canary-other-namespaces.yaml');
+const OTHER_NAMESPACES = join(RBAC_EXAMPLES, 'istio-canary-other-namespaces.yaml');
 const otherNamespaces = readManifest(OTHER_NAMESPACES);
 const clusterRole = otherNamespaces.find((object) => object.kind === 'ClusterRole') as ManifestObject;
 /** What a namespaced Role cannot do and a run tolerates: each stage's list of VirtualServices everywhere. */
 const CLUSTER_WIDE_LIST = 'GET /apis/networking.istio.io/v1/virtualservices 403';
-const ADMIN: RbacRule = { users: ['admin'], verbs: ['*'], groups: ['*'], resources: ['*'] };
 const V1 = 'networking.istio.io/v1';
 const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
 /** Kubernetes lets every authenticated user read these (ClusterRole system:discovery): no Role rule needed. */

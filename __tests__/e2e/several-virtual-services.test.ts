@@ -7,11 +7,13 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { runStage } from '../../src/run-stage.js';
 import type { HTTPRoute, VirtualService } from '../../src/plan/types.js';
-import type { RunOptions, StageResult } from '../../src/types.js';
-import { BOOKINFO_DIR, loadBookinfo, reviewsOptions } from '../../test/support/bookinfo.js';
+import type { RunContext, RunOptions, StageResult } from '../../src/types.js';
+import { BOOKINFO_DIR, loadBookinfo, loadStorefront, reviewsOptions } from '../../test/support/bookinfo.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 import { failure } from '../../test/support/kube-apiserver/status.js';
+import { exampleRoleRules } from '../../test/support/rbac.js';
 import { routingSnapshot } from '../../test/support/routing-snapshot.js';
+import { renderText } from '../../src/report/text.js';
 
 const DOORS = path.join(BOOKINFO_DIR, '..', 'several-virtual-services', 'reviews-doors.yaml');
 const V1 = 'networking.istio.io/v1';
@@ -20,7 +22,8 @@ const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user'
 let server: ApiServer;
 
 beforeEach(async () => {
-  server = await startApiServer();
+  // `ci` holds only the Role of examples/rbac when a test gives it rules (setRules); admin may do anything.
+  server = await startApiServer({ users: { 'admin-token': 'admin', 'ci-token': 'ci' } });
   loadBookinfo(server);
   for (const doc of parseAllDocuments(readFileSync(DOORS, 'utf8'))) {
     const object = doc.toJS() as VirtualService;
@@ -30,8 +33,10 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 const stored = (name: string) => server.store.get(V1, 'VirtualService', 'default', name) as VirtualService;
-const run = (overrides: Partial<RunOptions>) =>
-  runStage(reviewsOptions(overrides), { kubeConfig: server.kubeConfig() });
+const run = (
+  overrides: Partial<RunOptions>,
+  context: Omit<RunContext, 'kubeConfig'> & { user?: string } = {},
+) => runStage(reviewsOptions(overrides), { ...context, kubeConfig: server.kubeConfig(context.user) });
 const routingWrites = () =>
   server.requests
     .filter((r) => ['POST', 'PUT'].includes(r.method) && r.path.includes('networking.istio.io'))
@@ -163,5 +168,77 @@ describe('a release moves every VirtualService routing to reviews', () => {
     expect(routingSnapshot(server)).toEqual(before);
     expect(result.weight).toBe(0);
     expect(splits(result)).toContain('bookinfo-edge uri prefix /reviews: v1 100');
+  });
+});
+
+describe('a route to reviews from another namespace', () => {
+  const storefront = () => server.store.get(V1, 'VirtualService', 'storefront', 'storefront');
+  const REFUSAL =
+    'finalize refuses to drop subset v1 of reviews: VirtualService storefront/storefront (route: uri prefix /reviews) still routes to it; move that route to v2 first';
+  beforeEach(() => loadStorefront(server));
+
+  it('shift reports it not managed and leaves it byte-identical; status shows it', async () => {
+    const before = JSON.stringify(storefront());
+    const shifted = await run({ stage: 'shift', weight: 50 });
+    expect(shifted.error).toBeUndefined();
+    // Only the route to this reviews: `reviews` in storefront's own route is storefront's reviews.
+    expect(shifted.routes?.filter((route) => route.leftAlone !== undefined)).toEqual([
+      expect.objectContaining({
+        resource: 'VirtualService storefront/storefront',
+        namespace: 'storefront',
+        door: 'gateway',
+        match: 'uri prefix /reviews',
+        before: [{ subset: 'v1', weight: 100 }],
+        after: [{ subset: 'v1', weight: 100 }],
+        leftAlone: 'in namespace storefront: never written',
+      }),
+    ]);
+    const text = renderText(shifted);
+    expect(text).toMatch(
+      /\n {2}storefront\/storefront uri prefix \/reviews \(not managed\) +v1: 100 +→ {2}v1: 100\n/,
+    );
+    expect(text).toContain(
+      'Warning: Left as they are, still sending to v1: VirtualService storefront/storefront uri prefix /reviews (in namespace storefront: never written): v1 100.',
+    );
+    expect(JSON.stringify(storefront())).toBe(before);
+    expect(server.requests.filter((r) => r.path.includes('/namespaces/storefront/'))).toEqual([]);
+
+    const status = await run({ stage: 'status' });
+    expect(splits(status)).toContain('storefront uri prefix /reviews: v1 100');
+    expect(status.warnings?.[0]).toContain('storefront uri prefix /reviews 0 %');
+  });
+
+  it('finalize refuses, naming it, and writes nothing', async () => {
+    await run({ stage: 'shift', weight: 50 });
+    await run({ stage: 'promote' });
+    const before = routingSnapshot(server);
+    server.requests.length = 0;
+    const finalized = await run({ stage: 'finalize' });
+    expect(finalized.error?.code).toBe('check-failed');
+    expect(finalized.error?.message).toBe(REFUSAL);
+    expect(finalized.rolledBack).toBe(false);
+    expect(routingWrites()).toEqual([]);
+    expect(routingSnapshot(server)).toEqual(before);
+  });
+
+  it('with only the Role: one info line, the one refusal, and the stage succeeds as before', async () => {
+    server.setRules(exampleRoleRules('ci'));
+    const info: string[] = [];
+    const reporter = { info: (line: string) => info.push(line), warning: () => {} };
+    const shifted = await run({ stage: 'shift', weight: 50 }, { user: 'ci', reporter });
+    expect(shifted.error).toBeUndefined();
+    expect(shifted.weight).toBe(50);
+    expect(shifted.routes?.some((route) => route.leftAlone !== undefined)).toBe(false);
+    expect(info.filter((line) => line.includes('other namespaces'))).toEqual([
+      'VirtualServices of other namespaces were not visible (these credentials may not list virtualservices.networking.istio.io across namespaces): routes to reviews from outside "default" were not checked; grant the optional ClusterRole of examples/rbac to see them',
+    ]);
+    expect(server.requests.filter((r) => r.status === 403).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /apis/networking.istio.io/v1/virtualservices',
+    ]);
+    expect(splits(shifted)).toEqual([
+      'reviews default: v1 50, v2 50',
+      'bookinfo-edge uri prefix /reviews: v1 50, v2 50',
+      'reviews-api uri prefix /api/reviews/: v1 50, v2 50',
+    ]);
   });
 });

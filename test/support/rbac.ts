@@ -1,6 +1,8 @@
 // RBAC manifests as the API server stand-in's rules, and the request log as the RBAC attributes Kubernetes
 // would check: what a Role grants against what a run actually asked for.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { RbacRule, RequestLogEntry } from './kube-apiserver/index.js';
 
@@ -19,6 +21,19 @@ export interface ManifestObject {
   rules?: PolicyRule[];
   roleRef?: { apiGroup: string; kind: string; name: string };
   subjects?: { kind: string; name: string; namespace?: string }[];
+}
+
+/** examples/rbac: the least-privilege Role (istio-canary.yaml) and the optional ClusterRole beside it. */
+export const RBAC_EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'rbac');
+
+/** The user that may do anything, beside the one holding only what a manifest grants. */
+export const ADMIN: RbacRule = { users: ['admin'], verbs: ['*'], groups: ['*'], resources: ['*'] };
+
+/** The Role of examples/rbac/istio-canary.yaml as the stand-in's rules for `user`, beside ADMIN. */
+export function exampleRoleRules(user: string): RbacRule[] {
+  const role = readManifest(join(RBAC_EXAMPLES, 'istio-canary.yaml')).find((o) => o.kind === 'Role');
+  if (!role) throw new Error('examples/rbac/istio-canary.yaml has no Role');
+  return [ADMIN, ...roleAsRbacRules(role, user)];
 }
 
 export function readManifest(path: string): ManifestObject[] {
