@@ -5,7 +5,7 @@ import { createServer, request, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse, stringify } from 'yaml';
-import { ClusterClient, loadKubeConfig } from '../../src/kube/index.js';
+import { ClusterClient, loadKubeConfig, readVirtualServicesElsewhere } from '../../src/kube/index.js';
 import { servingTls } from '../../test/support/kube-apiserver/tls.js';
 import { FAST_RETRY, reviewsVirtualService, startCluster, type TestCluster } from './cluster.js';
 
@@ -98,4 +98,18 @@ test('reads with v1beta1 after the v1 guess fails: one more round trip, objects 
 
 test('new objects are written as v1beta1', async () => {
   await expect(client.newObjectApiVersion()).resolves.toBe('networking.istio.io/v1beta1');
+});
+
+test('the list across namespaces also falls back to v1beta1', async () => {
+  paths.length = 0;
+  const elsewhere = await readVirtualServicesElsewhere(client, 'storefront');
+  expect(elsewhere.visible).toBe(true);
+  expect(elsewhere.virtualServices.map((o) => [o.metadata.name, o.apiVersion])).toEqual([
+    ['reviews', 'networking.istio.io/v1beta1'],
+  ]);
+  // Discovery is cached by the client: the v1 guess, then v1beta1.
+  expect(paths).toEqual([
+    'GET /apis/networking.istio.io/v1/virtualservices',
+    'GET /apis/networking.istio.io/v1beta1/virtualservices',
+  ]);
 });

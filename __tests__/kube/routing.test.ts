@@ -1,7 +1,14 @@
 // Reading and writing the routing objects: versions, round trips, optimistic concurrency, exact restores.
-import { ANNOTATIONS, type ClusterClient } from '../../src/kube/index.js';
+import { CanaryError } from '../../src/errors.js';
+import { ANNOTATIONS, readVirtualServicesElsewhere, type ClusterClient } from '../../src/kube/index.js';
 import type { RoutingObject, VirtualService } from '../../src/plan/types.js';
-import { reviewsDestinationRule, reviewsVirtualService, startCluster, type TestCluster } from './cluster.js';
+import {
+  FAST_RETRY,
+  reviewsDestinationRule,
+  reviewsVirtualService,
+  startCluster,
+  type TestCluster,
+} from './cluster.js';
 
 let cluster: TestCluster;
 const NOW = new Date('2026-11-25T12:00:00.000Z');
@@ -82,6 +89,68 @@ describe('readRouting', () => {
     expect(await c.istioVersions()).toEqual(['v1', 'v1beta1', 'v1alpha3']);
     expect(cluster.requestsSince(mark)).toEqual(['GET /apis']);
     await expect(c.newObjectApiVersion()).resolves.toBe('networking.istio.io/v1');
+  });
+});
+
+describe('readVirtualServicesElsewhere', () => {
+  const ALL_VS = 'GET /apis/networking.istio.io/v1/virtualservices';
+  const storefront = (): VirtualService => ({
+    ...reviewsVirtualService(),
+    metadata: { name: 'storefront', namespace: 'storefront' },
+  });
+  afterEach(() => {
+    cluster.server.store.delete('networking.istio.io/v1', 'VirtualService', 'storefront', 'storefront');
+    cluster.server.setRules([{ users: ['admin'], verbs: ['*'], groups: ['*'], resources: ['*'] }]);
+  });
+
+  test('one list across namespaces, beside readRouting in the same round trip, sharing the discovery', async () => {
+    cluster.server.store.put(storefront());
+    const c = client();
+    const mark = cluster.mark();
+    const [state, elsewhere] = await Promise.all([
+      c.readRouting('default'),
+      readVirtualServicesElsewhere(c, 'default'),
+    ]);
+    expect(cluster.requestsSince(mark).sort()).toEqual([
+      'GET /apis',
+      'GET /apis/networking.istio.io/v1/namespaces/default/destinationrules',
+      `GET ${VS_PATH}`,
+      ALL_VS,
+    ]);
+    // The namespace's own come from readRouting: only the others here.
+    expect(state.virtualServices.map((o) => o.metadata.name)).toEqual(['reviews']);
+    expect(elsewhere.visible).toBe(true);
+    expect(
+      elsewhere.virtualServices.map((o) => [o.metadata.namespace, o.metadata.name, o.apiVersion]),
+    ).toEqual([['storefront', 'storefront', 'networking.istio.io/v1']]);
+  });
+
+  test('credentials limited to the namespace: the 403 says not visible, nothing else is refused', async () => {
+    cluster.server.setRules([
+      { users: ['admin'], verbs: ['*'], groups: ['*'], resources: ['*'], namespaces: ['default'] },
+    ]);
+    cluster.server.store.put(storefront());
+    const mark = cluster.mark();
+    await expect(readVirtualServicesElsewhere(client(), 'default')).resolves.toEqual({
+      virtualServices: [],
+      visible: false,
+    });
+    expect(cluster.server.requests.slice(mark).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'GET /apis 200',
+      `${ALL_VS} 403`,
+    ]);
+  });
+
+  test('any other failure of the list fails the read, in one line', async () => {
+    cluster.server.faults.failNext(10, 500, { path: /^\/apis\/networking\.istio\.io\/v1\/virtualservices$/ });
+    const error = await readVirtualServicesElsewhere(
+      cluster.client({ retry: { ...FAST_RETRY, attempts: 2 } }),
+      'default',
+    ).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(CanaryError);
+    expect((error as CanaryError).message).toBe(
+      `the Kubernetes API at ${cluster.server.url} failed to list virtualservices.networking.istio.io (500 InternalError): Internal error occurred: injected fault: try again when the API server is healthy`,
+    );
   });
 });
 
