@@ -1,6 +1,7 @@
 // The whole Bookinfo release through runStage against the API server stand-in, over HTTPS with the real
 // client: route → shift 10 → shift 50 → promote → finalize, and the routing each stage leaves.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { renderComment } from '../../src/action/pull-request.js';
 import { runStage } from '../../src/run-stage.js';
 import type { VirtualService, DestinationRule } from '../../src/plan/types.js';
 import { loadBookinfo, reviewsOptions } from '../../test/support/bookinfo.js';
@@ -42,6 +43,18 @@ describe('the Bookinfo reviews release, stage by stage', () => {
       expect.objectContaining({ route: [{ destination: { host: 'reviews', subset: 'v1' } }] }),
     ]);
     expect(result.checks.map((check) => check.name)).toContain('rollout app=reviews,version=v2');
+  });
+
+  it("status reads the Service's port beside the routing: the comment's curl names it", async () => {
+    const options = reviewsOptions({ stage: 'status', headerMatch: testUser });
+    const mark = server.requests.length;
+    const status = await runStage(options, { kubeConfig: server.kubeConfig() });
+    expect(status.error).toBeUndefined();
+    expect(status.servicePort).toBe(9080);
+    expect(renderComment(status, options)).toContain("curl -H 'end-user: test-user' 'http://reviews:9080/'");
+    expect(server.requests.slice(mark).map((r) => `${r.method} ${r.path}`)).toContain(
+      'GET /api/v1/namespaces/default/services/reviews',
+    );
   });
 
   it('shift 10 then 50: the header rule stays, the default route splits', async () => {

@@ -1,3 +1,4 @@
+import { CanaryError } from '../../src/errors.js';
 import { renderText } from '../../src/report/index.js';
 import { rolledBackAfterProbe, shiftedTo50 } from './results.js';
 
@@ -87,6 +88,28 @@ describe('renderText', () => {
   test('marks a dry run', () => {
     expect(renderText(shiftedTo50({ dryRun: true }))).toContain(
       'Note: Dry run: nothing was written; this is what would be applied.\n',
+    );
+  });
+
+  test('a failure is one line: the error after `Error:`, not a second lead', () => {
+    const error = new CanaryError('forbidden', 'RBAC forbids update on virtualservices');
+    const text = renderText(shiftedTo50({ error, healthy: false }));
+    expect(text.split('\n').filter((line) => line.includes('RBAC forbids'))).toEqual([
+      'Error: RBAC forbids update on virtualservices',
+    ]);
+  });
+
+  test('a route the run may not write is a row of the table marked not managed', () => {
+    const row = {
+      object: 'storefront/storefront',
+      match: 'uri prefix /reviews',
+      destinations: [{ subset: 'v1', weight: 100 }],
+      leftAlone: 'in namespace storefront: never written',
+    };
+    const result = shiftedTo50();
+    const text = renderText({ ...result, before: [...result.before, row], after: [...result.after, row] });
+    expect(text).toContain(
+      '  storefront/storefront uri prefix /reviews (not managed)  v1: 100  →  v1: 100\n',
     );
   });
 });

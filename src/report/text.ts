@@ -70,7 +70,12 @@ function clustersText(result: StageResult): string {
 export function renderText(result: StageResult): string {
   if (result.clusters) return clustersText(result);
   const title = `istio-canary ${result.stage} ${result.service} (namespace ${result.namespace})`;
-  const alerts = notices(result).map((notice) => `${NOTICE_PREFIX[notice.level]}: ${oneLine(notice.text)}`);
+  const alerts = notices(result).map((notice) =>
+    // The failure's own words after `Error:` (the notice's `Failed:` lead is for the summary's alert box).
+    notice.level === 'failure' && result.error
+      ? `${NOTICE_PREFIX.failure}: ${oneLine(result.error.message)}`
+      : `${NOTICE_PREFIX[notice.level]}: ${oneLine(notice.text)}`,
+  );
   if (nothingRead(result)) return `${[title, ...alerts].join('\n\n')}\n`;
   const overview = [
     title,
