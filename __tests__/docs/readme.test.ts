@@ -1,7 +1,7 @@
 // The README's promises checked: its generated sections match action.yml and the planner, and it opens with
 // the two commands a newcomer runs.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { generatedSections, renderReadme } from '../../scripts/readme.js';
 
@@ -28,5 +28,29 @@ describe('README.md', () => {
         .filter((line) => line.trim() !== '')
         .map((line) => line.split('#')[0]?.trim()),
     ).toEqual(['npm ci && npm start', 'npm ci && npm test']);
+  });
+
+  it("names every file under src/ in its folder's entry of the Development layout", () => {
+    const layout = readme.slice(
+      readme.indexOf('- Layout'),
+      readme.indexOf('\n## ', readme.indexOf('- Layout')),
+    );
+    // Each entry: `  - \`src/<folder>/\`: …` up to the next entry.
+    const entries = new Map(
+      layout
+        .split(/\n {2}- (?=`src\/)/)
+        .slice(1)
+        .map((entry) => [/^`(src\/[^`]*)`/.exec(entry)?.[1] ?? '', entry]),
+    );
+    const src = join(import.meta.dirname, '..', '..', 'src');
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((file) =>
+      file.endsWith('.ts'),
+    );
+    const missing = files.filter((file) => {
+      const folder = `src/${dirname(file) === '.' ? '' : `${dirname(file)}/`}`;
+      return !entries.get(folder)?.includes(`\`${basename(file)}\``);
+    });
+    expect(missing).toEqual([]);
+    expect(files.length).toBeGreaterThan(100);
   });
 });
