@@ -246,6 +246,17 @@ const scenarios: Scenario[] = [
   },
 ];
 
+/** The manifest's binding gives the role `name` of `kind` to the ServiceAccount istio-canary in default. */
+function expectBindsServiceAccount(
+  objects: ManifestObject[],
+  kind: 'Role' | 'ClusterRole',
+  name: string,
+): void {
+  const binding = objects.find((object) => object.kind === `${kind}Binding`);
+  expect(binding?.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind, name });
+  expect(binding?.subjects).toEqual([{ kind: 'ServiceAccount', name: 'istio-canary', namespace: 'default' }]);
+}
+
 interface Play {
   outcome: unknown;
   requests: RequestLogEntry[];
@@ -316,15 +327,7 @@ describe('examples/rbac/istio-canary.yaml', () => {
       'Role default/istio-canary',
       'RoleBinding default/istio-canary',
     ]);
-    const binding = manifest.find((object) => object.kind === 'RoleBinding')!;
-    expect(binding.roleRef).toEqual({
-      apiGroup: 'rbac.authorization.k8s.io',
-      kind: 'Role',
-      name: 'istio-canary',
-    });
-    expect(binding.subjects).toEqual([
-      { kind: 'ServiceAccount', name: 'istio-canary', namespace: 'default' },
-    ]);
+    expectBindsServiceAccount(manifest, 'Role', 'istio-canary');
   });
 
   it.each(scenarios)(
@@ -395,15 +398,7 @@ describe('examples/rbac/istio-canary-other-namespaces.yaml', () => {
       'ClusterRole istio-canary-read-virtualservices',
       'ClusterRoleBinding istio-canary-read-virtualservices',
     ]);
-    const binding = otherNamespaces.find((object) => object.kind === 'ClusterRoleBinding')!;
-    expect(binding.roleRef).toEqual({
-      apiGroup: 'rbac.authorization.k8s.io',
-      kind: 'ClusterRole',
-      name: 'istio-canary-read-virtualservices',
-    });
-    expect(binding.subjects).toEqual([
-      { kind: 'ServiceAccount', name: 'istio-canary', namespace: 'default' },
-    ]);
+    expectBindsServiceAccount(otherNamespaces, 'ClusterRole', 'istio-canary-read-virtualservices');
   });
 
   it('beside the Role: the route from another namespace is reported and holds finalize back, no 403', async () => {
