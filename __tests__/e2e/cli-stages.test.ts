@@ -83,9 +83,7 @@ describe('istio-canary <stage> against a cluster', () => {
     const status = await cli('status', ...common, '--kubeconfig', kubeconfig);
     const error = `the Kubernetes API at ${server.url} rejected the credentials (401 Unauthorized): refresh the kubeconfig's token or client certificate`;
     expect(status.code).toBe(1);
-    expect(status.stdout).toBe(
-      `istio-canary status reviews (namespace default)\n\nError: ${error}\n`,
-    );
+    expect(status.stdout).toBe(`istio-canary status reviews (namespace default)\n\nError: ${error}\n`);
     expect(status.stderr).toBe(`error: ${error}\n`);
   });
 
