@@ -208,6 +208,18 @@ describe('a route to reviews from another namespace', () => {
     expect(status.warnings?.[0]).toContain('storefront uri prefix /reviews 0 %');
   });
 
+  it('progressive keeps it through every step, even when it has the name of a VirtualService written', async () => {
+    // Named like the service's own mesh VirtualService, which each step writes: still another object.
+    const namesake = structuredClone(storefront()) as VirtualService;
+    namesake.metadata = { name: 'reviews', namespace: 'storefront' };
+    server.store.put(namesake);
+    const released = await run({ stage: 'progressive', steps: [10, 50], intervalSeconds: 0 });
+    expect(released.error).toBeUndefined();
+    expect(
+      released.routes?.filter((route) => route.leftAlone !== undefined).map((route) => route.resource),
+    ).toEqual(['VirtualService storefront/reviews', 'VirtualService storefront/storefront']);
+  });
+
   it('finalize refuses, naming it, and writes nothing', async () => {
     await run({ stage: 'shift', weight: 50 });
     await run({ stage: 'promote' });
