@@ -172,31 +172,43 @@ export class IstiodSimulator implements Istiod {
     };
     const generation = route.metadata.generation ?? 1;
     const resolved = this.resolvedRefs(namespace, spec.rules ?? [], generation);
-    const ours = (spec.parentRefs ?? []).map((parentRef): RouteParentStatus => ({
-      parentRef,
-      controllerName: (parentRef.kind ?? 'Gateway') === 'Service' ? MESH_CONTROLLER : GATEWAY_CONTROLLER,
-      conditions: [this.accepted(namespace, parentRef, generation), resolved],
-    }));
+    // Istio reports only on parents it serves: a parentRef to a Gateway that does not exist gets no entry
+    // (its parents are the Gateways it knows), one to a missing Service is refused (NoMatchingParent).
+    const ours = (spec.parentRefs ?? []).flatMap((parentRef): RouteParentStatus[] => {
+      const accepted = this.accepted(namespace, parentRef, generation);
+      if (!accepted) return [];
+      return [
+        {
+          parentRef,
+          controllerName: (parentRef.kind ?? 'Gateway') === 'Service' ? MESH_CONTROLLER : GATEWAY_CONTROLLER,
+          conditions: [accepted, resolved],
+        },
+      ];
+    });
     const previous = ((route.status as { parents?: RouteParentStatus[] } | undefined)?.parents ?? []).filter(
       (p) => p.controllerName !== MESH_CONTROLLER && p.controllerName !== GATEWAY_CONTROLLER,
     );
     this.writeStatus(t, route, { ...(route.status as object), parents: [...previous, ...ours] });
   }
 
-  private accepted(namespace: string, parent: ParentRef, generation: number): Condition {
+  /** Accepted for the parent, or undefined for a parent Istio does not serve (no Gateway of that name). */
+  private accepted(namespace: string, parent: ParentRef, generation: number): Condition | undefined {
     const kind = parent.kind ?? 'Gateway';
     const ns = parent.namespace ?? namespace;
-    const type = kind === 'Service' ? this.services : kind === 'Gateway' ? this.gateways : undefined;
-    const found = type ? this.store.get(type, ns, parent.name) : undefined;
-    return found
-      ? condition('Accepted', 'True', 'Accepted', 'Route was valid', generation)
-      : condition(
-          'Accepted',
-          'False',
-          'NoMatchingParent',
-          `parent ${kind} ${ns}/${parent.name} not found`,
-          generation,
-        );
+    if (kind === 'Service') {
+      return this.store.get(this.services, ns, parent.name)
+        ? condition('Accepted', 'True', 'Accepted', 'Route was valid', generation)
+        : condition(
+            'Accepted',
+            'False',
+            'NoMatchingParent',
+            `parent service: ${JSON.stringify(parent.name)} not found`,
+            generation,
+          );
+    }
+    const gateway =
+      kind === 'Gateway' && this.gateways ? this.store.get(this.gateways, ns, parent.name) : undefined;
+    return gateway ? condition('Accepted', 'True', 'Accepted', 'Route was valid', generation) : undefined;
   }
 
   /** ResolvedRefs over every backendRef of every rule: the first that does not resolve names the reason. */
