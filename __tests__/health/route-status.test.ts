@@ -1,6 +1,6 @@
 // waitForRouteStatus against the API server stand-in: HTTPRoutes written through the real client, and the
 // stand-in's istiod writing status.parents (Accepted, ResolvedRefs per parent) as Istio does.
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import {
   routeStatusState,
   waitForRouteStatus,
@@ -73,6 +73,21 @@ async function write(
   };
 }
 
+async function createGateway(namespace: string, name: string, gatewayClassName: string, listeners: object[]) {
+  await custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: 'v1',
+    namespace,
+    plural: 'gateways',
+    body: {
+      apiVersion: `${GROUP}/v1`,
+      kind: 'Gateway',
+      metadata: { name },
+      spec: { gatewayClassName, listeners },
+    },
+  });
+}
+
 function wait(routes: WrittenRoute[], overrides: Partial<WaitForRouteStatusOptions> = {}) {
   return waitForRouteStatus(cluster.server.kubeConfig(), routes, {
     timeoutMs: 20_000,
@@ -135,8 +150,8 @@ describe('waitForRouteStatus', () => {
     const failure = await failureOf(wait([route]));
     expect(failure.code).toBe('unhealthy');
     expect(failure.message).toBe(
-      `HTTPRoute reviews in ${cluster.namespace}, parent Service reviews port 9080: ResolvedRefs=False BackendNotFound ` +
-        `"backend(reviews-v3.${cluster.namespace}.svc.cluster.local) not found" (istio.io/mesh-controller, generation 1): ` +
+      `HTTPRoute reviews in ${cluster.namespace}, parent Service reviews port 9080: ResolvedRefs=False BackendNotFound: ` +
+        `backend(reviews-v3.${cluster.namespace}.svc.cluster.local) not found (istio.io/mesh-controller, generation 1): ` +
         "create the missing backend Service, or correct the route's backendRefs",
     );
     expect(failure.check).toMatchObject({ name: 'route status', ok: false, detail: failure.message });
@@ -170,32 +185,62 @@ describe('waitForRouteStatus', () => {
     ]);
   });
 
-  test('two parents, a Gateway and the Service: both must accept', async () => {
-    await custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: 'v1',
-      namespace: cluster.namespace,
-      plural: 'gateways',
-      body: {
-        apiVersion: `${GROUP}/v1`,
-        kind: 'Gateway',
-        metadata: { name: 'bookinfo-gateway' },
-        spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
-      },
-    });
-    const gateway = { name: 'bookinfo-gateway' };
-    const both = await write('reviews', ['reviews-v1'], [gateway, MESH_PARENT]);
-    expect((await wait([both])).detail).toBe(
-      `accepted: HTTPRoute reviews in ${cluster.namespace} (generation 1: Gateway bookinfo-gateway, Service reviews port 9080)`,
-    );
-    // The second parent names a Service that does not exist: that parent is not accepted.
-    const wrong = await write('reviews', ['reviews-v1'], [gateway, { ...MESH_PARENT, name: 'reviewz' }]);
-    const failure = await failureOf(wait([wrong]));
+  test('two parents, an ingress Gateway and the Service: the Gateway refuses the route until its listener allows the namespace', async () => {
+    const name = `${cluster.namespace}-gateway`;
+    const listener = { name: 'http', port: 80, protocol: 'HTTP' };
+    await createGateway('istio-system', name, 'istio', [listener]); // allowedRoutes: Same (the default)
+    const gateway = { name, namespace: 'istio-system' };
+    const route = await write('reviews', ['reviews-v1'], [gateway, MESH_PARENT]);
+    const failure = await failureOf(wait([route]));
+    expect(failure.code).toBe('unhealthy');
     expect(failure.message).toBe(
-      `HTTPRoute reviews in ${cluster.namespace}, parent Service reviewz port 9080: Accepted=False NoMatchingParent ` +
-        `"parent service: \\"reviewz\\" not found" (istio.io/mesh-controller, generation 2): ` +
+      `HTTPRoute reviews in ${cluster.namespace}, parent Gateway istio-system/${name}: Accepted=False NotAllowedByListeners: ` +
+        `hostnames matched parent hostname "*", but namespace "${cluster.namespace}" is not allowed by the parent ` +
+        `(istio.io/gateway-controller, generation 1): allow HTTPRoutes from namespace ${cluster.namespace} in the Gateway's ` +
+        'listeners (allowedRoutes), or attach the route to another parent',
+    );
+    await custom.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: 'v1',
+        namespace: 'istio-system',
+        plural: 'gateways',
+        name,
+        body: { spec: { listeners: [{ ...listener, allowedRoutes: { namespaces: { from: 'All' } } }] } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    expect((await wait([route])).detail).toBe(
+      `accepted: HTTPRoute reviews in ${cluster.namespace} (generation 1: Gateway istio-system/${name}, Service reviews port 9080)`,
+    );
+  });
+
+  test('a parentRef to a Service that does not exist is refused: NoMatchingParent', async () => {
+    const route = await write('reviews', ['reviews-v1'], [{ ...MESH_PARENT, name: 'reviewz' }]);
+    const failure = await failureOf(wait([route]));
+    expect(failure.message).toBe(
+      `HTTPRoute reviews in ${cluster.namespace}, parent Service reviewz port 9080: Accepted=False NoMatchingParent: ` +
+        `parent service: "reviewz" not found (istio.io/mesh-controller, generation 1): ` +
         "correct the parentRef's name, namespace, port or sectionName, or create the parent",
     );
+  });
+
+  test('a parent no controller lists (a Gateway of another class): the others count, that one after the settle delay with a warning', async () => {
+    await createGateway(cluster.namespace, 'other', 'example', [
+      { name: 'http', port: 80, protocol: 'HTTP' },
+    ]);
+    const route = await write('reviews', ['reviews-v1'], [{ name: 'other' }, MESH_PARENT]);
+    const warnings: string[] = [];
+    const result = await wait([route], { settleMs: 500, onWarning: (message) => warnings.push(message) });
+    expect(result.detail).toBe(
+      `accepted: HTTPRoute reviews in ${cluster.namespace} (generation 1: Service reviews port 9080); ` +
+        `no controller status on parent Gateway other of HTTPRoute reviews in ${cluster.namespace}: waited 0.5s`,
+    );
+    expect(warnings).toEqual([
+      `no Gateway API controller wrote status for parent Gateway other of HTTPRoute reviews in ${cluster.namespace} ` +
+        'within the settle delay (0.5s): its routing there is not confirmed; check that the parent exists and that its ' +
+        'controller is running, or raise settle',
+    ]);
   });
 
   test('times out naming the routes and where the controller stands', async () => {

@@ -284,8 +284,8 @@ class RouteStatusWait extends StatusWait<RouteObject> {
         const remedy = REMEDIES[state.reason]?.(route.namespace) ?? 'correct the route as the message says';
         return this.clock.fail(
           'unhealthy',
-          `${routeLabel(route)}, parent ${parent}: ${state.condition}=False ${state.reason} ` +
-            `${JSON.stringify(state.message)} (${state.controller}, generation ${route.generation}): ${remedy}`,
+          `${routeLabel(route)}, parent ${parent}: ${state.condition}=False ${state.reason}: ${state.message} ` +
+            `(${state.controller}, generation ${route.generation}): ${remedy}`,
         );
       }
     }
