@@ -32,8 +32,10 @@ beforeEach(async () => {
   }
 });
 afterEach(() => {
-  cluster.server.istiod.writeRouteStatus(true);
+  // The delay first: switching back catches up at once, not in the middle of the next test.
   cluster.server.istiod.delay(0);
+  cluster.server.istiod.writeRouteStatus(true);
+  cluster.server.istiod.ambient(false);
 });
 
 const MESH_PARENT = { group: '', kind: 'Service', name: 'reviews', port: 9080 };
@@ -44,7 +46,7 @@ function routeSpec(backends: string[], parentRefs: ParentRefs = [MESH_PARENT]) {
   return { parentRefs, rules: [{ backendRefs: backends.map((name) => ({ name, port: 9080 })) }] };
 }
 
-/** Creates or replaces the route through the API, as a stage writes it, and returns what the wait is given. */
+/** Creates the route, or merge-patches its spec, through the API as a stage writes it; returns what the wait is given. */
 async function write(
   name: string,
   backends: string[],
@@ -53,17 +55,17 @@ async function write(
 ): Promise<WrittenRoute> {
   const target = { group: GROUP, version: apiVersion, namespace: cluster.namespace, plural: 'httproutes' };
   const spec = routeSpec(backends, parentRefs);
-  const existing = cluster.server.store.get(`${GROUP}/v1`, 'HTTPRoute', cluster.namespace, name) as
-    RouteObject | undefined;
-  const body = { apiVersion: `${GROUP}/${apiVersion}`, kind: 'HTTPRoute', metadata: { name }, spec };
+  const exists = cluster.server.store.get(`${GROUP}/v1`, 'HTTPRoute', cluster.namespace, name) !== undefined;
   const answer = (
-    existing
-      ? await custom.replaceNamespacedCustomObject({
+    exists
+      ? await custom.patchNamespacedCustomObject(
+          { ...target, name, body: { spec } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        )
+      : await custom.createNamespacedCustomObject({
           ...target,
-          name,
-          body: { ...body, metadata: existing.metadata },
+          body: { apiVersion: `${GROUP}/${apiVersion}`, kind: 'HTTPRoute', metadata: { name }, spec },
         })
-      : await custom.createNamespacedCustomObject({ ...target, body })
   ) as { metadata: { generation: number } };
   return {
     apiVersion: `${GROUP}/${apiVersion}`,
@@ -96,6 +98,20 @@ function wait(routes: WrittenRoute[], overrides: Partial<WaitForRouteStatusOptio
   });
 }
 
+/**
+ * istiod off from now until the wait has listed (its first progress line: no status yet), then on: the
+ * status arrives through the watch, whatever the machine's load.
+ */
+function statusAfterFirstList(progress: string[] = []): Partial<WaitForRouteStatusOptions> {
+  cluster.server.istiod.writeRouteStatus(false);
+  return {
+    onProgress: (message) => {
+      progress.push(message);
+      cluster.server.istiod.writeRouteStatus(true);
+    },
+  };
+}
+
 const routeReads = () =>
   cluster.server.requests
     .filter(
@@ -105,9 +121,9 @@ const routeReads = () =>
 
 describe('waitForRouteStatus', () => {
   test('passes when every parent is Accepted and ResolvedRefs for the written generation', async () => {
-    cluster.server.istiod.delay(300); // the status comes after the first list: the watch brings it
+    const options = statusAfterFirstList();
     const route = await write('reviews', ['reviews-v1']);
-    const result = await wait([route]);
+    const result = await wait([route], options);
     expect(result).toMatchObject({
       name: 'route status',
       ok: true,
@@ -118,10 +134,10 @@ describe('waitForRouteStatus', () => {
   });
 
   test('several routes of a namespace: one list and one watch for all of them', async () => {
-    cluster.server.istiod.delay(300);
+    const options = statusAfterFirstList();
     const reviews = await write('reviews', ['reviews-v1']);
     const beta = await write('reviews-beta', ['reviews-v2'], [MESH_PARENT], 'v1beta1');
-    const result = await wait([reviews, beta]);
+    const result = await wait([reviews, beta], options);
     expect(result.detail).toBe(
       `accepted: HTTPRoute reviews in ${cluster.namespace} (generation 1: Service reviews port 9080), ` +
         `HTTPRoute reviews-beta in ${cluster.namespace} (generation 1: Service reviews port 9080)`,
@@ -131,11 +147,11 @@ describe('waitForRouteStatus', () => {
 
   test('a status for an older generation is not enough: waits for the written one', async () => {
     await wait([await write('reviews', ['reviews-v1'])]);
-    cluster.server.istiod.delay(1500); // istiod is slow to see the next write
+    const progress: string[] = [];
+    const options = statusAfterFirstList(progress); // istiod is slow to see the next write
     const shifted = await write('reviews', ['reviews-v1', 'reviews-v2']);
     expect(shifted.generation).toBe(2);
-    const progress: string[] = [];
-    const result = await wait([shifted], { onProgress: (message) => progress.push(message) });
+    const result = await wait([shifted], options);
     expect(progress).toEqual([
       `waiting for the Gateway API controller: HTTPRoute reviews in ${cluster.namespace}, parent Service reviews port 9080: ` +
         'Accepted=True Accepted for generation 1 of 2, ResolvedRefs=True ResolvedRefs for generation 1 of 2',
@@ -160,11 +176,14 @@ describe('waitForRouteStatus', () => {
   test('a refusal of an older generation is not final: the route written to fix it passes', async () => {
     const broken = await write('reviews', ['reviews-v3']);
     await failureOf(wait([broken]));
-    cluster.server.istiod.delay(1000);
-    const fixed = await write('reviews', ['reviews-v2']);
     const progress: string[] = [];
-    const result = await wait([fixed], { onProgress: (message) => progress.push(message) });
-    expect(progress[0]).toContain('ResolvedRefs=False BackendNotFound for generation 1 of 2');
+    const options = statusAfterFirstList(progress);
+    const fixed = await write('reviews', ['reviews-v2']);
+    const result = await wait([fixed], options);
+    expect(progress).toEqual([
+      `waiting for the Gateway API controller: HTTPRoute reviews in ${cluster.namespace}, parent Service reviews port 9080: ` +
+        'Accepted=True Accepted for generation 1 of 2, ResolvedRefs=False BackendNotFound for generation 1 of 2',
+    ]);
     expect(result.detail).toBe(
       `accepted: HTTPRoute reviews in ${cluster.namespace} (generation 2: Service reviews port 9080)`,
     );
@@ -243,14 +262,39 @@ describe('waitForRouteStatus', () => {
     ]);
   });
 
+  test('ambient mode without a waypoint for the Service: accepted, with a warning that ambient traffic ignores the route', async () => {
+    cluster.server.istiod.ambient(true);
+    const warnings: string[] = [];
+    const onWarning = (message: string) => warnings.push(message);
+    const route = await write('reviews', ['reviews-v1']);
+    expect((await wait([route], { onWarning })).detail).toBe(
+      `accepted: HTTPRoute reviews in ${cluster.namespace} (generation 1: Service reviews port 9080)`,
+    );
+    expect(warnings).toEqual([
+      `HTTPRoute reviews in ${cluster.namespace}, parent Service reviews port 9080: ResolvedWaypoints=True: ` +
+        'istio.io/use-waypoint label missing from parent and parent namespace; in ambient mode, route will not be respected: ' +
+        'enroll the Service or its namespace in a waypoint (label istio.io/use-waypoint, e.g. istioctl waypoint apply ' +
+        '--enroll-namespace), unless sidecars serve it',
+    ]);
+    // Enrolled: the namespace names its waypoint; istiod says all waypoints resolved for the next write.
+    await core.patchNamespace(
+      { name: cluster.namespace, body: { metadata: { labels: { 'istio.io/use-waypoint': 'waypoint' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    warnings.length = 0;
+    const shifted = await write('reviews', ['reviews-v1', 'reviews-v2']);
+    await wait([shifted], { onWarning });
+    expect(warnings).toEqual([]);
+  });
+
   test('times out naming the routes and where the controller stands', async () => {
     await wait([await write('reviews', ['reviews-v1'])]);
     cluster.server.istiod.writeRouteStatus(false); // the controller stops: the status stays at generation 1
     const shifted = await write('reviews', ['reviews-v1', 'reviews-v2']);
-    const failure = await failureOf(wait([shifted], { timeoutMs: 3000, settleMs: 100 }));
+    const failure = await failureOf(wait([shifted], { timeoutMs: 4000, settleMs: 100 }));
     expect(failure.code).toBe('timeout');
     expect(failure.message).toBe(
-      `timed out after 3s waiting for the Gateway API controller to accept HTTPRoute reviews in ${cluster.namespace} generation 2 ` +
+      `timed out after 4s waiting for the Gateway API controller to accept HTTPRoute reviews in ${cluster.namespace} generation 2 ` +
         `(HTTPRoute reviews in ${cluster.namespace}, parent Service reviews port 9080: ` +
         'Accepted=True Accepted for generation 1 of 2, ResolvedRefs=True ResolvedRefs for generation 1 of 2): ' +
         "check the routes' status.parents (kubectl get httproute -o yaml) and istiod's logs, or raise the timeout",

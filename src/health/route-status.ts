@@ -41,7 +41,10 @@ export interface WrittenRoute {
 }
 
 export interface WaitForRouteStatusOptions extends StatusWaitOptions {
-  /** Called once per route, or parent, that no controller gave status within `settleMs`. */
+  /**
+   * Called once per route, or parent, that no controller gave status within `settleMs`, and per parent
+   * that Istio in ambient mode says no waypoint serves (the route is accepted, ambient traffic ignores it).
+   */
   onWarning?: (message: string) => void;
 }
 
@@ -75,7 +78,8 @@ export type RouteObject = KubernetesObject & {
 
 /** Where the controllers stand on one parentRef of the route, for the written generation. */
 export type ParentState =
-  | { kind: 'programmed' }
+  /** `waypoint`: Istio's ResolvedWaypoints message when it warns that ambient mode will not apply the route. */
+  | { kind: 'programmed'; waypoint?: string }
   | { kind: 'pending'; text: string }
   | { kind: 'rejected'; condition: string; reason: string; message: string; controller: string }
   | { kind: 'silent' };
@@ -155,7 +159,21 @@ function entryState(entry: RouteParentStatus, generation: number): ParentState {
       };
     else if (condition.status !== 'True') pending.push(said);
   }
-  return pending.length ? { kind: 'pending', text: pending.join(', ') } : { kind: 'programmed' };
+  if (pending.length) return { kind: 'pending', text: pending.join(', ') };
+  const waypoint = waypointWarning(entry, generation);
+  return waypoint ? { kind: 'programmed', waypoint } : { kind: 'programmed' };
+}
+
+/**
+ * Istio in ambient mode adds ResolvedWaypoints per parent and leaves it True even when no waypoint serves
+ * a Service parent, saying so only in the message ("… route will not be respected"): the route is
+ * accepted, but ambient traffic will not follow it (sidecars still do), so this is a warning.
+ */
+function waypointWarning(entry: RouteParentStatus, generation: number): string | undefined {
+  const condition = entry.conditions?.find((c) => c.type === 'ResolvedWaypoints');
+  if (!condition || Number(condition.observedGeneration ?? 0) < generation) return undefined;
+  if (condition.status === 'True' && condition.message === 'All waypoints resolved') return undefined;
+  return `ResolvedWaypoints=${condition.status ?? 'Unknown'}: ${condition.message ?? ''}`;
 }
 
 const RANK: Record<ParentState['kind'], number> = { rejected: 0, pending: 1, silent: 2, programmed: 3 };
@@ -185,7 +203,7 @@ export function routeStatusState(
  * Resolves when every parentRef of every written route has Accepted=True and ResolvedRefs=True for at
  * least the written generation (in `status.parents[]`, from whichever controller serves that parent); a
  * parent no controller lists counts once `settleMs` has passed, with a warning through `onWarning` (and
- * in the result's detail). Rejects 'unhealthy' at once when a controller refuses the written generation
+ * in the result's detail); so is Istio's ambient-mode note that no waypoint serves a Service parent. Rejects 'unhealthy' at once when a controller refuses the written generation
  * (Accepted=False other than Pending, or ResolvedRefs=False), naming route, parent, reason, message and
  * remedy; 'not-found' when a route is deleted; 'timeout' after `timeoutMs`; 'cancelled' on `signal`.
  * Takes the same options as `waitForPropagation`, so a stage waits after either write the same way.
@@ -322,6 +340,12 @@ class RouteStatusWait extends StatusWait<RouteObject> {
       const quiet = parents.filter((p) => p.state.kind === 'silent').map((p) => `parent ${p.parent}`);
       if (programmed.length)
         accepted.push(`${label} (generation ${route.generation}: ${programmed.join(', ')})`);
+      for (const { parent, state } of parents)
+        if (state.kind === 'programmed' && state.waypoint)
+          warnings.push(
+            `${label}, parent ${parent}: ${state.waypoint}: enroll the Service or its namespace in a waypoint ` +
+              '(label istio.io/use-waypoint, e.g. istioctl waypoint apply --enroll-namespace), unless sidecars serve it',
+          );
       if (programmed.length === 0) {
         silent.push(label);
         warnings.push(

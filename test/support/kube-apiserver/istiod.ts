@@ -14,6 +14,12 @@ export interface Istiod {
   writeReconciled(enabled: boolean): void;
   /** How long after a change istiod writes its status (default 0: right after the write's answer). */
   delay(ms: number): void;
+  /**
+   * Ambient mode (default off): istiod adds `ResolvedWaypoints` to each parent of an HTTPRoute, True in
+   * every case, its message saying when a Service parent has no `istio.io/use-waypoint` label (on the
+   * Service or its namespace), so that the route will not be respected.
+   */
+  ambient(enabled: boolean): void;
 }
 
 interface ParentRef {
@@ -51,6 +57,7 @@ const MESH_CONTROLLER = 'istio.io/mesh-controller';
 const GATEWAY_CONTROLLER = 'istio.io/gateway-controller';
 /** The GatewayClasses istiod creates and serves itself (ingress and ambient waypoints). */
 const ISTIO_CLASSES = new Set(['istio', 'istio-waypoint']);
+const USE_WAYPOINT = 'istio.io/use-waypoint';
 
 function timestamp(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -65,6 +72,7 @@ function comparable(status: unknown): string {
 
 export class IstiodSimulator implements Istiod {
   private routeStatus = true;
+  private ambientMode = false;
   private reconciled = false;
   private delayMs = 0;
   private timers = new Set<NodeJS.Timeout>();
@@ -96,6 +104,12 @@ export class IstiodSimulator implements Istiod {
   writeRouteStatus(enabled: boolean): void {
     this.routeStatus = enabled;
     if (enabled && this.httpRoutes) this.later(() => this.reconcileAll(this.httpRoutes!));
+  }
+
+  ambient(enabled: boolean): void {
+    if (this.ambientMode === enabled) return;
+    this.ambientMode = enabled;
+    if (this.httpRoutes) this.later(() => this.reconcileAll(this.httpRoutes!));
   }
 
   writeReconciled(enabled: boolean): void {
@@ -191,7 +205,11 @@ export class IstiodSimulator implements Istiod {
         {
           parentRef,
           controllerName: (parentRef.kind ?? 'Gateway') === 'Service' ? MESH_CONTROLLER : GATEWAY_CONTROLLER,
-          conditions: [accepted, resolved],
+          conditions: [
+            accepted,
+            resolved,
+            ...(this.ambientMode ? [this.resolvedWaypoints(namespace, parentRef, generation)] : []),
+          ],
         },
       ];
     });
@@ -232,6 +250,23 @@ export class IstiodSimulator implements Istiod {
       hostnames,
     });
     return condition('Accepted', verdict.status, verdict.reason, verdict.message, generation);
+  }
+
+  /**
+   * Istio (features.EnableAmbient) reports the waypoint of a Service parent: the condition stays True, only
+   * its message says that without an istio.io/use-waypoint label the route will not be respected.
+   */
+  private resolvedWaypoints(namespace: string, parent: ParentRef, generation: number): Condition {
+    const ns = parent.namespace ?? namespace;
+    const labelled = (obj: KubeObject | undefined) => Boolean(obj?.metadata.labels?.[USE_WAYPOINT]);
+    let message = 'All waypoints resolved';
+    if ((parent.kind ?? 'Gateway') === 'Service') {
+      const service = this.store.get(this.services, ns, parent.name);
+      if (!service) message = 'parent not found';
+      else if (!labelled(service) && !labelled(this.store.get(this.namespaces, undefined, ns)))
+        message = `${USE_WAYPOINT} label missing from parent and parent namespace; in ambient mode, route will not be respected`;
+    }
+    return condition('ResolvedWaypoints', 'True', 'ResolvedWaypoints', message, generation);
   }
 
   /** Istio's own classes, and any GatewayClass whose controller is Istio's. */
