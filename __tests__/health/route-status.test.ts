@@ -112,6 +112,19 @@ function statusAfterFirstList(progress: string[] = []): Partial<WaitForRouteStat
   };
 }
 
+/** Writes generation 2 of the route while istiod holds back its status: what the wait reported, and its result. */
+async function secondWriteSeenLate(backends: string[]) {
+  const progress: string[] = [];
+  const options = statusAfterFirstList(progress);
+  const written = await write('reviews', backends);
+  expect(written.generation).toBe(2);
+  return { progress, result: await wait([written], options) };
+}
+
+const meshParent = () => `HTTPRoute reviews in ${cluster.namespace}, parent Service reviews port 9080`;
+const acceptedAt = (generation: number) =>
+  `accepted: HTTPRoute reviews in ${cluster.namespace} (generation ${generation}: Service reviews port 9080)`;
+
 const routeReads = () =>
   cluster.server.requests
     .filter(
@@ -127,7 +140,7 @@ describe('waitForRouteStatus', () => {
     expect(result).toMatchObject({
       name: 'route status',
       ok: true,
-      detail: `accepted: HTTPRoute reviews in ${cluster.namespace} (generation 1: Service reviews port 9080)`,
+      detail: acceptedAt(1),
     });
     expect(result.durationMs).toBeLessThan(60_000); // the settle delay was not waited
     expect(routeReads()).toEqual(['list metadata.name=reviews', 'watch metadata.name=reviews']);
@@ -147,18 +160,12 @@ describe('waitForRouteStatus', () => {
 
   test('a status for an older generation is not enough: waits for the written one', async () => {
     await wait([await write('reviews', ['reviews-v1'])]);
-    const progress: string[] = [];
-    const options = statusAfterFirstList(progress); // istiod is slow to see the next write
-    const shifted = await write('reviews', ['reviews-v1', 'reviews-v2']);
-    expect(shifted.generation).toBe(2);
-    const result = await wait([shifted], options);
+    const { progress, result } = await secondWriteSeenLate(['reviews-v1', 'reviews-v2']);
     expect(progress).toEqual([
-      `waiting for the Gateway API controller: HTTPRoute reviews in ${cluster.namespace}, parent Service reviews port 9080: ` +
+      `waiting for the Gateway API controller: ${meshParent()}: ` +
         'Accepted=True Accepted for generation 1 of 2, ResolvedRefs=True ResolvedRefs for generation 1 of 2',
     ]);
-    expect(result.detail).toBe(
-      `accepted: HTTPRoute reviews in ${cluster.namespace} (generation 2: Service reviews port 9080)`,
-    );
+    expect(result.detail).toBe(acceptedAt(2));
   });
 
   test('a missing backend Service: ResolvedRefs=False BackendNotFound fails at once, naming route, parent and remedy', async () => {
@@ -166,7 +173,7 @@ describe('waitForRouteStatus', () => {
     const failure = await failureOf(wait([route]));
     expect(failure.code).toBe('unhealthy');
     expect(failure.message).toBe(
-      `HTTPRoute reviews in ${cluster.namespace}, parent Service reviews port 9080: ResolvedRefs=False BackendNotFound: ` +
+      `${meshParent()}: ResolvedRefs=False BackendNotFound: ` +
         `backend(reviews-v3.${cluster.namespace}.svc.cluster.local) not found (istio.io/mesh-controller, generation 1): ` +
         "create the missing backend Service, or correct the route's backendRefs",
     );
@@ -176,17 +183,12 @@ describe('waitForRouteStatus', () => {
   test('a refusal of an older generation is not final: the route written to fix it passes', async () => {
     const broken = await write('reviews', ['reviews-v3']);
     await failureOf(wait([broken]));
-    const progress: string[] = [];
-    const options = statusAfterFirstList(progress);
-    const fixed = await write('reviews', ['reviews-v2']);
-    const result = await wait([fixed], options);
+    const { progress, result } = await secondWriteSeenLate(['reviews-v2']);
     expect(progress).toEqual([
-      `waiting for the Gateway API controller: HTTPRoute reviews in ${cluster.namespace}, parent Service reviews port 9080: ` +
+      `waiting for the Gateway API controller: ${meshParent()}: ` +
         'Accepted=True Accepted for generation 1 of 2, ResolvedRefs=False BackendNotFound for generation 1 of 2',
     ]);
-    expect(result.detail).toBe(
-      `accepted: HTTPRoute reviews in ${cluster.namespace} (generation 2: Service reviews port 9080)`,
-    );
+    expect(result.detail).toBe(acceptedAt(2));
   });
 
   test('no Gateway API controller: waits the settle delay and warns', async () => {
@@ -267,11 +269,9 @@ describe('waitForRouteStatus', () => {
     const warnings: string[] = [];
     const onWarning = (message: string) => warnings.push(message);
     const route = await write('reviews', ['reviews-v1']);
-    expect((await wait([route], { onWarning })).detail).toBe(
-      `accepted: HTTPRoute reviews in ${cluster.namespace} (generation 1: Service reviews port 9080)`,
-    );
+    expect((await wait([route], { onWarning })).detail).toBe(acceptedAt(1));
     expect(warnings).toEqual([
-      `HTTPRoute reviews in ${cluster.namespace}, parent Service reviews port 9080: ResolvedWaypoints=True: ` +
+      `${meshParent()}: ResolvedWaypoints=True: ` +
         'istio.io/use-waypoint label missing from parent and parent namespace; in ambient mode, route will not be respected: ' +
         'enroll the Service or its namespace in a waypoint (label istio.io/use-waypoint, e.g. istioctl waypoint apply ' +
         '--enroll-namespace), unless sidecars serve it',
