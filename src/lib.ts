@@ -60,4 +60,6 @@ export { renderMarkdown, renderText } from './report/index.js';
 export { loadKubeConfig, ClusterClient } from './kube/index.js';
 export type { LoadedKubeConfig } from './kube/index.js';
 export { analyzeCanary, probeHttp, waitForPropagation, waitForRollout } from './health/index.js';
+export { waitForRouteStatus } from './health/index.js';
+export type { WaitForRouteStatusOptions, WrittenRoute } from './health/index.js';
 export { runCli } from './cli/index.js';
