@@ -13,6 +13,7 @@ import { loadBookinfo, reviewsOptions } from '../test/support/bookinfo.js';
 import { startFleet } from '../test/support/clusters.js';
 import type { RunOptions } from '../src/types.js';
 import type { ClustersJob, ClustersTiming } from './clusters-worker.js';
+import { extraFlags } from './support/worker-process.js';
 
 export interface ClustersFigures {
   latencyMs: number;
@@ -53,7 +54,7 @@ async function runJob(job: ClustersJob): Promise<ClustersTiming[]> {
   const worker = new URL('./clusters-worker.ts', import.meta.url).pathname;
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', worker, JSON.stringify(job)],
+    ['--import', 'tsx', ...extraFlags, worker, JSON.stringify(job)],
     {
       maxBuffer: 16 * 1024 * 1024,
       env: { PATH: process.env.PATH ?? '', NO_PROXY: '127.0.0.1,localhost' },
