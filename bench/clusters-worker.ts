@@ -14,6 +14,8 @@ export interface ClustersTiming {
   wallMs: number;
   /** New TCP+TLS connections the stage opened (undici's 'undici:client:connected'). */
   connections: number;
+  /** CPU time of this process during the stage (user + system): what a busy machine stretches. */
+  cpuMs: number;
   error?: string;
 }
 
@@ -24,13 +26,16 @@ async function main(job: ClustersJob): Promise<ClustersTiming[]> {
   const timings: ClustersTiming[] = [];
   for (const { label, options } of job.stages) {
     const opened = connections;
+    const cpu = process.cpuUsage();
     const start = performance.now();
     const result = await runStage(options, {});
     const wallMs = performance.now() - start;
+    const { user, system } = process.cpuUsage(cpu);
     timings.push({
       label,
       wallMs,
       connections: connections - opened,
+      cpuMs: (user + system) / 1000,
       ...(result.error ? { error: result.error.message } : {}),
     });
   }

@@ -13,6 +13,7 @@ import { loadBookinfo, reviewsOptions } from '../test/support/bookinfo.js';
 import { startFleet } from '../test/support/clusters.js';
 import type { RunOptions } from '../src/types.js';
 import type { ClustersJob, ClustersTiming } from './clusters-worker.js';
+import { extraFlags } from './support/worker-process.js';
 
 export interface ClustersFigures {
   latencyMs: number;
@@ -21,6 +22,8 @@ export interface ClustersFigures {
   singleMs: number;
   /** New TLS connections of the single-cluster stage (median). */
   singleConnections: number;
+  /** The single-cluster stage's CPU time in the worker (median). */
+  singleCpuMs: number;
   waves: {
     size: number;
     medianMs: number;
@@ -29,6 +32,8 @@ export interface ClustersFigures {
     maxRatio: number;
     /** New TLS connections the whole wave opened (median). */
     connections: number;
+    /** The wave's CPU time in the worker (median). */
+    cpuMs: number;
   }[];
   errors: string[];
 }
@@ -53,7 +58,7 @@ async function runJob(job: ClustersJob): Promise<ClustersTiming[]> {
   const worker = new URL('./clusters-worker.ts', import.meta.url).pathname;
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', worker, JSON.stringify(job)],
+    ['--import', 'tsx', ...extraFlags, worker, JSON.stringify(job)],
     {
       maxBuffer: 16 * 1024 * 1024,
       env: { PATH: process.env.PATH ?? '', NO_PROXY: '127.0.0.1,localhost' },
@@ -114,6 +119,7 @@ export async function benchClusters(
       rounds,
       singleMs: median(single),
       singleConnections: median(of(SINGLE, (timing) => timing.connections)),
+      singleCpuMs: median(of(SINGLE, (timing) => timing.cpuMs)),
       waves: sizes.map((size) => {
         const times = of(String(size), (timing) => timing.wallMs);
         const ratios = times.map((time, index) => time / (single[index] ?? NaN));
@@ -124,6 +130,7 @@ export async function benchClusters(
           minRatio: Math.min(...ratios),
           maxRatio: Math.max(...ratios),
           connections: median(of(String(size), (timing) => timing.connections)),
+          cpuMs: median(of(String(size), (timing) => timing.cpuMs)),
         };
       }),
       errors: timings.flatMap((timing) => (timing.error ? [`${timing.label}: ${timing.error}`] : [])),
@@ -138,10 +145,10 @@ const fmt = (ms: number) => (ms >= 100 ? `${Math.round(ms)} ms` : `${ms.toFixed(
 
 export function clustersReport(figures: ClustersFigures): string {
   const header =
-    '| clusters in the wave | wave time (median) | wave / one cluster (median of paired rounds) | range | new TLS connections |';
+    '| clusters in the wave | wave time (median) | wave / one cluster (median of paired rounds) | range | new TLS connections | CPU time of the library (median) |';
   const rows = figures.waves.map(
     (wave) =>
-      `| ${wave.size} | ${fmt(wave.medianMs)} | ${wave.medianRatio.toFixed(2)}× | ${wave.minRatio.toFixed(2)}–${wave.maxRatio.toFixed(2)}× | ${wave.connections} |`,
+      `| ${wave.size} | ${fmt(wave.medianMs)} | ${wave.medianRatio.toFixed(2)}× | ${wave.minRatio.toFixed(2)}–${wave.maxRatio.toFixed(2)}× | ${wave.connections} | ${fmt(wave.cpuMs)} |`,
   );
   const ten = figures.waves.find((wave) => wave.size === 10) ?? figures.waves.at(-1);
   const target = ten
@@ -150,10 +157,10 @@ export function clustersReport(figures: ClustersFigures): string {
   return [
     `## 6. Several clusters: one wave (shift, settle 0) vs one cluster's stage — ${figures.latencyMs} ms RTT, ${figures.rounds} paired rounds`,
     '',
-    `One cluster's stage (no \`clusters\`): ${fmt(figures.singleMs)} (median), ${figures.singleConnections} new TLS connections.`,
+    `One cluster's stage (no \`clusters\`): ${fmt(figures.singleMs)} (median), ${figures.singleConnections} new TLS connections, ${fmt(figures.singleCpuMs)} of CPU time in the library's process (the figure a busy machine does not stretch as much as the wall time).`,
     '',
     header,
-    '| --- | --- | --- | --- | --- |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     target,

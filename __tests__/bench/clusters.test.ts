@@ -9,11 +9,13 @@ test('a wave of 1 and of 2 clusters beside one cluster, paired by round', async 
   expect(figures.waves.map((wave) => wave.size)).toEqual([1, 2]);
   for (const wave of figures.waves) {
     expect(wave.medianMs).toBeGreaterThan(0);
+    expect(wave.cpuMs).toBeGreaterThan(0);
     expect(wave.minRatio).toBeLessThanOrEqual(wave.medianRatio);
     expect(wave.medianRatio).toBeLessThanOrEqual(wave.maxRatio);
   }
   // Two clusters open connections to two API servers: more than one cluster's stage.
   expect(figures.waves[1]?.connections).toBeGreaterThan(figures.singleConnections);
+  expect(figures.singleCpuMs).toBeGreaterThan(0);
   const report = clustersReport(figures);
   expect(report).toContain('| 2 |');
   expect(report).toMatch(

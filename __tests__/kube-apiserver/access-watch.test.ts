@@ -261,7 +261,7 @@ describe('faults and the request log', () => {
     expect(logged.slice(-4)).toEqual([429, 503, 500, 200]);
   });
 
-  test('resetNext destroys the connection', async () => {
+  test('resetNext ends the request without an answer', async () => {
     server.faults.resetNext(1, { path: /\/configmaps/ });
     await expect(core().listNamespacedConfigMap({ namespace: 'default' })).rejects.toThrow();
     expect((await core().listNamespacedConfigMap({ namespace: 'default' })).items).toBeDefined();

@@ -9,10 +9,13 @@ import {
   setHeaderOptions,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import { connect } from 'node:tls';
 import { failureOf, rawRequest, virtualService, VS as ISTIO } from './helpers.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 
 let server: ApiServer;
+const caOf = (apiServer: ApiServer) =>
+  Buffer.from(apiServer.kubeConfig().getCurrentCluster()!.caData!, 'base64').toString();
 beforeAll(async () => {
   server = await startApiServer();
 });
@@ -26,6 +29,31 @@ describe('transport and discovery', () => {
     const core = server.kubeConfig().makeApiClient(CoreV1Api);
     const namespaces = await core.listNamespace();
     expect(namespaces.items.map((n) => n.metadata?.name)).toContain('default');
+  });
+
+  test('speaks HTTP/2 when offered, HTTP/1.1 otherwise, as kube-apiserver does', async () => {
+    const protocolOf = (apiServer: ApiServer, offered: string[]) =>
+      new Promise<string | false | null>((resolve, reject) => {
+        const { hostname, port } = new URL(apiServer.url);
+        const socket = connect(
+          { host: hostname, port: Number(port), ca: caOf(apiServer), ALPNProtocols: offered },
+          () => {
+            resolve(socket.alpnProtocol);
+            socket.destroy();
+          },
+        );
+        socket.once('error', reject);
+      });
+    expect(await protocolOf(server, ['http/1.1', 'h2'])).toBe('h2');
+    expect(await protocolOf(server, ['http/1.1'])).toBe('http/1.1');
+    const http1 = await startApiServer({ http1Only: true });
+    try {
+      expect(await protocolOf(http1, ['http/1.1', 'h2'])).toBe('http/1.1');
+      const core = http1.kubeConfig().makeApiClient(CoreV1Api);
+      expect((await core.listNamespace()).items.map((n) => n.metadata?.name)).toContain('default');
+    } finally {
+      await http1.close();
+    }
   });
 
   test('discovery documents carry kinds, verbs, shortNames and subresources', async () => {

@@ -142,6 +142,29 @@ describe('context', () => {
     expect(server.requests.at(-1)?.user).toBe('ci');
   });
 
+  test('loads of the same file are independent: a context selected or a file merged in one leaves the next as written', async () => {
+    const content = twoContexts();
+    const admin = write('same/admin.yaml', content);
+    const ci = parse(server.kubeconfigYaml('ci'));
+    ci.clusters[0].name = 'merged-only';
+    ci.contexts[0].name = 'merged-only';
+    ci.contexts[0].context.cluster = 'merged-only';
+    const env = { KUBECONFIG: [admin, write('same/ci.yaml', stringify(ci))].join(delimiter) };
+    const merged = loadKubeConfig({}, { ...nothing(), env });
+    const asCi = loadKubeConfig({ kubeconfig: admin, context: 'ci@kube-apiserver-stand-in' }, nothing());
+    const asWritten = loadKubeConfig({ kubeconfig: admin }, nothing());
+    expect(merged.kubeConfig.getContexts().map((c) => c.name)).toContain('merged-only');
+    expect(asWritten.kubeConfig.getContexts().map((c) => c.name)).toEqual([
+      'admin@kube-apiserver-stand-in',
+      'ci@kube-apiserver-stand-in',
+    ]);
+    expect(asCi.kubeConfig.getCurrentUser()?.name).toBe('ci');
+    expect(asWritten.kubeConfig.getCurrentUser()?.name).toBe('admin');
+    expect(asWritten.secrets).toEqual(loadKubeConfig({ kubeconfig: content }, nothing()).secrets);
+    await servesIstio(asWritten);
+    expect(server.requests.at(-1)?.user).toBe('admin');
+  });
+
   test('an unknown context names the ones that exist', () => {
     const load = () => loadKubeConfig({ kubeconfig: twoContexts(), context: 'prod' }, nothing());
     expect(load).toThrow(InputError);

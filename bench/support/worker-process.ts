@@ -16,7 +16,7 @@ export interface BenchWorker {
 }
 
 /** Extra node flags for the worker, to profile it: BENCH_WORKER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
-const extraFlags = (process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+export const extraFlags = (process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 
 export async function startWorker(): Promise<BenchWorker> {
   ensureLibraryBuilt();

@@ -67,6 +67,11 @@ const CONNECTION_CAUSES: Record<string, string> = {
   UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
   UND_ERR_BODY_TIMEOUT: 'answer stalled',
   UND_ERR_CLOSED: 'connection closed',
+  // HTTP/2 (kube-apiserver's protocol when the client offers it): the server reset this request's stream,
+  // or the connection carrying it failed or is going away.
+  ERR_HTTP2_STREAM_ERROR: 'request reset',
+  ERR_HTTP2_SESSION_ERROR: 'connection failed',
+  ERR_HTTP2_GOAWAY_SESSION: 'connection closing',
 };
 
 /** Codes that mean "the TLS handshake failed": not transient, the kubeconfig's CA or address is wrong. */

@@ -16,6 +16,7 @@ import { CanaryError } from '../errors.js';
 import type { ClusterState, RoutingObject } from '../plan/types.js';
 import { describeApiError, ISTIO_GROUP, kubeMessages, type ApiAttempt } from './errors.js';
 import { serverOf } from './kubeconfig.js';
+import { PoolShare, poolKey } from './pool.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { readRouting, readVersionOf } from './routing-read.js';
 import {
@@ -54,13 +55,8 @@ export class ClusterClient {
   private readonly apis: ApisApi;
   private readonly options: ClusterClientOptions;
   private istioVersionsPromise: Promise<string[]> | undefined;
-  /**
-   * client-node builds a new connection pool (undici Agent) for every request, so each request would pay
-   * its own TCP and TLS handshake. The first one is kept and every later request of this client, and of
-   * its detached() copies, reuses it (and its keep-alive connections); close() ends it. Cancellation is
-   * per request (its signal), so the copies can share the pool.
-   */
-  private pool: { dispatcher: ReturnType<RequestContext['getDispatcher']> } = { dispatcher: undefined };
+  /** This client's hold on the process's connection pool for its server and credentials (see pool.ts). */
+  private pool: PoolShare;
 
   constructor(kubeConfig: KubeConfig, options: ClusterClientOptions = {}) {
     this.kubeConfig = kubeConfig;
@@ -69,6 +65,7 @@ export class ClusterClient {
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.coordination = kubeConfig.makeApiClient(CoordinationV1Api);
     this.apis = kubeConfig.makeApiClient(ApisApi);
+    this.pool = new PoolShare(poolKey(kubeConfig));
     this.options = options;
     this.runUrl = options.runUrl;
     this.now = options.now ?? (() => new Date());
@@ -102,8 +99,8 @@ export class ClusterClient {
         {
           pre: (request: RequestContext) => {
             request.setSignal(signal);
-            this.pool.dispatcher ??= request.getDispatcher();
-            if (this.pool.dispatcher) request.setDispatcher(this.pool.dispatcher);
+            const dispatcher = this.pool.dispatcher(request.getDispatcher());
+            if (dispatcher) request.setDispatcher(dispatcher);
             return new Observable(Promise.resolve(request));
           },
           post: (response) => new Observable(Promise.resolve(response)),
@@ -113,11 +110,12 @@ export class ClusterClient {
     };
   }
 
-  /** Closes the kept connections (shared with the detached copies), so that a finished run does not hold the process open. */
+  /**
+   * Gives back this client's hold on the connection pool (shared with its detached() copies): the last
+   * client of the process to hold it closes it, so that a finished run does not hold the process open.
+   */
   async close(): Promise<void> {
-    const dispatcher = this.pool.dispatcher;
-    this.pool.dispatcher = undefined;
-    await dispatcher?.close();
+    await this.pool.release();
   }
 
   /** One API call: retried while transient, then described in one line. */
@@ -154,7 +152,7 @@ export class ClusterClient {
     // GET /apis lists every group with its versions in one request, and answers 200 whether or not Istio is
     // there (GET /apis/networking.istio.io would 404 without it, which reads like a broken server).
     const groups = await this.call({ verb: 'get', group: '', resource: 'apis' }, (options) =>
-      this.apis.getAPIVersions(options),
+      this.apis.getAPIVersions({}, options),
     );
     const istio = groups.groups.find((group) => group.name === ISTIO_GROUP);
     const versions = istio?.versions.map((version) => version.version) ?? [];

@@ -64,8 +64,48 @@ function readKubeConfigFile(path: string, source: string): string {
   }
 }
 
-/** Parses with our own YAML parser first, so a syntax error is reported by line without any content. */
+/**
+ * Kubeconfigs parsed in this process, by directory and content, and their masks by content: concurrent
+ * runs of a library user (one per service) read the same file, and parsing it three times per run (our
+ * check, client-node's, the masks) made most of a run's garbage besides the plan. Each caller still gets a
+ * KubeConfig of its own (a context is selected on it) over the same parsed entries. Bounded: a process
+ * rarely holds more than a few kubeconfigs.
+ */
+type ConfigEntries = Pick<KubeConfig, 'clusters' | 'users' | 'contexts' | 'currentContext'>;
+const parsedConfigs = new Map<string, ConfigEntries>();
+const parsedMasks = new Map<string, string[]>();
+const MAX_REMEMBERED = 16;
+
+function remembered<T>(memory: Map<string, T>, key: string, make: () => T): T {
+  const known = memory.get(key);
+  if (known) return known;
+  const made = make();
+  if (memory.size >= MAX_REMEMBERED) memory.delete(memory.keys().next().value as string);
+  memory.set(key, made);
+  return made;
+}
+
 function parseKubeConfig(content: string, source: string, baseDir?: string): KubeConfig {
+  const entries = remembered(parsedConfigs, JSON.stringify([baseDir ?? '', content]), () =>
+    parseKubeConfigOnce(content, source, baseDir),
+  );
+  const kubeConfig = new KubeConfig();
+  // Fresh arrays: merging several KUBECONFIG files appends to them.
+  kubeConfig.loadFromOptions({
+    clusters: [...entries.clusters],
+    users: [...entries.users],
+    contexts: [...entries.contexts],
+    currentContext: entries.currentContext,
+  });
+  return kubeConfig;
+}
+
+function masksOf(content: string): string[] {
+  return remembered(parsedMasks, content, () => kubeconfigMasks(content));
+}
+
+/** Parses with our own YAML parser first, so a syntax error is reported by line without any content. */
+function parseKubeConfigOnce(content: string, source: string, baseDir?: string): KubeConfig {
   // prettyErrors gives line positions; its message (which quotes the text) is never used.
   const document = parseDocument(content, { prettyErrors: true });
   const syntaxError = document.errors[0];
@@ -231,7 +271,7 @@ export function loadKubeConfig(
 
 /** Every user's credentials in the files read, each once (credentials only: see credentials.ts). */
 function secretsOf(contents: string[]): string[] {
-  return [...new Set(contents.flatMap(kubeconfigMasks))];
+  return [...new Set(contents.flatMap(masksOf))];
 }
 
 export interface LoadedContexts {

@@ -121,12 +121,41 @@ function badWeights(vs: VirtualService, error: boolean, resource: string): Findi
   });
 }
 
+/** Whether a DestinationRule of the world defines host+subset, hosts read as in a namespace. */
+type SubsetLookup = (host: string, subset: string, namespace: string) => boolean;
+
+/**
+ * The world's subsets indexed by qualified host, once per namespace the VirtualServices are read in: a
+ * namespace of N services has N VirtualServices to check against N DestinationRules, and scanning every
+ * rule for every route (qualifying both hosts each time) made the check quadratic in time and garbage.
+ */
+function subsetLookup(world: RoutingWorld): SubsetLookup {
+  const byNamespace = new Map<string, Map<string, Set<string>>>();
+  const indexFor = (namespace: string) => {
+    let index = byNamespace.get(namespace);
+    if (index) return index;
+    index = new Map();
+    for (const rule of world.destinationRules) {
+      if (rule.spec.host === undefined) continue;
+      const host = qualifyHost(rule.spec.host, namespace);
+      const names = index.get(host) ?? new Set<string>();
+      for (const known of rule.spec.subsets ?? []) names.add(known.name);
+      index.set(host, names);
+    }
+    byNamespace.set(namespace, index);
+    return index;
+  };
+  return (host, subset, namespace) =>
+    indexFor(namespace).get(qualifyHost(host, namespace))?.has(subset) ?? false;
+}
+
 /** IST0101: every host+subset a route names must be a subset of a DestinationRule for that host. */
 function missingSubsets(
   vs: VirtualService,
   world: RoutingWorld,
   focus: CheckFocus,
   resource: string,
+  defines: SubsetLookup,
 ): Finding[] {
   const namespace = namespaceOf(vs, world.namespace);
   const destinations = [
@@ -141,12 +170,7 @@ function missingSubsets(
   const reported = new Set<string>();
   return destinations.flatMap(({ host, subset }) => {
     if (subset === undefined || reported.has(`${host}+${subset}`)) return [];
-    const defined = world.destinationRules.some(
-      (rule) =>
-        sameHost(rule.spec.host, host, namespace) &&
-        (rule.spec.subsets ?? []).some((known) => known.name === subset),
-    );
-    if (defined) return [];
+    if (defines(host, subset, namespace)) return [];
     reported.add(`${host}+${subset}`);
     const ours = isPlanned(vs, focus);
     const brokenByPlan = focus.removedSubsets.some(
@@ -217,11 +241,12 @@ function isPlanned(vs: VirtualService, focus: CheckFocus): boolean {
 /** Every finding about the world; errors are those the plan's objects have or cause. */
 export function analyzeRouting(world: RoutingWorld, focus: CheckFocus): Finding[] {
   const reported = new Set<string>();
+  const defines = subsetLookup(world);
   return world.virtualServices.flatMap((vs) => {
     const ours = isPlanned(vs, focus);
     const resource = resourceName(vs, world.namespace);
     return [
-      ...missingSubsets(vs, world, focus, resource),
+      ...missingSubsets(vs, world, focus, resource, defines),
       ...unreachableRules(vs, ours, resource),
       ...ineffectiveMatches(vs, ours, resource),
       // IST0109 is about the mesh: gateway-bound VirtualServices for one host are merged per gateway.

@@ -22,7 +22,7 @@ export interface Faults {
   latencyMs: number;
   /** The next `count` requests matching `match` answer `status` with a Status body (429 with Retry-After). */
   failNext(count: number, status: 500 | 503 | 429, match?: FaultMatch): void;
-  /** The next `count` requests matching `match` get their connection destroyed without an answer. */
+  /** The next `count` requests matching `match` end without an answer (HTTP/1.1: connection dropped; HTTP/2: stream reset). */
   resetNext(count: number, match?: FaultMatch): void;
   /** Every watch stream open now ends after sending `afterEvents` more events (0: at once). */
   cutWatches(afterEvents?: number): void;

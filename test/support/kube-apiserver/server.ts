@@ -1,9 +1,16 @@
 // The HTTPS front: request log, injected faults, authentication and authorisation, then routing to
 // discovery, OpenAPI, resource verbs and watches.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import {
+  constants,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from 'node:http2';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,7 +66,15 @@ export interface StartOptions {
   bookmarkIntervalMs?: number;
   /** default 0 = a random free port */
   port?: number;
+  /**
+   * Serve HTTP/1.1 only (an API server behind an HTTP/1.1-only proxy). By default, like kube-apiserver,
+   * the server offers HTTP/2 and HTTP/1.1 and takes HTTP/2 when the client offers it (ALPN).
+   */
+  http1Only?: boolean;
 }
+
+/** kube-apiserver's limit on concurrent HTTP/2 streams per connection (100 since the rapid-reset fix). */
+const MAX_CONCURRENT_STREAMS = 100;
 
 export interface RequestLogEntry {
   method: string;
@@ -144,6 +159,17 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * Ends the request without an answer: over HTTP/1.1 its connection is dropped; over HTTP/2, where one
+ * connection carries many requests, its stream is reset (RST_STREAM INTERNAL_ERROR), so that the fault
+ * hits the requests it names and not the others in flight on the connection.
+ */
+function dropRequest(req: IncomingMessage): void {
+  if (req.httpVersionMajor === 2) {
+    (req as unknown as Http2ServerRequest).stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+  } else req.socket.destroy();
+}
+
 function sendJson(
   res: ServerResponse,
   status: number,
@@ -218,13 +244,14 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
       at: Date.now(),
     };
     requests.push(entry);
-    res.on('finish', () => (entry.status = res.statusCode));
+    // A reset request keeps -1 (node:http2 ends the response of a reset stream as if it had finished).
+    res.on('finish', () => (entry.status = entry.status === -1 ? -1 : res.statusCode));
     res.on('close', () => (entry.status = entry.status || res.statusCode));
     const body = await readBody(req);
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (faults.takeReset(method, parsed.pathname)) {
       entry.status = -1;
-      req.socket.destroy();
+      dropRequest(req);
       return;
     }
     const failing = faults.takeFailure(method, parsed.pathname);
@@ -385,7 +412,9 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
     return true;
   }
 
-  const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+  // node:http2's compatibility API gives HTTP/2 requests the shape of node:http's (and serves HTTP/1.1
+  // through node:http itself), so one handler answers both.
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) {
         res.end();
@@ -405,8 +434,22 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
           failure(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`).status,
         );
     });
+  };
+  const tlsOptions = { cert: tls.certPem, key: tls.keyPem };
+  const server: HttpsServer | Http2SecureServer = options.http1Only
+    ? createHttpsServer(tlsOptions, onRequest)
+    : createSecureServer(
+        { ...tlsOptions, allowHTTP1: true, settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } },
+        onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
+      );
+  // node:http serves the HTTP/1.1 connections and reads its idle timeout from the server.
+  (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 30_000;
+  // node:http2 has no closeAllConnections(): close() ends the connections the server knows of.
+  const connections = new Set<Socket>();
+  server.on('secureConnection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
   });
-  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -481,7 +524,7 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
       faults.cutWatches(0);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        for (const socket of connections) socket.destroy();
       });
       rmSync(dir, { recursive: true, force: true });
     },

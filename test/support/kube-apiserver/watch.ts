@@ -37,12 +37,10 @@ export function serveWatch(
     if (!Number.isInteger(from)) throw badRequest(`invalid resource version: ${rvParam}`);
   }
 
-  res.writeHead(200, {
-    'Content-Type': 'application/json',
-    'Transfer-Encoding': 'chunked',
-    'Cache-Control': 'no-cache',
-  });
-  res.flushHeaders();
+  // No Transfer-Encoding header: node:http chunks a body of unknown length by itself, and HTTP/2 forbids it.
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });
+  // node:http2 sends the headers with writeHead; node:http holds them until the first write.
+  if ('flushHeaders' in res) res.flushHeaders();
   let lastRevision = cluster.store.currentRevision;
   let remainingBeforeCut = Infinity;
   let ended = false;

@@ -1,0 +1,129 @@
+// One connection pool per API server and credentials, shared by every client of the process (src/kube/pool.ts):
+// counted in TLS connections (undici's 'undici:client:connected'), with cancellation and closing kept to
+// the client that asks for them.
+import diagnostics from 'node:diagnostics_channel';
+import { openPools } from '../../src/kube/pool.js';
+import { reviewsDestinationRule, reviewsVirtualService, startCluster, type TestCluster } from './cluster.js';
+
+let cluster: TestCluster;
+let connections = 0;
+const counted = (): void => void connections++;
+
+beforeAll(async () => {
+  diagnostics.subscribe('undici:client:connected', counted);
+  cluster = await startCluster({
+    users: { 'admin-token': 'admin', 'ops-token': 'ops' },
+    rules: [{ users: ['admin', 'ops'], verbs: ['*'], groups: ['*'], resources: ['*'] }],
+  });
+  cluster.server.store.put(reviewsVirtualService());
+  cluster.server.store.put(reviewsDestinationRule());
+});
+afterAll(async () => {
+  diagnostics.unsubscribe('undici:client:connected', counted);
+  await cluster.server.close();
+});
+afterEach(() => {
+  cluster.server.faults.clear();
+  cluster.server.faults.latencyMs = 0;
+});
+
+const names = (state: { virtualServices: { metadata: { name?: string } }[] }) =>
+  state.virtualServices.map((vs) => vs.metadata.name);
+
+test('concurrent clients of one server and user share one HTTP/2 connection, closed with the last client', async () => {
+  const pools = openPools();
+  const opened = connections;
+  const clients = [cluster.client(), cluster.client(), cluster.client()];
+  // Each reads discovery, then its VirtualServices and DestinationRules at once: 9 requests.
+  const states = await Promise.all(clients.map((client) => client.readRouting('default')));
+  expect(states.map(names)).toEqual([['reviews'], ['reviews'], ['reviews']]);
+  expect(connections - opened).toBe(1);
+  expect(openPools()).toBe(pools + 1);
+
+  await clients[0]!.close();
+  await clients[1]!.close();
+  expect(openPools()).toBe(pools + 1);
+  // The pool still serves the client that holds it, on the same connection.
+  expect(names(await clients[2]!.readRouting('default'))).toEqual(['reviews']);
+  expect(connections - opened).toBe(1);
+  await clients[2]!.close();
+  expect(openPools()).toBe(pools);
+});
+
+test('another user gets a pool of its own, and every request goes as its own user', async () => {
+  const pools = openPools();
+  const mark = cluster.mark();
+  const admin = cluster.client();
+  const ops = cluster.client({ user: 'ops' });
+  await Promise.all([admin.readRouting('default'), ops.readRouting('default')]);
+  expect(openPools()).toBe(pools + 2);
+  const users = cluster.server.requests.slice(mark).map((entry) => entry.user);
+  expect(users.filter((user) => user === 'admin')).toHaveLength(3);
+  expect(users.filter((user) => user === 'ops')).toHaveLength(3);
+  await Promise.all([admin.close(), ops.close()]);
+  expect(openPools()).toBe(pools);
+});
+
+test("one run's cancellation ends its own request only: the other run's request on the same connection is answered", async () => {
+  const steady = cluster.client();
+  await steady.readRouting('default'); // the pool and its connection are up
+  const opened = connections;
+  const controller = new AbortController();
+  const cancelled = cluster.client({ signal: controller.signal });
+  cluster.server.faults.latencyMs = 300;
+  const answered = steady.listDeployments('default', 'app=reviews');
+  const stopped = cancelled.listDeployments('default', 'app=reviews');
+  setTimeout(() => controller.abort(), 50);
+  await expect(stopped).rejects.toMatchObject({ code: 'cancelled' });
+  await expect(answered).resolves.toEqual([]);
+  expect(connections - opened).toBe(0);
+  await Promise.all([steady.close(), cancelled.close()]);
+});
+
+test("closing a run's clients while another run has a request in flight leaves that request and its pool alone", async () => {
+  const pools = openPools();
+  const other = cluster.client();
+  const finishing = cluster.client();
+  await Promise.all([other.readRouting('default'), finishing.readRouting('default')]);
+  cluster.server.faults.latencyMs = 200;
+  const inFlight = other.readRouting('default');
+  await finishing.close();
+  expect(names(await inFlight)).toEqual(['reviews']);
+  expect(openPools()).toBe(pools + 1);
+  await other.close();
+  expect(openPools()).toBe(pools);
+});
+
+test('a detached copy (the restore client) shares its client’s hold: closing both gives it back once', async () => {
+  const pools = openPools();
+  const controller = new AbortController();
+  const client = cluster.client({ signal: controller.signal });
+  const restoreClient = client.detached();
+  await client.readRouting('default');
+  controller.abort();
+  // The cancelled run can still put things back through the detached copy, on the pool it holds.
+  expect(names(await restoreClient.readRouting('default'))).toEqual(['reviews']);
+  await Promise.all([client.close(), restoreClient.close()]);
+  expect(openPools()).toBe(pools);
+});
+
+test('an API server that speaks HTTP/1.1 only: concurrent clients share the pool, one connection per request in flight', async () => {
+  const http1 = await startCluster({ http1Only: true });
+  http1.server.store.put(reviewsVirtualService());
+  http1.server.store.put(reviewsDestinationRule());
+  try {
+    const pools = openPools();
+    const clients = [http1.client(), http1.client()];
+    const states = await Promise.all(clients.map((client) => client.readRouting('default')));
+    expect(states.map(names)).toEqual([['reviews'], ['reviews']]);
+    expect(openPools()).toBe(pools + 1);
+    const opened = connections;
+    // Kept alive: a second read of both reuses the connections the first one opened.
+    await Promise.all(clients.map((client) => client.readRouting('default')));
+    expect(connections - opened).toBe(0);
+    await Promise.all(clients.map((client) => client.close()));
+    expect(openPools()).toBe(pools);
+  } finally {
+    await http1.server.close();
+  }
+});
