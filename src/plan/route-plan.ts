@@ -6,6 +6,7 @@ import { CanaryError } from '../errors.js';
 import type { RoutingIntent } from './intent.js';
 import { routeTargets } from './mirror.js';
 import {
+  cleanFields,
   cleanObject,
   ISTIO_API_VERSION,
   namespaceOf,
@@ -64,7 +65,8 @@ function planPrimary(
   options: StageOptions,
   apiVersion: string | undefined,
 ): VirtualServicePlan {
-  const merged = cleanObject(mergeVirtualService(before && cleanObject(before), intent, options, apiVersion));
+  // mergeVirtualService copies what it is given: the clean fields of `before`, copied once there.
+  const merged = cleanObject(mergeVirtualService(before && cleanFields(before), intent, options, apiVersion));
   const names = ownedRouteNames(options.service);
   const skip = new Set([names.header, names.sticky, names.primary]);
   const { virtualService, moved } = moveStableBoundRoutes(merged, intent, options, managedByUs(before), skip);
