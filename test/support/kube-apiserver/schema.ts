@@ -146,7 +146,9 @@ function walk(v: Json, schema: Schema, path: string, out: ValidationResult): voi
 }
 
 function checkString(v: string, schema: Schema, path: string, out: ValidationResult): void {
-  const length = [...v].length;
+  if (schema.maxLength === undefined && schema.minLength === undefined && schema.pattern === undefined)
+    return;
+  const length = [...v].length; // characters (code points), not UTF-16 units
   if (schema.maxLength !== undefined && length > schema.maxLength) {
     out.errors.push({
       type: 'FieldValueTooLong',
@@ -221,7 +223,7 @@ function walkObject(v: Record<string, Json>, schema: Schema, path: string, out: 
  * where its parent exists.
  */
 export function applyDefaults(v: Json, schema: Schema | undefined): void {
-  if (!schema) return;
+  if (!schema || !hasDefaults(schema)) return;
   if (Array.isArray(v)) {
     for (const item of v) applyDefaults(item, schema.items);
     return;
@@ -237,6 +239,27 @@ export function applyDefaults(v: Json, schema: Schema | undefined): void {
       (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
     applyDefaults(child, childSchema);
   }
+}
+
+const withDefaults = new WeakMap<Schema, boolean>();
+
+/**
+ * Whether a schema (or anything below it) declares a default: only then can defaulting change a value, so
+ * the walk skips the rest (Istio's CRDs declare none; the Gateway API's do, on a few fields).
+ */
+function hasDefaults(schema: Schema | undefined): boolean {
+  if (!schema) return false;
+  let found = withDefaults.get(schema);
+  if (found === undefined) {
+    found =
+      Object.values(schema.properties ?? {}).some(
+        (prop) => prop.default !== undefined || hasDefaults(prop),
+      ) ||
+      (typeof schema.additionalProperties === 'object' && hasDefaults(schema.additionalProperties)) ||
+      hasDefaults(schema.items);
+    withDefaults.set(schema, found);
+  }
+  return found;
 }
 
 /** Whether `v` satisfies a oneOf/anyOf branch: Istio's branches only test `required`, `not` and `anyOf`. */
