@@ -139,14 +139,25 @@ function missingSubsets(
     ),
   ];
   const reported = new Set<string>();
+  // Whether a host's subset is defined, looked up once per host and subset (a thousand routes name a few).
+  const definedSubsets = new Map<string, Map<string, boolean>>();
+  const isDefined = (host: string, subset: string) => {
+    const ofHost = definedSubsets.get(host) ?? new Map<string, boolean>();
+    definedSubsets.set(host, ofHost);
+    let defined = ofHost.get(subset);
+    if (defined === undefined) {
+      defined = world.destinationRules.some(
+        (rule) =>
+          sameHost(rule.spec.host, host, namespace) &&
+          (rule.spec.subsets ?? []).some((known) => known.name === subset),
+      );
+      ofHost.set(subset, defined);
+    }
+    return defined;
+  };
   return destinations.flatMap(({ host, subset }) => {
     if (subset === undefined || reported.has(`${host}+${subset}`)) return [];
-    const defined = world.destinationRules.some(
-      (rule) =>
-        sameHost(rule.spec.host, host, namespace) &&
-        (rule.spec.subsets ?? []).some((known) => known.name === subset),
-    );
-    if (defined) return [];
+    if (isDefined(host, subset)) return [];
     reported.add(`${host}+${subset}`);
     const ours = isPlanned(vs, focus);
     const brokenByPlan = focus.removedSubsets.some(

@@ -90,16 +90,18 @@ function branchFields(branches: CrdSchema[]): string {
  * Where a value is, as a chain to the root: the path (`spec.http[0].match`) is written only for a
  * message, not for every field walked (a VirtualService of a thousand routes has tens of thousands).
  */
-interface Place {
+export interface Place {
   parent?: Place;
-  /** the root's path (`spec`), a field's name or an item's index */
+  /** the root's path (`spec`, or empty), a field's name or an item's index */
   step: string | number;
 }
 
-function pathOf(place: Place): string {
+export function pathOf(place: Place): string {
   const { parent, step } = place;
   if (!parent) return String(step);
-  return typeof step === 'number' ? `${pathOf(parent)}[${step}]` : `${pathOf(parent)}.${step}`;
+  const path = pathOf(parent);
+  if (typeof step === 'number') return `${path}[${step}]`;
+  return path ? `${path}.${step}` : step;
 }
 
 function boundsViolation(value: unknown, schema: CrdSchema, place: Place): string | undefined {

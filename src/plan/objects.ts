@@ -156,19 +156,13 @@ function jsonMember(value: unknown): unknown {
   if (!plain || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     return JSON.parse(JSON.stringify(value)) as unknown;
   }
+  const keys = Object.keys(value);
+  // An assignment to `__proto__` would set the prototype, where JSON.parse makes a field: JSON copies that.
+  if (keys.includes('__proto__')) return JSON.parse(JSON.stringify(value)) as unknown;
   const members: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
+  for (const key of keys) {
     const member = jsonMember((value as Record<string, unknown>)[key]);
-    if (member === undefined) continue;
-    // A plain assignment to `__proto__` would set the prototype; JSON.parse makes it a field.
-    if (key === '__proto__') {
-      Object.defineProperty(members, key, {
-        value: member,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else members[key] = member;
+    if (member !== undefined) members[key] = member;
   }
   return members;
 }

@@ -4,6 +4,7 @@
 // VirtualServices moves the same way (stable-bound.ts). Those left alone are reported with the reason.
 import { CanaryError } from '../errors.js';
 import type { RoutingIntent } from './intent.js';
+import { lazyProperties } from './lazy.js';
 import { routeTargets } from './mirror.js';
 import {
   cleanFields,
@@ -181,28 +182,31 @@ export function planVirtualServices(
     ...virtualServices.map((vs) => afterOf.get(vs) ?? vs),
     ...objects.filter((plan) => !plan.before).map((plan) => plan.after),
   ];
-  const routes = [
-    ...objects.flatMap((plan) => plan.moved.map((moved) => routeSplit(plan.after, moved, options))),
-    ...found.excluded.flatMap((vs) => leftAloneRoutes(vs, 'not in virtual-services', options)),
-    ...found.elsewhere.flatMap((vs) =>
-      leftAloneRoutes(vs, `in namespace ${namespaceOf(vs, options.namespace)}: never written`, options),
-    ),
-  ];
+  // The routes and rows are for people (summary, outputs): made when read, not on the way to the writes.
+  const routing = lazyProperties<RoutingPlan, 'routes' | 'before' | 'after'>(
+    { objects, primary: first, world, previousWeight: 0, weight: 0 },
+    {
+      routes: () => [
+        ...objects.flatMap((plan) => plan.moved.map((moved) => routeSplit(plan.after, moved, options))),
+        ...found.excluded.flatMap((vs) => leftAloneRoutes(vs, 'not in virtual-services', options)),
+        ...found.elsewhere.flatMap((vs) =>
+          leftAloneRoutes(vs, `in namespace ${namespaceOf(vs, options.namespace)}: never written`, options),
+        ),
+      ],
+      before: () => objects.flatMap((plan) => rowsOf(plan.before)),
+      after: () => objects.flatMap((plan) => rowsOf(plan.after)),
+    },
+  );
   // The default route's figures: the primary's, else the first moved route's.
   const share = (split: { subset: string; weight: number }[]) =>
     split.find((entry) => entry.subset === options.canary)?.weight ?? 0;
-  const firstMoved = routes[0];
+  const firstMoved = () => routing.routes[0];
   const fromPrimary = writesPrimary;
-  return {
-    objects,
-    primary: first,
-    world,
-    routes,
-    previousWeight: fromPrimary ? canaryShare(first.before, options) : share(firstMoved?.before ?? []),
-    weight: fromPrimary ? canaryShare(first.after, options) : share(firstMoved?.after ?? []),
-    before: objects.flatMap((plan) => rowsOf(plan.before)),
-    after: objects.flatMap((plan) => rowsOf(plan.after)),
-  };
+  routing.previousWeight = fromPrimary
+    ? canaryShare(first.before, options)
+    : share(firstMoved()?.before ?? []);
+  routing.weight = fromPrimary ? canaryShare(first.after, options) : share(firstMoved()?.after ?? []);
+  return routing;
 }
 
 /**
