@@ -61,20 +61,11 @@ function cloneValue(value: unknown): unknown {
     }
     return items;
   }
-  if (prototype !== Object.prototype) return structuredClone(value);
+  const keys = Object.keys(value);
+  // An assignment to `__proto__` would set the prototype, where structuredClone makes a field.
+  if (prototype !== Object.prototype || keys.includes('__proto__')) return structuredClone(value);
   const members: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const member = cloneValue((value as Record<string, unknown>)[key]);
-    // A plain assignment to `__proto__` would set the prototype; structuredClone makes it a field.
-    if (key === '__proto__') {
-      Object.defineProperty(members, key, {
-        value: member,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else members[key] = member;
-  }
+  for (const key of keys) members[key] = cloneValue((value as Record<string, unknown>)[key]);
   return members;
 }
 
