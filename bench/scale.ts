@@ -119,7 +119,7 @@ function failures(report: WorkerReport): void {
 }
 
 /** Each size on a stand-in of its own; in each round one stage per size, in one worker. */
-async function routesCases(sizes: number[], rounds: number): Promise<RoutesCase[]> {
+export async function routesCases(sizes: number[], rounds: number): Promise<RoutesCase[]> {
   const clusters = await Promise.all(sizes.map(() => startBenchCluster()));
   const worker = await startWorker();
   try {

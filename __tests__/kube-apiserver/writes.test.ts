@@ -405,3 +405,73 @@ describe('delete', () => {
     expect((await podsOf('del-orphan')).length).toBe(1);
   });
 });
+
+// A VirtualService of a thousand routes: the checks that skip what holds no default and no CEL rule still
+// find the one route that breaks a rule or carries an unknown field, and an update keeps every route.
+const ROUTES = 1000;
+
+type Route = Record<string, unknown>;
+
+function crowded(name: string, change: (routes: Route[]) => void = () => {}) {
+  const http: Route[] = Array.from({ length: ROUTES }, (_, i) => ({
+    name: `team-${i}`,
+    match: [{ uri: { prefix: `/team-${i}/` } }],
+    route: [{ destination: { host: 'reviews', subset: 'v1' } }],
+    ...(i % 10 === 0 ? { timeout: '3s' } : {}),
+  }));
+  change(http);
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name, namespace: 'default' },
+    spec: { hosts: ['reviews'], http },
+  };
+}
+
+type Stored = { metadata: { resourceVersion: string }; spec: { http: Route[] } };
+
+describe(`a VirtualService of ${ROUTES} routes`, () => {
+  test('a duration rule deep in the list still runs: the route that breaks it is named', async () => {
+    const vs = crowded('bad-timeout', (http) => Object.assign(http[730]!, { timeout: '0s' }));
+    const { code, body } = await failureOf(custom.createNamespacedCustomObject({ ...VS, body: vs }));
+    expect(code).toBe(422);
+    expect(body.details).toMatchObject({
+      causes: [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'spec.http[730].timeout',
+          message: 'Invalid value: "string": must be a valid duration greater than 1ms',
+        },
+      ],
+    });
+  });
+
+  test('an unknown field on one route is named (Strict) or pruned; an update keeps every route in order', async () => {
+    const vs = crowded('many', (http) => Object.assign(http[512]!, { retryBudget: { percent: 5 } }));
+    const strict = await failureOf(
+      custom.createNamespacedCustomObject({ ...VS, body: vs, fieldValidation: 'Strict' }),
+    );
+    expect(strict.code).toBe(400);
+    expect(strict.body.message).toBe(
+      'VirtualService in version "v1" cannot be handled as a VirtualService: strict decoding error: unknown field "spec.http[512].retryBudget"',
+    );
+    const created = (await custom.createNamespacedCustomObject({ ...VS, body: vs })) as Stored;
+    expect(created.spec.http).toHaveLength(ROUTES);
+    expect(created.spec.http[512]).not.toHaveProperty('retryBudget');
+
+    const update = crowded('many', (http) => http.reverse());
+    const replaced = (await custom.replaceNamespacedCustomObject({
+      ...VS,
+      name: 'many',
+      body: {
+        ...update,
+        metadata: { ...update.metadata, resourceVersion: created.metadata.resourceVersion },
+      },
+    })) as Stored;
+    expect(replaced.spec.http.map((route) => route.name)).toEqual(
+      update.spec.http.map((route) => route.name),
+    );
+    const stored = server.store.get('networking.istio.io/v1', 'VirtualService', 'default', 'many') as Stored;
+    expect(stored.spec.http).toEqual(replaced.spec.http);
+  });
+});

@@ -79,6 +79,21 @@ describe('routing objects checked against Istio CRD schemas', () => {
     );
   });
 
+  it('names the field deep in a long list of routes (the path is written for the message only)', () => {
+    const routes = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `  - match: [{ uri: { prefix: /team-${i}/ } }]\n    route: [{ destination: { host: reviews } }]`,
+    );
+    routes[257] = `  - match: [{ uri: { prefix: /team-257/ } }]\n    route: [{ destination: { host: reviews }, weight: 100 }, { destinaton: { host: reviews } }]`;
+    expect(() => readRoutingYaml(reviews(routes.join('\n')), 'reviews.yaml')).toThrow(
+      new InputError(
+        'from',
+        `reviews.yaml: VirtualService default/reviews: spec.http[257].route[1].destinaton is not a field of the schema (misspelt?)${remedy}`,
+      ),
+    );
+  });
+
   it('refuses subsets as a map in a DestinationRule', () => {
     const yaml = `apiVersion: networking.istio.io/v1alpha3
 kind: DestinationRule

@@ -1,8 +1,9 @@
 // sameJson answers what comparing canonicalJson strings answers (key order and undefined members do not
-// count), for any JSON-like value, without building the strings.
+// count), for any JSON-like value, without building the strings. copy and canonicalJson, written without a
+// JSON round trip or a replacer, give what JSON itself gives.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { canonicalJson, sameJson } from '../../src/plan/objects.js';
+import { canonicalJson, copy, sameJson } from '../../src/plan/objects.js';
 
 const value = fc.letrec((tie) => ({
   leaf: fc.oneof(
@@ -38,5 +39,93 @@ describe('sameJson', () => {
     expect(sameJson({ a: [undefined] }, { a: [null] })).toBe(true);
     expect(sameJson({ a: {} }, { a: [] })).toBe(false);
     expect(sameJson({ a: 1 }, { b: 1 })).toBe(false);
+  });
+});
+
+/** Any value a caller could hand the planner: JSON-like, with what JSON writes its own way. */
+const anything = fc.anything({
+  withBoxedValues: true,
+  withDate: true,
+  withNullPrototype: true,
+  withObjectString: true,
+  withSparseArray: true,
+  withMap: true,
+  withSet: true,
+  withTypedArray: true,
+  withUnicodeString: true,
+  maxDepth: 4,
+});
+
+/** The outcome of a call: its value, or the error it throws. */
+function outcome<T>(call: () => T): { value: T } | { thrown: string } {
+  try {
+    return { value: call() };
+  } catch (error) {
+    return { thrown: String(error) };
+  }
+}
+
+describe('copy', () => {
+  test('gives what a JSON round trip gives: members, their order, null for what JSON cannot write', () => {
+    fc.assert(
+      fc.property(anything, (value) => {
+        const expected = outcome(() => JSON.parse(JSON.stringify(value)) as unknown);
+        const copied = outcome(() => copy(value));
+        expect(copied).toStrictEqual(expected);
+        if ('value' in copied && 'value' in expected) {
+          expect(JSON.stringify(copied.value)).toBe(JSON.stringify(expected.value));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('writes undefined, NaN and -0 as JSON does; shares nothing with the original', () => {
+    const original = {
+      a: undefined,
+      b: [undefined, NaN, -0, Infinity],
+      c: { when: new Date(0) },
+      ['__proto__']: { x: 1 },
+    };
+    const copied = copy(original);
+    expect(copied).toStrictEqual(JSON.parse(JSON.stringify(original)));
+    expect(Object.is(copied.b[2], 0)).toBe(true);
+    expect(Object.getPrototypeOf(copied)).toBe(Object.prototype); // `__proto__` stays a field
+    expect(Object.keys(copied)).toEqual(['b', 'c', '__proto__']);
+    expect(copied.c).not.toBe(original.c);
+  });
+});
+
+describe('canonicalJson', () => {
+  /** JSON.stringify with keys sorted by a replacer: what canonicalJson writes, the slow way. */
+  const sortedByReplacer = (value: unknown) =>
+    JSON.stringify(value, (_key, member: unknown) =>
+      member === null || typeof member !== 'object' || Array.isArray(member)
+        ? member
+        : Object.fromEntries(
+            Object.entries(member)
+              .filter(([, field]) => field !== undefined)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+          ),
+    );
+
+  test('writes what JSON.stringify with sorted keys writes, for any value', () => {
+    fc.assert(
+      fc.property(anything, (value) => {
+        expect(outcome(() => canonicalJson(value))).toStrictEqual(outcome(() => sortedByReplacer(value)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('orders keys by code units, index-like keys included, as the sorted object is written', () => {
+    for (const value of [
+      { b: 1, a: [{ d: undefined, c: 2 }] },
+      { 10: 'x', 9: 'y', a: 1 },
+      { é: 1, e: 2, Z: 3 },
+    ]) {
+      expect(canonicalJson(value)).toBe(sortedByReplacer(value));
+    }
+    expect(canonicalJson({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
   });
 });

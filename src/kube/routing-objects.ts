@@ -61,13 +61,15 @@ export function versionOfObject(
   return `${ISTIO_GROUP}/${chosen}`;
 }
 
-/** The object as callers see it: its own apiVersion, no managedFields (they would flood every diff). */
+/**
+ * The object as callers see it: its own apiVersion, no managedFields (they would flood every diff). `raw`
+ * is an answer parsed for this call alone: its top level and metadata are copied, its spec is taken as it
+ * is (a deep copy of a thousand routes would cost more than the rest of the read).
+ */
 export function asRoutingObject(raw: unknown, kind: RoutingKind, apiVersion: string): RoutingObject {
-  const object = structuredClone(raw) as RoutingObject;
-  object.kind = kind;
-  object.apiVersion = apiVersion;
-  delete object.metadata.managedFields;
-  return object;
+  const object = raw as RoutingObject;
+  const { managedFields: _managedFields, ...metadata } = object.metadata;
+  return { ...object, kind, apiVersion, metadata } as RoutingObject;
 }
 
 /** A copy without what the server owns: for re-creating an object that was deleted meanwhile. */

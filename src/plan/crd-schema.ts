@@ -86,62 +86,127 @@ function branchFields(branches: CrdSchema[]): string {
   return [...names].join(', ');
 }
 
-function boundsViolation(value: unknown, schema: CrdSchema, path: string): string | undefined {
+/**
+ * Where a value is, as a chain to the root: the path (`spec.http[0].match`) is written only for a
+ * message, not for every field walked (a VirtualService of a thousand routes has tens of thousands).
+ */
+export interface Place {
+  parent?: Place;
+  /** the root's path (`spec`, or empty), a field's name or an item's index */
+  step: string | number;
+}
+
+export function pathOf(place: Place): string {
+  const { parent, step } = place;
+  if (!parent) return String(step);
+  const path = pathOf(parent);
+  if (typeof step === 'number') return `${path}[${step}]`;
+  return path ? `${path}.${step}` : step;
+}
+
+function boundsViolation(value: unknown, schema: CrdSchema, place: Place): string | undefined {
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && value < schema.minimum)
-      return `${path} must be at least ${schema.minimum}, got ${value}`;
+      return `${pathOf(place)} must be at least ${schema.minimum}, got ${value}`;
     if (schema.maximum !== undefined && value > schema.maximum)
-      return `${path} must be at most ${schema.maximum}, got ${value}`;
+      return `${pathOf(place)} must be at most ${schema.maximum}, got ${value}`;
   }
   if (typeof value === 'string' && schema.maxLength !== undefined && value.length > schema.maxLength) {
-    return `${path} must be at most ${schema.maxLength} characters long`;
+    return `${pathOf(place)} must be at most ${schema.maxLength} characters long`;
   }
   if (Array.isArray(value) && schema.maxItems !== undefined && value.length > schema.maxItems) {
-    return `${path} must have at most ${schema.maxItems} items, got ${value.length}`;
+    return `${pathOf(place)} must have at most ${schema.maxItems} items, got ${value.length}`;
   }
   if (
     isMap(value) &&
     schema.maxProperties !== undefined &&
     Object.keys(value).length > schema.maxProperties
   ) {
-    return `${path} must have at most ${schema.maxProperties} fields, got ${Object.keys(value).length}`;
+    return `${pathOf(place)} must have at most ${schema.maxProperties} fields, got ${Object.keys(value).length}`;
   }
   return undefined;
 }
 
-function exclusiveViolation(value: unknown, schema: CrdSchema, path: string): string | undefined {
-  const groups = [schema.oneOf, ...(schema.allOf ?? []).map((part) => part.oneOf)];
-  for (const branches of groups) {
-    if (branches && branches.filter((branch) => satisfies(value, branch)).length !== 1) {
-      return `${path} may set only one of ${branchFields(branches)}`;
+/** The groups of exclusive branches of a schema (its oneOf, its allOf parts' oneOf), read once per schema. */
+const exclusiveGroupsOf = new WeakMap<CrdSchema, CrdSchema[][]>();
+
+function exclusiveGroups(schema: CrdSchema): CrdSchema[][] {
+  let groups = exclusiveGroupsOf.get(schema);
+  if (!groups) {
+    groups = [schema.oneOf, ...(schema.allOf ?? []).map((part) => part.oneOf)].filter(
+      (branches): branches is CrdSchema[] => branches !== undefined,
+    );
+    exclusiveGroupsOf.set(schema, groups);
+  }
+  return groups;
+}
+
+function exclusiveViolation(value: unknown, schema: CrdSchema, place: Place): string | undefined {
+  for (const branches of exclusiveGroups(schema)) {
+    if (branches.filter((branch) => satisfies(value, branch)).length !== 1) {
+      return `${pathOf(place)} may set only one of ${branchFields(branches)}`;
     }
   }
   return undefined;
 }
 
+function fieldSchema(schema: CrdSchema, name: string): CrdSchema | undefined {
+  return (
+    schema.properties?.[name] ??
+    (isMap(schema.additionalProperties) ? schema.additionalProperties : undefined)
+  );
+}
+
 function fieldsViolation(
   value: Record<string, unknown>,
   schema: CrdSchema,
-  path: string,
+  place: Place,
   refuseUnknown: boolean,
 ): string | undefined {
   const open =
     !refuseUnknown || schema['x-kubernetes-preserve-unknown-fields'] || schema.additionalProperties === true;
-  const fieldSchema = (name: string) =>
-    schema.properties?.[name] ??
-    (isMap(schema.additionalProperties) ? schema.additionalProperties : undefined);
+  const names = Object.keys(value);
   // An unknown field first: a misspelt `destinaton` is the cause of the missing `destination`.
-  const unknown = Object.keys(value).find((name) => !open && fieldSchema(name) === undefined);
-  if (unknown !== undefined) return `${path}.${unknown} is not a field of the schema (misspelt?)`;
+  const unknown = open ? undefined : names.find((name) => fieldSchema(schema, name) === undefined);
+  if (unknown !== undefined) return `${pathOf(place)}.${unknown} is not a field of the schema (misspelt?)`;
   const missing = (schema.required ?? []).find((name) => !(name in value));
-  if (missing !== undefined) return `${path}.${missing} is required`;
-  for (const [name, field] of Object.entries(value)) {
-    const found =
-      fieldSchema(name) &&
-      schemaViolation(field, fieldSchema(name) as CrdSchema, `${path}.${name}`, refuseUnknown);
+  if (missing !== undefined) return `${pathOf(place)}.${missing} is required`;
+  for (const name of names) {
+    const field = fieldSchema(schema, name);
+    const found = field && violationAt(value[name], field, { parent: place, step: name }, refuseUnknown);
     if (found) return found;
   }
   return undefined;
+}
+
+function violationAt(
+  value: unknown,
+  schema: CrdSchema,
+  place: Place,
+  refuseUnknown: boolean,
+): string | undefined {
+  if (value === null && (schema.nullable || schema.type === undefined)) return undefined;
+  if (value === null || !typeMatches(schema, value)) {
+    const expected = schema['x-kubernetes-int-or-string']
+      ? 'an integer or a string'
+      : (TYPE_NAMES[schema.type ?? ''] ?? schema.type);
+    return `${pathOf(place)} must be ${expected}, got ${kindOf(value)}`;
+  }
+  if (schema.enum && !schema.enum.includes(value)) {
+    return `${pathOf(place)} must be one of ${schema.enum.join(', ')}, got ${JSON.stringify(value)}`;
+  }
+  const violation = boundsViolation(value, schema, place) ?? exclusiveViolation(value, schema, place);
+  if (violation) return violation;
+  if (Array.isArray(value)) {
+    const items = schema.items;
+    if (!items) return undefined;
+    for (let index = 0; index < value.length; index++) {
+      const found = violationAt(value[index], items, { parent: place, step: index }, refuseUnknown);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  return isMap(value) ? fieldsViolation(value, schema, place, refuseUnknown) : undefined;
 }
 
 /**
@@ -154,26 +219,7 @@ export function schemaViolation(
   path: string,
   refuseUnknown = true,
 ): string | undefined {
-  if (value === null && (schema.nullable || schema.type === undefined)) return undefined;
-  if (value === null || !typeMatches(schema, value)) {
-    const expected = schema['x-kubernetes-int-or-string']
-      ? 'an integer or a string'
-      : (TYPE_NAMES[schema.type ?? ''] ?? schema.type);
-    return `${path} must be ${expected}, got ${kindOf(value)}`;
-  }
-  if (schema.enum && !schema.enum.includes(value)) {
-    return `${path} must be one of ${schema.enum.join(', ')}, got ${JSON.stringify(value)}`;
-  }
-  const violation = boundsViolation(value, schema, path) ?? exclusiveViolation(value, schema, path);
-  if (violation) return violation;
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = schema.items && schemaViolation(item, schema.items, `${path}[${index}]`, refuseUnknown);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  return isMap(value) ? fieldsViolation(value, schema, path, refuseUnknown) : undefined;
+  return violationAt(value, schema, { step: path }, refuseUnknown);
 }
 
 /**

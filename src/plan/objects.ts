@@ -53,13 +53,57 @@ export function resourceName(object: KubeObject, fallbackNamespace: string): str
   return `${object.kind} ${namespaceOf(object, fallbackNamespace)}/${object.metadata.name}`;
 }
 
-/** JSON with sorted keys and no undefined members: equal strings mean the same object. */
-export function canonicalJson(value: unknown): string {
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** What JSON.stringify with sorted keys writes, by JSON.stringify itself (any value). */
+function sortedKeysJson(value: unknown): string {
   return JSON.stringify(value, (_key, member: unknown) => {
     if (member === null || typeof member !== 'object' || Array.isArray(member)) return member;
     const entries = Object.entries(member).filter(([, field]) => field !== undefined);
-    return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return Object.fromEntries(entries.sort(([a], [b]) => byCodeUnits(a, b)));
   });
+}
+
+// An object key JavaScript orders before the others whatever the insertion order (an array index).
+const INDEX_KEY = /^(?:0|[1-9][0-9]{0,9})$/;
+
+/** Thrown by canonicalMember on what only sortedKeysJson writes exactly (toJSON, class instances, index keys). */
+const NOT_PLAIN = Symbol('not plain data');
+
+/** sortedKeysJson of plain data, written directly: no replacer call and no sorted copy per object. */
+function canonicalMember(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) as string | undefined;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') throw NOT_PLAIN;
+  if (Array.isArray(value)) {
+    let items = '';
+    for (let index = 0; index < value.length; index++) {
+      items += `${index > 0 ? ',' : ''}${canonicalMember((value as unknown[])[index]) ?? 'null'}`;
+    }
+    return `[${items}]`;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) throw NOT_PLAIN;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort(byCodeUnits);
+  let members = '';
+  for (const key of keys) {
+    if (INDEX_KEY.test(key)) throw NOT_PLAIN;
+    const field = record[key];
+    const member = field === undefined ? undefined : canonicalMember(field);
+    if (member !== undefined) members += `${members === '' ? '' : ','}${JSON.stringify(key)}:${member}`;
+  }
+  return `{${members}}`;
+}
+
+/** JSON with sorted keys and no undefined members: equal strings mean the same object. */
+export function canonicalJson(value: unknown): string {
+  try {
+    return canonicalMember(value) as string;
+  } catch (error) {
+    if (error !== NOT_PLAIN) throw error;
+    return sortedKeysJson(value);
+  }
 }
 
 /**
@@ -79,16 +123,70 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return ours.length === theirs.size && ours.every(([key, member]) => sameJson(member, theirs.get(key)));
 }
 
-/** A deep copy without undefined members (what YAML and the API server would see). */
-export function copy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+/**
+ * A member as a JSON round trip leaves it: undefined (left out) for undefined, functions and symbols;
+ * null for non-finite numbers; anything not plain data (a Date, a class instance, an object with toJSON)
+ * through JSON itself.
+ */
+function jsonMember(value: unknown): unknown {
+  if (value === null) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value + 0 : null; // + 0: JSON writes -0 as 0
+    case 'object':
+      break;
+    case 'bigint':
+      return JSON.stringify(value); // throws, as JSON does
+    default:
+      return undefined;
+  }
+  if (Array.isArray(value)) {
+    const items: unknown[] = new Array<unknown>(value.length);
+    for (let index = 0; index < value.length; index++) {
+      const item = jsonMember((value as unknown[])[index]);
+      items[index] = item === undefined ? null : item;
+    }
+    return items;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  const plain = prototype === Object.prototype || prototype === null;
+  if (!plain || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  }
+  const keys = Object.keys(value);
+  // An assignment to `__proto__` would set the prototype, where JSON.parse makes a field: JSON copies that.
+  if (keys.includes('__proto__')) return JSON.parse(JSON.stringify(value)) as unknown;
+  const members: Record<string, unknown> = {};
+  for (const key of keys) {
+    const member = jsonMember((value as Record<string, unknown>)[key]);
+    if (member !== undefined) members[key] = member;
+  }
+  return members;
 }
 
-/** The object as a user would keep it in Git: no status, no server-owned metadata. */
-export function cleanObject<T extends KubeObject>(object: T): T {
+/**
+ * A deep copy without undefined members (what YAML and the API server would see): what
+ * `JSON.parse(JSON.stringify(value))` gives, built directly (several times faster on a VirtualService of a
+ * thousand routes, which a plan copies).
+ */
+export function copy<T>(value: T): T {
+  const copied = jsonMember(value);
+  return (copied === undefined ? JSON.parse(JSON.stringify(value)) : copied) as T;
+}
+
+/** What cleanObject keeps, not yet copied: the spec is the object's own (for a caller that copies it anyway). */
+export function cleanFields<T extends KubeObject>(object: T): T {
   const metadata: ObjectMeta = { name: object.metadata.name };
   for (const [key, value] of Object.entries(object.metadata)) {
     if (!SERVER_OWNED_METADATA.includes(key)) metadata[key] = value;
   }
-  return copy({ apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec } as T);
+  return { apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec } as T;
+}
+
+/** The object as a user would keep it in Git: no status, no server-owned metadata. */
+export function cleanObject<T extends KubeObject>(object: T): T {
+  return copy(cleanFields(object));
 }

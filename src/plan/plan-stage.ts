@@ -135,18 +135,21 @@ function planWithWeight(options: StageOptions, current: ClusterState, weight: nu
       ...routing.objects,
       { role: 'subsets', ...(drBefore ? { before: drBefore } : {}), after: drAfter },
     ],
-    routes: routing.routes,
+    routes: [], // these empty lists keep their places in the plan (and its JSON) for the renderings below
     writes,
     findings,
     previousWeight: routing.previousWeight,
     weight: routing.weight,
-    before: routing.before,
-    after: routing.after,
+    before: [],
+    after: [],
     changed: writes.some((write) => write.action !== 'unchanged'),
   };
-  // Rendered when shown (dry run, summary), not on the way to the write: YAML of a large object is most of
-  // a stage's time.
-  return lazyProperties<Plan, 'diff'>(plan, {
+  // Rendered when shown (dry run, summary, outputs), not on the way to the write: YAML of a large object is
+  // most of a stage's time, and a routing table of a thousand routes is not small either.
+  return lazyProperties<Plan, 'diff' | 'routes' | 'before' | 'after'>(plan, {
+    routes: () => routing.routes,
+    before: () => routing.before,
+    after: () => routing.after,
     diff: () =>
       [
         ...routing.objects.map((object) => objectDiff(object.before, object.after, namespace)),

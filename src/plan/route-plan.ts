@@ -4,8 +4,10 @@
 // VirtualServices moves the same way (stable-bound.ts). Those left alone are reported with the reason.
 import { CanaryError } from '../errors.js';
 import type { RoutingIntent } from './intent.js';
+import { lazyProperties } from './lazy.js';
 import { routeTargets } from './mirror.js';
 import {
+  cleanFields,
   cleanObject,
   ISTIO_API_VERSION,
   namespaceOf,
@@ -64,7 +66,8 @@ function planPrimary(
   options: StageOptions,
   apiVersion: string | undefined,
 ): VirtualServicePlan {
-  const merged = cleanObject(mergeVirtualService(before && cleanObject(before), intent, options, apiVersion));
+  // mergeVirtualService copies what it is given: the clean fields of `before`, copied once there.
+  const merged = cleanObject(mergeVirtualService(before && cleanFields(before), intent, options, apiVersion));
   const names = ownedRouteNames(options.service);
   const skip = new Set([names.header, names.sticky, names.primary]);
   const { virtualService, moved } = moveStableBoundRoutes(merged, intent, options, managedByUs(before), skip);
@@ -200,27 +203,35 @@ export function planVirtualServices(
     ...virtualServices.map((vs) => afterOf.get(vs) ?? vs),
     ...objects.filter((plan) => !plan.before).map((plan) => plan.after),
   ];
-  const routes = [
-    ...objects.flatMap((plan) => plan.moved.map((moved) => routeSplit(plan.after, moved, options))),
-    ...found.excluded.flatMap((vs) => leftAloneRoutes(vs, 'not in virtual-services', options)),
-    ...found.elsewhere.flatMap((vs) => leftAloneRoutes(vs, elsewhereReason(vs, options), options)),
-  ];
-  const unmanaged = leftAloneRows(routes, options);
+  // The routes and rows are for people (summary, outputs): made when read, not on the way to the writes.
+  const routing: RoutingPlan = lazyProperties<RoutingPlan, 'routes' | 'before' | 'after'>(
+    { objects, primary: first, world, previousWeight: 0, weight: 0 },
+    {
+      routes: () => [
+        ...objects.flatMap((plan) => plan.moved.map((moved) => routeSplit(plan.after, moved, options))),
+        ...found.excluded.flatMap((vs) => leftAloneRoutes(vs, 'not in virtual-services', options)),
+        ...found.elsewhere.flatMap((vs) => leftAloneRoutes(vs, elsewhereReason(vs, options), options)),
+      ],
+      before: (): RouteRow[] => [
+        ...objects.flatMap((plan) => rowsOf(plan.before)),
+        ...leftAloneRows(routing.routes, options),
+      ],
+      after: (): RouteRow[] => [
+        ...objects.flatMap((plan) => rowsOf(plan.after)),
+        ...leftAloneRows(routing.routes, options),
+      ],
+    },
+  );
   // The default route's figures: the primary's, else the first moved route's.
   const share = (split: { subset: string; weight: number }[]) =>
     split.find((entry) => entry.subset === options.canary)?.weight ?? 0;
-  const firstMoved = routes[0];
+  const firstMoved = () => routing.routes[0];
   const fromPrimary = writesPrimary;
-  return {
-    objects,
-    primary: first,
-    world,
-    routes,
-    previousWeight: fromPrimary ? canaryShare(first.before, options) : share(firstMoved?.before ?? []),
-    weight: fromPrimary ? canaryShare(first.after, options) : share(firstMoved?.after ?? []),
-    before: [...objects.flatMap((plan) => rowsOf(plan.before)), ...unmanaged],
-    after: [...objects.flatMap((plan) => rowsOf(plan.after)), ...unmanaged],
-  };
+  routing.previousWeight = fromPrimary
+    ? canaryShare(first.before, options)
+    : share(firstMoved()?.before ?? []);
+  routing.weight = fromPrimary ? canaryShare(first.after, options) : share(firstMoved()?.after ?? []);
+  return routing;
 }
 
 /**

@@ -154,12 +154,12 @@ function twin(
 /** One stable-bound route after the intent, with its twins (header, then sticky) to go right before it. */
 function moveRoute(
   before: HTTPRoute,
+  names: { header: string; sticky: string },
   previousTwins: { header?: HTTPRoute; sticky?: HTTPRoute },
   intent: RoutingIntent,
   options: StageOptions,
   vs: VirtualService,
 ): HTTPRoute[] {
-  const names = twinNames(before, options);
   const moved = copy(before);
   // Without our Set-Cookie first, so the twins built from it do not issue the cookie.
   moved.route = destinationsFor(before.route ?? [], intent.split, options.host).map(withoutIssuedCookie);
@@ -182,12 +182,33 @@ function moveRoute(
   return [header, sticky, moved].filter((route): route is HTTPRoute => route !== undefined);
 }
 
-/** Every match block of `route` repeats one of an earlier route. */
-function shadowed(route: HTTPRoute, earlier: HTTPRoute[]): boolean {
-  const seen = new Set(
-    earlier.flatMap((other) => (other.match ?? []).map(({ name: _name, ...block }) => canonicalJson(block))),
-  );
-  return (route.match ?? []).every(({ name: _name, ...block }) => seen.has(canonicalJson(block)));
+/** The match blocks of a route as canonical JSON, without their names (which do not narrow a match). */
+function matchKeys(route: HTTPRoute): string[] {
+  return (route.match ?? []).map(({ name: _name, ...block }) => canonicalJson(block));
+}
+
+/**
+ * The routes placed so far and the match blocks among them: whether a twin is shadowed by an earlier route
+ * is a lookup, not a walk over every earlier route (a thousand routes with a twin each would otherwise cost
+ * a million canonical JSON strings). The blocks are indexed on the first question (a stage without twins
+ * never asks).
+ */
+class PlacedRoutes {
+  readonly routes: HTTPRoute[] = [];
+  private readonly matches = new Set<string>();
+  private indexed = 0;
+
+  add(route: HTTPRoute): void {
+    this.routes.push(route);
+  }
+
+  /** Every match block of `route` repeats one of a route placed earlier. */
+  shadow(route: HTTPRoute): boolean {
+    for (; this.indexed < this.routes.length; this.indexed++) {
+      for (const key of matchKeys(this.routes[this.indexed] as HTTPRoute)) this.matches.add(key);
+    }
+    return matchKeys(route).every((key) => this.matches.has(key));
+  }
 }
 
 /**
@@ -211,27 +232,34 @@ export function moveStableBoundRoutes(
   );
   const twinsOf = new Map(candidates.map((route) => [route, twinNames(route, options)]));
   const allTwinNames = new Set([...twinsOf.values()].flatMap(({ header, sticky }) => [header, sticky]));
-  const bound = candidates.filter((route) => !(route.name !== undefined && allTwinNames.has(route.name)));
-  if (bound.length === 0) return { virtualService: vs, moved: [] };
-  const byName = (name: string) => http.find((route) => route.name === name);
+  const bound = new Set(
+    candidates.filter((route) => !(route.name !== undefined && allTwinNames.has(route.name))),
+  );
+  if (bound.size === 0) return { virtualService: vs, moved: [] };
+  // The first route of each name, as a search from the start finds it.
+  const named = new Map<string, HTTPRoute>();
+  for (const route of http) {
+    if (route.name !== undefined && !named.has(route.name)) named.set(route.name, route);
+  }
   const boundTwinNames = new Set(
-    bound.flatMap((route) => {
+    [...bound].flatMap((route) => {
       const names = twinsOf.get(route);
       return names ? [names.header, names.sticky] : [];
     }),
   );
   const moved: MovedRoute[] = [];
-  const next: HTTPRoute[] = [];
+  const next = new PlacedRoutes();
   for (const route of http) {
     if (route.name !== undefined && boundTwinNames.has(route.name)) continue; // re-placed by its route
-    if (!bound.includes(route)) {
-      next.push(route);
+    const names = bound.has(route) ? twinsOf.get(route) : undefined;
+    if (!names) {
+      next.add(route);
       continue;
     }
-    const names = twinNames(route, options);
     const routes = moveRoute(
       route,
-      { header: byName(names.header), sticky: byName(names.sticky) },
+      names,
+      { header: named.get(names.header), sticky: named.get(names.sticky) },
       intent,
       options,
       vs,
@@ -239,10 +267,11 @@ export function moveStableBoundRoutes(
     const after = routes[routes.length - 1] ?? route;
     moved.push({ before: route, after });
     // A twin whose every match an earlier route already takes would never be reached (IST0131): left out.
-    const twins = routes.slice(0, -1).filter((twin) => !shadowed(twin, next));
-    next.push(...twins, after);
+    const twins = routes.slice(0, -1).filter((twin) => !next.shadow(twin));
+    for (const placed of [...twins, after]) next.add(placed);
   }
-  const virtualService = copy(vs);
-  virtualService.spec.http = next;
+  // The routes are new or kept as they were: copy the rest of the object, not the routes again.
+  const virtualService: VirtualService = copy({ ...vs, spec: { ...vs.spec, http: [] } });
+  virtualService.spec.http = next.routes;
   return { virtualService, moved };
 }

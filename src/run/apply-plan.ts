@@ -77,7 +77,8 @@ async function writeInOrder(
     if (!versions.has(key)) versions.set(key, step.before?.metadata.resourceVersion);
   }
   const writeOne = (step: WriteStep): Promise<RoutingObject> => {
-    const body = structuredClone(step.after);
+    // Only the metadata changes: the planned object is not copied deeper (its spec is only serialised).
+    const body = { ...step.after, metadata: { ...step.after.metadata } };
     const resourceVersion = versions.get(objectKey(step.after, options.namespace));
     if (resourceVersion) body.metadata.resourceVersion = resourceVersion;
     else delete body.metadata.resourceVersion;

@@ -297,13 +297,14 @@ export class StageRun {
       ) ??
         planned);
     const yamlOf = (object: RoutingObject | undefined) => () => (object ? toYaml(object) : '');
-    const routes = failure?.rolledBack
-      ? (first?.routes ?? []).map((route) => ({ ...route, after: route.before }))
-      : (plan?.routes ?? []).map((route, index) => {
-          // Progressive: each route's split before the first step (the bound routes stay the same ones).
-          const start = first?.routes[index];
-          return start?.resource === route.resource ? { ...route, before: start.before } : route;
-        });
+    const routes = () =>
+      failure?.rolledBack
+        ? (first?.routes ?? []).map((route) => ({ ...route, after: route.before }))
+        : (plan?.routes ?? []).map((route, index) => {
+            // Progressive: each route's split before the first step (the bound routes stay the same ones).
+            const start = first?.routes[index];
+            return start?.resource === route.resource ? { ...route, before: start.before } : route;
+          });
     const healthy = !failure && this.checks.every((check) => check.ok);
     const result = {
       stage: this.options.stage,
@@ -318,10 +319,10 @@ export class StageRun {
       // Absent, never 0, when no plan was made: a weight that was not read must not be reported.
       previousWeight: first?.previousWeight,
       weight: failure?.rolledBack ? first?.previousWeight : (plan?.weight ?? first?.previousWeight),
-      before: first?.before ?? [],
-      after: failure?.rolledBack ? (first?.before ?? []) : (plan?.after ?? []),
+      before: [], // these empty lists keep their places in the result for the rows, made when read
+      after: [],
       checks: this.checks,
-      routes,
+      routes: [],
       objects: (plan?.objects ?? []).map(({ after }) =>
         lazyProperties<NonNullable<StageResult['objects']>[number], 'yaml'>(
           { kind: after.kind, name: after.metadata.name },
@@ -332,9 +333,16 @@ export class StageRun {
       ...(this.servicePort !== undefined ? { servicePort: this.servicePort } : {}),
       ...(failure ? { error: failure.error } : {}),
     };
-    // The YAML and the diff are rendered once, when the outputs, the summary or a caller read them.
+    // The YAML, the diff and the routing rows are made once, when the outputs, the summary or a caller
+    // read them.
     const diff = () => (first && plan ? (first === plan ? plan.diff : `${first.diff}${plan.diff}`) : '');
-    return lazyProperties<StageResult, 'diff' | 'virtualServiceYaml' | 'destinationRuleYaml'>(result, {
+    return lazyProperties<
+      StageResult,
+      'diff' | 'virtualServiceYaml' | 'destinationRuleYaml' | 'before' | 'after' | 'routes'
+    >(result, {
+      before: () => first?.before ?? [],
+      after: () => (failure?.rolledBack ? (first?.before ?? []) : (plan?.after ?? [])),
+      routes,
       diff,
       virtualServiceYaml: yamlOf(written(plan?.virtualService)),
       destinationRuleYaml: yamlOf(written(plan?.destinationRule)),

@@ -106,7 +106,8 @@ function correlatedItem(item: Json, old: Json, schema: Schema): Json {
  * value on an update, undefined on a create.
  */
 export function celErrors(v: Json, schema: Schema | undefined, old: Json, path = ''): FieldError[] {
-  if (!schema || v === undefined || v === null) return [];
+  // A subtree without rules has nothing to report (of a thousand routes, only their few duration fields do).
+  if (!schema || !hasRules(schema) || v === undefined || v === null) return [];
   // The node's own rules before its children's, as the validator reports them.
   const errors = (schema['x-kubernetes-validations'] ?? []).flatMap((rule) =>
     evaluate(rule, schema, path, v, old),
@@ -131,19 +132,29 @@ export function celErrors(v: Json, schema: Schema | undefined, old: Json, path =
   return errors;
 }
 
-const withRules = new WeakMap<Schema, boolean>();
+/** Whether a schema (or anything below it) carries a rule `matches` accepts, remembered per schema. */
+function ruleBelow(
+  seen: WeakMap<Schema, boolean>,
+  matches: (rule: CelRule) => boolean,
+): (schema: Schema | undefined) => boolean {
+  const below = (schema: Schema | undefined): boolean => {
+    if (!schema) return false;
+    let found = seen.get(schema);
+    if (found === undefined) {
+      found =
+        (schema['x-kubernetes-validations'] ?? []).some(matches) ||
+        Object.values(schema.properties ?? {}).some(below) ||
+        (typeof schema.additionalProperties === 'object' && below(schema.additionalProperties)) ||
+        below(schema.items);
+      seen.set(schema, found);
+    }
+    return found;
+  };
+  return below;
+}
 
 /** Whether a schema (or anything below it) carries CEL rules: only then does the validator run at all. */
-export function hasRules(schema: Schema | undefined): boolean {
-  if (!schema) return false;
-  let found = withRules.get(schema);
-  if (found === undefined) {
-    found =
-      (schema['x-kubernetes-validations']?.length ?? 0) > 0 ||
-      Object.values(schema.properties ?? {}).some(hasRules) ||
-      (typeof schema.additionalProperties === 'object' && hasRules(schema.additionalProperties)) ||
-      hasRules(schema.items);
-    withRules.set(schema, found);
-  }
-  return found;
-}
+export const hasRules = ruleBelow(new WeakMap(), () => true);
+
+/** Whether a schema (or anything below it) has a transition rule (one reading `oldSelf`). */
+export const hasTransitionRules = ruleBelow(new WeakMap(), isTransition);

@@ -253,7 +253,8 @@ function prepare(
     withIdentity,
     cluster.schemas,
     fieldValidationOf(req.query),
-    existing && toWire(existing, req.type, req.version),
+    // As the client of this version sees it, for transition rules: made only when the schema has some.
+    () => existing && toWire(existing, req.type, req.version),
   );
   return { object: checked.object, warnings: checked.warnings };
 }
@@ -293,7 +294,8 @@ function replaced(existing: KubeObject, incoming: KubeObject, req: ResourceReque
     out.metadata.resourceVersion = incoming.metadata.resourceVersion;
     return out;
   }
-  const out = clone(incoming);
+  // The request's own object, parsed for this request alone: changed in place, not copied.
+  const out = incoming;
   if (hasStatusSubresource(req.type)) {
     if (existing.status === undefined) delete out.status;
     else out.status = clone(existing.status);

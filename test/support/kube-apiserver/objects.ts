@@ -1,5 +1,5 @@
 // Conversions between stored objects and what goes on the wire, and the checks every write makes.
-import { celErrors, hasRules } from './cel.js';
+import { celErrors, hasRules, hasTransitionRules } from './cel.js';
 import { schemaOf } from './crds.js';
 import { ResourceRegistry, type ResourceType } from './resources.js';
 import { applyDefaults, validateAndPrune, type Schema } from './schema.js';
@@ -111,7 +111,7 @@ const RULES_NOT_CHECKED: FieldError = {
 /**
  * Validates a write: the object's name, and for custom resources the CRD schema (defaults applied,
  * unknown fields pruned, a 400 under fieldValidation=Strict, a 422 for violations) and its CEL rules
- * (`old`: the stored object an update replaces, for transition rules).
+ * (`old`: the stored object an update replaces, for transition rules, asked for only when there are some).
  */
 export function checkObject(
   t: ResourceType,
@@ -119,7 +119,7 @@ export function checkObject(
   obj: KubeObject,
   schemas: Map<string, Schema>,
   validation: FieldValidation,
-  old?: KubeObject,
+  old?: () => KubeObject | undefined,
 ): Checked {
   const name = obj.metadata.name ?? '';
   const errors: FieldError[] = [];
@@ -164,7 +164,10 @@ export function checkObject(
     if (validation === 'Warn') warnings.push(...unknown.map((u) => `unknown field "${u}"`));
     if (hasRules(schema)) {
       if (errors.some((e) => BLOCKING.includes(e.type))) errors.push(RULES_NOT_CHECKED);
-      else errors.push(...celErrors(withoutMeta(obj), schema, old && withoutMeta(old)));
+      else {
+        const before = hasTransitionRules(schema) ? old?.() : undefined;
+        errors.push(...celErrors(withoutMeta(obj), schema, before && withoutMeta(before)));
+      }
     }
   } else errors.push(...builtInErrors(t, obj));
   if (errors.length > 0) throw invalid(t, name, errors);

@@ -1,7 +1,7 @@
 // Structural validation of custom objects against the openAPIV3Schema of their CRDs, with the messages
 // kube-apiserver gives: 422 field errors, pruning of unknown fields (or 400 under fieldValidation=Strict),
 // structural defaulting, and the typed-object errors server-side apply reports as 500.
-import type { CrdSchema } from '../../../src/plan/crd-schema.js';
+import { pathOf, type CrdSchema, type Place } from '../../../src/plan/crd-schema.js';
 import type { FieldError } from './status.js';
 
 export { crdSchemas as loadCrdSchemas } from './crds.js';
@@ -71,10 +71,6 @@ function goQuote(v: Json): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
-function childPath(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
-}
-
 export interface ValidationResult {
   errors: FieldError[];
   /** paths of fields the schema does not declare (already removed from the object) */
@@ -84,17 +80,17 @@ export interface ValidationResult {
 /** Validates `value` in place: removes undeclared fields and lists every schema violation. */
 export function validateAndPrune(value: Json, schema: Schema, path = ''): ValidationResult {
   const result: ValidationResult = { errors: [], unknownFields: [] };
-  walk(value, schema, path, result);
+  walk(value, schema, { step: path }, result);
   return result;
 }
 
-function walk(v: Json, schema: Schema, path: string, out: ValidationResult): void {
+function walk(v: Json, schema: Schema, place: Place, out: ValidationResult): void {
   if (!typeMatches(schema, v)) {
     const actual = jsonType(v);
     out.errors.push({
       type: 'FieldValueTypeInvalid',
-      field: path,
-      body: `Invalid value: "${actual}": ${path} in body must be of type ${schema.type}: "${actual}"`,
+      field: pathOf(place),
+      body: `Invalid value: "${actual}": ${pathOf(place)} in body must be of type ${schema.type}: "${actual}"`,
     });
     return;
   }
@@ -102,51 +98,56 @@ function walk(v: Json, schema: Schema, path: string, out: ValidationResult): voi
   if (schema.enum && !schema.enum.some((e) => e === v)) {
     out.errors.push({
       type: 'FieldValueNotSupported',
-      field: path,
+      field: pathOf(place),
       body: `Unsupported value: ${goQuote(v)}: supported values: ${schema.enum.map(goQuote).join(', ')}`,
     });
   }
-  if (typeof v === 'number') checkBounds(v, schema, path, out);
+  if (typeof v === 'number' && (schema.minimum !== undefined || schema.maximum !== undefined)) {
+    checkBounds(v, schema, pathOf(place), out);
+  }
   if (schema.oneOf && schema.oneOf.filter((s) => satisfies(v, s)).length !== 1) {
     out.errors.push({
       type: 'FieldValueInvalid',
-      field: path,
-      body: `Invalid value: "${jsonType(v)}": ${path} in body must validate one and only one schema (oneOf)`,
+      field: pathOf(place),
+      body: `Invalid value: "${jsonType(v)}": ${pathOf(place)} in body must validate one and only one schema (oneOf)`,
     });
   }
   for (const sub of schema.allOf ?? []) {
     if (sub.oneOf && sub.oneOf.filter((s) => satisfies(v, s)).length !== 1) {
       out.errors.push({
         type: 'FieldValueInvalid',
-        field: path,
-        body: `Invalid value: "${jsonType(v)}": ${path} in body must validate one and only one schema (oneOf)`,
+        field: pathOf(place),
+        body: `Invalid value: "${jsonType(v)}": ${pathOf(place)} in body must validate one and only one schema (oneOf)`,
       });
     }
   }
-  if (typeof v === 'string') checkString(v, schema, path, out);
+  const bounded = schema.maxLength !== undefined || schema.minLength !== undefined;
+  if (typeof v === 'string' && (bounded || schema.pattern !== undefined)) {
+    checkString(v, schema, pathOf(place), out);
+  }
   if (Array.isArray(v)) {
     if (schema.minItems !== undefined && v.length < schema.minItems) {
       out.errors.push({
         type: 'FieldValueInvalid',
-        field: path,
-        body: `Invalid value: ${JSON.stringify(v)}: ${path} in body should have at least ${schema.minItems} items`,
+        field: pathOf(place),
+        body: `Invalid value: ${JSON.stringify(v)}: ${pathOf(place)} in body should have at least ${schema.minItems} items`,
       });
     }
     if (schema.maxItems !== undefined && v.length > schema.maxItems) {
       out.errors.push({
         type: 'FieldValueTooMany',
-        field: path,
+        field: pathOf(place),
         body: `Too many: ${v.length}: must have at most ${schema.maxItems} items`,
       });
     }
-    if (schema.items) v.forEach((item, i) => walk(item, schema.items!, `${path}[${i}]`, out));
+    if (schema.items) v.forEach((item, i) => walk(item, schema.items!, { parent: place, step: i }, out));
     return;
   }
-  if (isObject(v)) walkObject(v, schema, path, out);
+  if (isObject(v)) walkObject(v, schema, place, out);
 }
 
 function checkString(v: string, schema: Schema, path: string, out: ValidationResult): void {
-  const length = [...v].length;
+  const length = [...v].length; // characters (code points), not UTF-16 units
   if (schema.maxLength !== undefined && length > schema.maxLength) {
     out.errors.push({
       type: 'FieldValueTooLong',
@@ -196,19 +197,20 @@ function checkBounds(v: number, schema: Schema, path: string, out: ValidationRes
   }
 }
 
-function walkObject(v: Record<string, Json>, schema: Schema, path: string, out: ValidationResult): void {
+function walkObject(v: Record<string, Json>, schema: Schema, place: Place, out: ValidationResult): void {
   for (const name of schema.required ?? []) {
     if (!(name in v)) {
-      out.errors.push({ type: 'FieldValueRequired', field: childPath(path, name), body: 'Required value' });
+      const field = pathOf({ parent: place, step: name });
+      out.errors.push({ type: 'FieldValueRequired', field, body: 'Required value' });
     }
   }
   for (const [k, child] of Object.entries(v)) {
     const childSchema = schema.properties?.[k];
-    if (childSchema) walk(child, childSchema, childPath(path, k), out);
+    if (childSchema) walk(child, childSchema, { parent: place, step: k }, out);
     else if (typeof schema.additionalProperties === 'object')
-      walk(child, schema.additionalProperties, childPath(path, k), out);
+      walk(child, schema.additionalProperties, { parent: place, step: k }, out);
     else if (!schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties !== true) {
-      out.unknownFields.push(childPath(path, k));
+      out.unknownFields.push(pathOf({ parent: place, step: k }));
       delete v[k];
     }
   }
@@ -221,7 +223,7 @@ function walkObject(v: Record<string, Json>, schema: Schema, path: string, out: 
  * where its parent exists.
  */
 export function applyDefaults(v: Json, schema: Schema | undefined): void {
-  if (!schema) return;
+  if (!schema || !hasDefaults(schema)) return;
   if (Array.isArray(v)) {
     for (const item of v) applyDefaults(item, schema.items);
     return;
@@ -237,6 +239,27 @@ export function applyDefaults(v: Json, schema: Schema | undefined): void {
       (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
     applyDefaults(child, childSchema);
   }
+}
+
+const withDefaults = new WeakMap<Schema, boolean>();
+
+/**
+ * Whether a schema (or anything below it) declares a default: only then can defaulting change a value, so
+ * the walk skips the rest (Istio's CRDs declare none; the Gateway API's do, on a few fields).
+ */
+function hasDefaults(schema: Schema | undefined): boolean {
+  if (!schema) return false;
+  let found = withDefaults.get(schema);
+  if (found === undefined) {
+    found =
+      Object.values(schema.properties ?? {}).some(
+        (prop) => prop.default !== undefined || hasDefaults(prop),
+      ) ||
+      (typeof schema.additionalProperties === 'object' && hasDefaults(schema.additionalProperties)) ||
+      hasDefaults(schema.items);
+    withDefaults.set(schema, found);
+  }
+  return found;
 }
 
 /** Whether `v` satisfies a oneOf/anyOf branch: Istio's branches only test `required`, `not` and `anyOf`. */

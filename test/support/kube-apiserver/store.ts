@@ -39,8 +39,34 @@ type Listener = (event: StoreEvent) => void;
 /** How many events a watch can replay; older resourceVersions answer 410 Gone, as an etcd compaction does. */
 const HISTORY_LIMIT = 5000;
 
+/**
+ * A deep copy, as structuredClone makes one. Plain data (what JSON and YAML give, and objects written in
+ * tests) is copied member by member, several times faster than structuredClone on an object of a thousand
+ * routes; anything else (a Date, a class instance, a function, which structuredClone refuses) goes through
+ * structuredClone itself.
+ */
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  return cloneValue(value) as T;
+}
+
+function cloneValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) {
+    return typeof value === 'function' || typeof value === 'symbol' ? structuredClone(value) : value;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (Array.isArray(value) && prototype === Array.prototype) {
+    const items: unknown[] = new Array<unknown>(value.length);
+    for (let index = 0; index < value.length; index++) {
+      if (index in value) items[index] = cloneValue((value as unknown[])[index]); // holes stay holes
+    }
+    return items;
+  }
+  const keys = Object.keys(value);
+  // An assignment to `__proto__` would set the prototype, where structuredClone makes a field.
+  if (prototype !== Object.prototype || keys.includes('__proto__')) return structuredClone(value);
+  const members: Record<string, unknown> = {};
+  for (const key of keys) members[key] = cloneValue((value as Record<string, unknown>)[key]);
+  return members;
 }
 
 function key(t: ResourceType, namespace: string | undefined, name: string): string {
