@@ -57,6 +57,8 @@ export const kubeMessages = {
   },
   istioMissing: (): string =>
     `Istio's CRDs are not installed: the cluster serves no ${ISTIO_GROUP}/v1 or v1beta1 (install Istio, or check the context)`,
+  gatewayApiMissing: (): string =>
+    `Gateway API's CRDs are not installed: the cluster serves no gateway.networking.k8s.io/v1 or v1beta1 (install the Gateway API CRDs: kubectl apply -f https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml, or check the context)`,
   resourceTypeMissing: (attempt: ApiAttempt): string =>
     `the Kubernetes API at ${attempt.server} does not serve ${qualifiedResource(attempt)} (404 Not Found): check the context points at the right cluster`,
   notFound: (attempt: ApiAttempt): string =>

@@ -49,6 +49,7 @@ export function versionOfObject(
   metadata: { managedFields?: unknown },
   servedVersions: string[],
   readVersion: string,
+  group = ISTIO_GROUP,
 ): string {
   const entries = Array.isArray(metadata.managedFields)
     ? (metadata.managedFields as ManagedFieldsEntry[])
@@ -56,9 +57,10 @@ export function versionOfObject(
   const timeOf = (entry: ManagedFieldsEntry): number => Date.parse(entry.time ?? '') || -Infinity;
   let latest: ManagedFieldsEntry | undefined;
   for (const entry of entries) if (!latest || timeOf(entry) >= timeOf(latest)) latest = entry;
-  const { group, version } = splitApiVersion(latest?.apiVersion ?? '');
-  const chosen = group === ISTIO_GROUP && servedVersions.includes(version) ? version : readVersion;
-  return `${ISTIO_GROUP}/${chosen}`;
+  const written = splitApiVersion(latest?.apiVersion ?? '');
+  const chosen =
+    written.group === group && servedVersions.includes(written.version) ? written.version : readVersion;
+  return `${group}/${chosen}`;
 }
 
 /** The object as callers see it: its own apiVersion, no managedFields (they would flood every diff). */

@@ -8,11 +8,18 @@ import type { StageOptions } from '../../src/plan/types.js';
 import type { RunOptions } from '../../src/types.js';
 import type { ApiServer } from './kube-apiserver/index.js';
 
-export const BOOKINFO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'bookinfo');
+const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
+export const BOOKINFO_DIR = join(EXAMPLES, 'bookinfo');
+/** Bookinfo's reviews on Gateway API: per-version Services, the all-v1 HTTPRoute, the states 05–07. */
+export const BOOKINFO_GATEWAY_API_DIR = join(EXAMPLES, 'bookinfo-gateway-api');
 
 /** The objects of one Bookinfo file, in the namespace given (documents with no kind are skipped). */
-export function bookinfoObjects(file: string, namespace = 'default'): Record<string, unknown>[] {
-  return parseAllDocuments(readFileSync(join(BOOKINFO_DIR, file), 'utf8'))
+export function bookinfoObjects(
+  file: string,
+  namespace = 'default',
+  dir = BOOKINFO_DIR,
+): Record<string, unknown>[] {
+  return parseAllDocuments(readFileSync(join(dir, file), 'utf8'))
     .map((doc) => doc.toJS() as Record<string, unknown> | null)
     .filter((obj): obj is Record<string, unknown> => obj !== null && typeof obj.kind === 'string')
     .map((obj) => ({ ...obj, metadata: { ...(obj.metadata as object), namespace } }));
@@ -23,6 +30,19 @@ export function loadBookinfo(server: ApiServer, namespace = 'default'): void {
   for (const file of ['02-bookinfo.yaml', '03-virtual-services-v1.yaml', '04-destination-rules.yaml']) {
     for (const object of bookinfoObjects(file, namespace)) server.store.put(object);
   }
+}
+
+/**
+ * Bookinfo on Gateway API, all on v1: the Services and Deployments of seed step 2, the per-version Services
+ * and the HTTPRoute `reviews` sending everything to reviews-v1 (no VirtualService, no DestinationRule).
+ */
+export function loadBookinfoGatewayApi(server: ApiServer, namespace = 'default'): void {
+  const objects = [
+    ...bookinfoObjects('02-bookinfo.yaml', namespace),
+    ...bookinfoObjects('01-bookinfo-versions.yaml', namespace, BOOKINFO_GATEWAY_API_DIR),
+    ...bookinfoObjects('03-route-reviews-v1.yaml', namespace, BOOKINFO_GATEWAY_API_DIR),
+  ];
+  for (const object of objects) server.store.put(object);
 }
 
 /** The planner's options for a stage on Bookinfo's `reviews`, v1 → v2. */
