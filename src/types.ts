@@ -76,7 +76,7 @@ export interface RunOptions extends StageOptions {
 }
 
 export interface RoutingObjectYaml {
-  kind: 'VirtualService' | 'DestinationRule';
+  kind: 'VirtualService' | 'DestinationRule' | 'HTTPRoute' | 'Service';
   name: string;
   yaml: string;
 }

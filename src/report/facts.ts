@@ -86,8 +86,9 @@ export function formatSplit(split: { subset: string; weight: number }[]): string
 export function objectYamls(result: StageResult): { kind: string; yaml: string }[] {
   const several = (result.objects ?? []).filter(({ yaml }) => yaml.trim() !== '');
   if (several.length > 0) {
-    const named = several.filter(({ kind }) => kind === 'VirtualService').length > 1;
-    return several.map(({ kind, name, yaml }) => ({ kind: named ? `${kind} ${name}` : kind, yaml }));
+    // Named when another object of its kind is shown too (several VirtualServices, HTTPRoutes, Services).
+    const named = (kind: string) => several.filter((object) => object.kind === kind).length > 1;
+    return several.map(({ kind, name, yaml }) => ({ kind: named(kind) ? `${kind} ${name}` : kind, yaml }));
   }
   return [
     { kind: 'VirtualService', yaml: result.virtualServiceYaml },

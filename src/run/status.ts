@@ -1,13 +1,32 @@
-// `status`: reads the current split of every route to the service and reports it; writes nothing.
-import type { ClusterClient } from '../kube/index.js';
+// `status`: reads the current split of every route to the service and reports it; writes nothing. On the
+// routing API the namespace uses (`routing-api`, auto: what routes the service): every http route of the
+// VirtualServices, or every rule of the HTTPRoutes, with its split, and a warning when they disagree.
+import type { ClusterClient, GatewayRouting } from '../kube/index.js';
 import { toYaml } from '../plan/diff.js';
+import {
+  attachedToService,
+  gatewayApiOptions,
+  httpRouteRows,
+  httpRoutesNow,
+  routesTheService,
+  serviceNames,
+} from '../plan/gateway-api/index.js';
 import { namespaceOf, sameHost } from '../plan/objects.js';
 import { routesNow, splitDisagreement } from '../plan/route-plan.js';
 import { canaryShare, routeRows } from '../plan/routes.js';
+import type { ClusterState, RouteSplit } from '../plan/types.js';
 import type { RunOptions, StageResult } from '../types.js';
+import { readRoutingOfService } from './routing-choice.js';
 
 export async function readStatus(client: ClusterClient, options: RunOptions): Promise<StageResult> {
-  const state = await client.readRouting(options.namespace);
+  const read = await readRoutingOfService(client, options);
+  const result =
+    read.api === 'istio' ? virtualServiceStatus(read.state, options) : httpRouteStatus(read.state, options);
+  const warnings = [...read.warnings, ...(result.warnings ?? [])];
+  return { ...result, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+function virtualServiceStatus(state: ClusterState, options: RunOptions): StageResult {
   const forHost = (host: string | undefined) => sameHost(host, options.host, options.namespace);
   const local = state.virtualServices.filter(
     (vs) => namespaceOf(vs, options.namespace) === options.namespace,
@@ -44,6 +63,61 @@ export async function readStatus(client: ClusterClient, options: RunOptions): Pr
       name: object.metadata.name,
       yaml: toYaml(object),
     })),
+  };
+}
+
+/**
+ * The canary's share now: that of the mesh route's default rule, else of the first rule carrying the
+ * service between its versions (a Gateway's).
+ */
+function currentShare(routes: RouteSplit[], options: RunOptions): number {
+  const carrying = (route: RouteSplit) =>
+    route.after.length > 0 &&
+    route.after.every(({ subset }) => subset === options.stable || subset === options.canary);
+  const primary =
+    routes.find((route) => route.door === 'mesh' && route.match === 'default' && carrying(route)) ??
+    routes.find(carrying);
+  return primary?.after.find(({ subset }) => subset === options.canary)?.weight ?? 0;
+}
+
+function httpRouteStatus(state: GatewayRouting, options: RunOptions): StageResult {
+  const gatewayOptions = gatewayApiOptions(options);
+  const names = serviceNames(gatewayOptions);
+  const routing = state.httpRoutes.filter((route) => routesTheService(route, names, options.namespace));
+  // The routes attached to the Service (mesh traffic) first, then the Gateways', each in the order read.
+  const mesh = routing.filter((route) => attachedToService(route, names, options.namespace));
+  const ordered = [...mesh, ...routing.filter((route) => !mesh.includes(route))];
+  const routes = httpRoutesNow(ordered, names, gatewayOptions);
+  const rows = ordered.flatMap((route) =>
+    httpRouteRows([route], names, gatewayOptions).map((row) => ({ object: route.metadata.name, ...row })),
+  );
+  const weight = currentShare(routes, options);
+  // Rules only requests with certain headers reach (test users) are meant to differ from the split.
+  const everyone = ordered.map((route) => ({
+    ...route,
+    spec: {
+      ...route.spec,
+      rules: (route.spec.rules ?? []).filter(
+        (rule) => !(rule.matches ?? []).some((match) => (match.headers ?? []).length > 0),
+      ),
+    },
+  }));
+  const warnings = [
+    splitDisagreement(httpRoutesNow(everyone, names, gatewayOptions), options),
+    state.clusterWide
+      ? undefined
+      : `the credentials may not list HTTPRoutes in every namespace: routes of Gateways in other namespaces that send to ${options.service} are not shown (grant list on httproutes.gateway.networking.k8s.io cluster-wide to see them)`,
+  ].filter((warning): warning is string => warning !== undefined);
+  return {
+    ...emptyResult(options),
+    healthy: true,
+    previousWeight: weight,
+    weight,
+    before: rows,
+    after: rows,
+    routes,
+    ...(warnings.length > 0 ? { warnings } : {}),
+    objects: ordered.map((route) => ({ kind: 'HTTPRoute', name: route.metadata.name, yaml: toYaml(route) })),
   };
 }
 

@@ -33,9 +33,9 @@ export {
   withServerDefaults,
 } from './normalize.js';
 export { planGatewayApiStage } from './plan.js';
-export { namespacesRoutedBy, routesTheService, serviceNames } from './refs.js';
+export { attachedToService, namespacesRoutedBy, routesTheService, serviceNames } from './refs.js';
 export type { ServiceNames } from './refs.js';
-export { describeRule, httpRouteRows } from './rows.js';
+export { describeRouteRule, describeRule, httpRouteRows, httpRoutesNow } from './rows.js';
 export { checkGatewayPath, validateGatewayApiOptions } from './validate.js';
 export {
   checkVersionService,
