@@ -7,7 +7,6 @@ import { parseStageOptions } from '../src/options/index.js';
 import { emptyState, formatFinding, planStage, readRoutingYaml, toYaml } from '../src/plan/index.js';
 import type { ClusterState, StageOptions, VirtualService } from '../src/plan/index.js';
 import {
-  emptyGatewayApiState,
   gatewayApiOptions,
   planGatewayApiStage,
   readGatewayApiYaml,
