@@ -6,11 +6,7 @@ import { parse, stringify } from 'yaml';
 import { parseStageOptions } from '../src/options/index.js';
 import { emptyState, formatFinding, planStage, readRoutingYaml, toYaml } from '../src/plan/index.js';
 import type { ClusterState, StageOptions, VirtualService } from '../src/plan/index.js';
-import {
-  gatewayApiOptions,
-  planGatewayApiStage,
-  readGatewayApiYaml,
-} from '../src/plan/gateway-api/index.js';
+import { gatewayApiOptions, planGatewayApiStage, readGatewayApiYaml } from '../src/plan/gateway-api/index.js';
 import type { GatewayApiPlan, GatewayApiState } from '../src/plan/gateway-api/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
