@@ -551,15 +551,15 @@ describe('istio-canary plan, malformed objects in --from', () => {
 
 describe('istio-canary plan on Gateway API (HTTPRoutes in --from)', () => {
   const gatewayFile = (file: string) => path.join(gatewayFixtureDir, file);
+  /** `istio-canary plan --stage <stage>` on reviews v1 → v2 with these flags. */
+  const plan = (stage: string, ...flags: string[]) => cli('plan', `--stage=${stage}`, ...reviews, ...flags);
+  const from = (...files: string[]) => files.map((file) => `--from=${file}`);
   /** The cluster's Services (02), the per-version Services (01) and every request to reviews-v1 (03). */
-  const gatewaySeed = [
-    '--from',
+  const gatewaySeed = from(
     fixture('02-bookinfo.yaml'),
-    '--from',
     gatewayFile('01-bookinfo-versions.yaml'),
-    '--from',
     gatewayFile('03-route-reviews-v1.yaml'),
-  ];
+  );
   const printed = (stdout: string) =>
     parseAllDocuments(stdout).map((document) => document.toJS() as HTTPRoute | Service);
   const kinds = (stdout: string) => printed(stdout).map((object) => `${object.kind}/${object.metadata.name}`);
@@ -570,42 +570,18 @@ describe('istio-canary plan on Gateway API (HTTPRoutes in --from)', () => {
   const scenario = (file: string) => [httpRouteRoutingEssence(scenarioRoute(gatewayFixtureDir, file))];
 
   it('chooses Gateway API on its own (auto): route, shift 50 for jason and promote give 05, 06 and 07', async () => {
-    const route = await cli(
-      'plan',
-      '--stage',
-      'route',
-      ...reviews,
-      '--header-match',
-      'end-user=test-user',
-      ...gatewaySeed,
-    );
+    const route = await plan('route', '--header-match', 'end-user=test-user', ...gatewaySeed);
     expect([route.code, route.stderr, kinds(route.stdout)]).toEqual([0, '', ['HTTPRoute/reviews']]);
     expect(essence(route.stdout)).toEqual(scenario('05-reviews-test-user.yaml'));
-    const shift = await cli(
-      'plan',
-      '--stage=shift',
-      '--weight=50',
-      '--header-match=end-user=jason',
-      ...reviews,
-      ...gatewaySeed,
-    );
+    const shift = await plan('shift', '--weight=50', '--header-match=end-user=jason', ...gatewaySeed);
     expect([shift.code, shift.stderr]).toEqual([0, '']);
     expect(essence(shift.stdout)).toEqual(scenario('06-reviews-50.yaml'));
-    const promote = await cli('plan', '--stage', 'promote', ...reviews, ...gatewaySeed);
+    const promote = await plan('promote', ...gatewaySeed);
     expect(essence(promote.stdout)).toEqual(scenario('07-reviews-100-v2.yaml'));
   });
 
   it('plans on the embedded Gateway API example with --routing-api gateway-api and no --from', async () => {
-    const run = await cli(
-      'plan',
-      '--stage',
-      'route',
-      ...reviews,
-      '--routing-api',
-      'gateway-api',
-      '--header-match',
-      'end-user=test-user',
-    );
+    const run = await plan('route', '--routing-api', 'gateway-api', '--header-match', 'end-user=test-user');
     expect(run.code).toBe(0);
     expect(run.stderr).toBe(
       'note: no --from given, planning on the embedded Bookinfo example on Gateway API (the HTTPRoute reviews sends everything to reviews-v1)\n',
@@ -639,18 +615,7 @@ spec:
 status: { parents: [] }
 `,
     );
-    const route = await cli(
-      'plan',
-      '--stage',
-      'route',
-      ...reviews,
-      '--header-match',
-      'end-user=jason',
-      '--from',
-      mainService,
-      '--from',
-      firstRoute,
-    );
+    const route = await plan('route', '--header-match', 'end-user=jason', ...from(mainService, firstRoute));
     expect([route.code, route.stderr]).toEqual([0, '']);
     expect(kinds(route.stdout)).toEqual(['Service/reviews-v1', 'Service/reviews-v2', 'HTTPRoute/reviews']);
     expect(printed(route.stdout)[1]).toEqual({
@@ -668,30 +633,11 @@ status: { parents: [] }
     });
     // As `kubectl apply` of each plan's output would leave the cluster: promote, then finalize.
     const routed = tempFile('routed.yaml', route.stdout);
-    const promote = await cli(
-      'plan',
-      '--stage',
-      'promote',
-      ...reviews,
-      '--from',
-      mainService,
-      '--from',
-      routed,
-    );
+    const promote = await plan('promote', ...from(mainService, routed));
     expect([promote.code, promote.stderr, kinds(promote.stdout)]).toEqual([0, '', ['HTTPRoute/reviews']]);
     const versionServices = tempFile('services.yaml', route.stdout.split('---\n').slice(0, 2).join('---\n'));
-    const finalize = await cli(
-      'plan',
-      '--stage',
-      'finalize',
-      ...reviews,
-      '--from',
-      mainService,
-      '--from',
-      versionServices,
-      '--from',
-      tempFile('promoted.yaml', promote.stdout),
-    );
+    const promoted = tempFile('promoted.yaml', promote.stdout);
+    const finalize = await plan('finalize', ...from(mainService, versionServices, promoted));
     expect(finalize).toEqual({
       code: 0,
       stdout: promote.stdout.replace('istio-canary.io/stage: promote', 'istio-canary.io/stage: finalize'),
@@ -701,7 +647,7 @@ status: { parents: [] }
   });
 
   it('refuses files routing the service with both APIs, naming the objects, with exit 2', async () => {
-    const run = await cli('plan', '--stage', 'promote', ...reviews, ...seedFlags, ...gatewaySeed);
+    const run = await plan('promote', ...seedFlags, ...gatewaySeed);
     expect(run).toEqual({
       code: 2,
       stdout: '',
@@ -711,29 +657,12 @@ status: { parents: [] }
   });
 
   it('honours --routing-api istio and gateway-api over what the files hold', async () => {
-    const istio = await cli(
-      'plan',
-      '--stage',
-      'promote',
-      ...reviews,
-      '--routing-api',
-      'istio',
-      ...seedFlags,
-      ...gatewaySeed,
-    );
+    const istio = await plan('promote', '--routing-api', 'istio', ...seedFlags, ...gatewaySeed);
     expect(istio.code).toBe(0);
     expect(routingEssence(printedObjects(istio.stdout)[0])).toEqual(
       routingEssence(scenarioVirtualService(fixtureDir, '07-reviews-100-v2.yaml')),
     );
-    const gatewayApi = await cli(
-      'plan',
-      '--stage',
-      'promote',
-      ...reviews,
-      '--routing-api=gateway-api',
-      ...seedFlags,
-      ...gatewaySeed,
-    );
+    const gatewayApi = await plan('promote', '--routing-api=gateway-api', ...seedFlags, ...gatewaySeed);
     expect([gatewayApi.code, kinds(gatewayApi.stdout)]).toEqual([0, ['HTTPRoute/reviews']]);
     expect(essence(gatewayApi.stdout)).toEqual(scenario('07-reviews-100-v2.yaml'));
   });
@@ -752,16 +681,7 @@ status: { parents: [] }
       `error: uri-prefix must be a path an HTTPRoute accepts (letters, digits, -/._~!$&'()*+,;=:@ and %XX escapes; no //, /./, /../, %2f or #), got "/reviews//all"\n`,
     ],
   ])('refuses %j on Gateway API with one line and exit 2', async (flags, stderr) => {
-    const run = await cli(
-      'plan',
-      '--stage',
-      'route',
-      ...reviews,
-      '--header-match',
-      'end-user=jason',
-      ...flags,
-      ...gatewaySeed,
-    );
+    const run = await plan('route', '--header-match', 'end-user=jason', ...flags, ...gatewaySeed);
     expect(run).toEqual({ code: 2, stdout: '', stderr });
   });
 
@@ -774,17 +694,11 @@ status: { parents: [] }
           'metadata:\n  namespace: bookinfo\n',
         ),
       );
-    const run = await cli(
-      'plan',
-      '--stage',
+    const run = await plan(
       'shift',
       '--weight',
       '10',
-      ...reviews,
-      '--from',
-      inBookinfo('01-bookinfo-versions.yaml'),
-      '--from',
-      inBookinfo('03-route-reviews-v1.yaml'),
+      ...from(inBookinfo('01-bookinfo-versions.yaml'), inBookinfo('03-route-reviews-v1.yaml')),
     );
     expect(run.code).toBe(0);
     expect(run.stderr).toBe(
@@ -807,17 +721,8 @@ spec:
     backendRefs: [{ name: reviews-v1, namespace: default, port: 9080 }]
 `,
     );
-    const refused = await cli(
-      'plan',
-      '--stage',
-      'shift',
-      '--weight',
-      '20',
-      ...reviews,
-      ...gatewaySeed,
-      '--from',
-      ingress,
-    );
+    const shift20 = (...files: string[]) => plan('shift', '--weight=20', ...gatewaySeed, ...from(...files));
+    const refused = await shift20(ingress);
     expect(refused).toEqual({
       code: 1,
       stdout: '',
@@ -836,19 +741,7 @@ spec:
   to: [{ group: "", kind: Service }]
 `,
     );
-    const planned = await cli(
-      'plan',
-      '--stage',
-      'shift',
-      '--weight',
-      '20',
-      ...reviews,
-      ...gatewaySeed,
-      '--from',
-      ingress,
-      '--from',
-      grant,
-    );
+    const planned = await shift20(ingress, grant);
     expect([planned.code, planned.stderr, kinds(planned.stdout)]).toEqual([
       0,
       '',

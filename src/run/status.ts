@@ -14,7 +14,7 @@ import {
 import { namespaceOf, sameHost } from '../plan/objects.js';
 import { routesNow, splitDisagreement } from '../plan/route-plan.js';
 import { canaryShare, routeRows } from '../plan/routes.js';
-import type { ClusterState, RouteSplit } from '../plan/types.js';
+import type { ClusterState, RouteRow, RouteSplit } from '../plan/types.js';
 import type { RunOptions, StageResult } from '../types.js';
 import { readRoutingOfService } from './routing-choice.js';
 
@@ -45,8 +45,33 @@ function virtualServiceStatus(state: ClusterState, options: RunOptions): StageRe
       (local.includes(vs) && routes.some((route) => route.object === vs.metadata.name)),
   );
   const rows = routing.flatMap((vs) => routeRows(vs).map((row) => ({ object: vs.metadata.name, ...row })));
-  const weight = canaryShare(virtualService, options);
   const disagreement = splitDisagreement(routes, options);
+  return {
+    ...readResult(
+      options,
+      canaryShare(virtualService, options),
+      rows,
+      routes,
+      disagreement ? [disagreement] : [],
+    ),
+    virtualServiceYaml: virtualService ? toYaml(virtualService) : '',
+    destinationRuleYaml: destinationRule ? toYaml(destinationRule) : '',
+    objects: [...routing, ...(destinationRule ? [destinationRule] : [])].map((object) => ({
+      kind: object.kind,
+      name: object.metadata.name,
+      yaml: toYaml(object),
+    })),
+  };
+}
+
+/** What status reports of the routing read: the same split before and after, nothing changed. */
+function readResult(
+  options: RunOptions,
+  weight: number,
+  rows: RouteRow[],
+  routes: RouteSplit[],
+  warnings: string[],
+): StageResult {
   return {
     ...emptyResult(options),
     healthy: true,
@@ -55,14 +80,7 @@ function virtualServiceStatus(state: ClusterState, options: RunOptions): StageRe
     before: rows,
     after: rows,
     routes,
-    ...(disagreement ? { warnings: [disagreement] } : {}),
-    virtualServiceYaml: virtualService ? toYaml(virtualService) : '',
-    destinationRuleYaml: destinationRule ? toYaml(destinationRule) : '',
-    objects: [...routing, ...(destinationRule ? [destinationRule] : [])].map((object) => ({
-      kind: object.kind,
-      name: object.metadata.name,
-      yaml: toYaml(object),
-    })),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 
@@ -91,7 +109,6 @@ function httpRouteStatus(state: GatewayRouting, options: RunOptions): StageResul
   const rows = ordered.flatMap((route) =>
     httpRouteRows([route], names, gatewayOptions).map((row) => ({ object: route.metadata.name, ...row })),
   );
-  const weight = currentShare(routes, options);
   // Rules only requests with certain headers reach (test users) are meant to differ from the split.
   const everyone = ordered.map((route) => ({
     ...route,
@@ -109,14 +126,7 @@ function httpRouteStatus(state: GatewayRouting, options: RunOptions): StageResul
       : `the credentials may not list HTTPRoutes in every namespace: routes of Gateways in other namespaces that send to ${options.service} are not shown (grant list on httproutes.gateway.networking.k8s.io cluster-wide to see them)`,
   ].filter((warning): warning is string => warning !== undefined);
   return {
-    ...emptyResult(options),
-    healthy: true,
-    previousWeight: weight,
-    weight,
-    before: rows,
-    after: rows,
-    routes,
-    ...(warnings.length > 0 ? { warnings } : {}),
+    ...readResult(options, currentShare(routes, options), rows, routes, warnings),
     objects: ordered.map((route) => ({ kind: 'HTTPRoute', name: route.metadata.name, yaml: toYaml(route) })),
   };
 }
