@@ -4,11 +4,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CanaryError } from '../errors.js';
 import { propagationState, waitForPropagation } from '../health/index.js';
-import type { RoutingObject } from '../plan/types.js';
+import type { WrittenObject } from '../kube/index.js';
 import type { HealthCheckResult } from '../types.js';
 import type { GateContext } from './health-gate.js';
 
-export async function waitForPropagationOf(gate: GateContext, written: RoutingObject): Promise<void> {
+export async function waitForPropagationOf(gate: GateContext, written: WrittenObject): Promise<void> {
   const { options } = gate;
   const generation = written.metadata.generation ?? 0;
   const result =
@@ -39,7 +39,7 @@ export async function waitForPropagationOf(gate: GateContext, written: RoutingOb
  * The write's answer carries the object's status: with no Reconciled condition on it, istiod writes no
  * status in this cluster, so watching for one would only time out — wait the settle delay instead.
  */
-async function settle(gate: GateContext, written: RoutingObject): Promise<HealthCheckResult> {
+async function settle(gate: GateContext, written: WrittenObject): Promise<HealthCheckResult> {
   const ms = gate.options.settleSeconds * 1000;
   if (ms > 0) {
     gate.reporter.progress?.(

@@ -1,0 +1,77 @@
+// Which routing API a run drives, from the first round trip: `routing-api` as given, or for `auto` what the
+// namespace holds (src/plan/routing-api.ts). With `auto`, a cluster without the Gateway API CRDs (or
+// credentials that may not list HTTPRoutes) is a cluster whose routing is Istio's, as before Gateway API
+// support; one without Istio but with HTTPRoutes for the service runs on Gateway API.
+import { isCode, readGatewayRouting, type ClusterClient, type GatewayRouting } from '../kube/index.js';
+import { DEFAULT_VERSION_SERVICE } from '../plan/gateway-api/version-service.js';
+import { chooseRoutingApi, type RoutingApi } from '../plan/routing-api.js';
+import type { ClusterState, StageOptions } from '../plan/types.js';
+import { GatewayPath } from './gateway-path.js';
+import { IstioPath } from './istio-path.js';
+import type { PathContext, RoutingPath } from './routing-path.js';
+
+/** The routing reads of the first round trip: only those the `routing-api` choice can need. */
+export interface RoutingReads {
+  istio: Promise<ClusterState | undefined>;
+  gateway: Promise<GatewayRouting | undefined>;
+}
+
+export function readRoutingOf(client: ClusterClient, options: StageOptions): RoutingReads {
+  const choice = options.routingApi ?? 'auto';
+  const reads = {
+    istio: choice === 'gateway-api' ? Promise.resolve(undefined) : client.readRouting(options.namespace),
+    gateway: choice === 'istio' ? Promise.resolve(undefined) : readGatewayRouting(client, options.namespace),
+  };
+  // Settled by chooseRoutingPath; a read it does not need must not become an unhandled rejection.
+  reads.istio.catch(() => undefined);
+  reads.gateway.catch(() => undefined);
+  return reads;
+}
+
+/** What `auto` may take as "this API routes nothing here" rather than as a failure. */
+function absent<T>(
+  read: Promise<T | undefined>,
+  ...codes: Parameters<typeof isCode>[1][]
+): Promise<T | undefined> {
+  return read.catch((err: unknown) => {
+    if (codes.some((code) => isCode(err, code))) return undefined;
+    throw err;
+  });
+}
+
+async function required<T>(read: Promise<T | undefined>): Promise<T> {
+  const value = await read;
+  if (value === undefined) throw new Error('a routing read the choice needs was not made');
+  return value;
+}
+
+/** The path the stage runs on; throws what the read or the choice found wrong (nothing written yet). */
+export async function chooseRoutingPath(
+  options: StageOptions,
+  reads: RoutingReads,
+  context: PathContext,
+): Promise<RoutingPath> {
+  const choice = options.routingApi ?? 'auto';
+  let api: RoutingApi = choice === 'auto' ? 'istio' : choice;
+  if (choice === 'auto') {
+    const [istio, gateway] = await Promise.all([
+      absent(reads.istio, 'istio-missing'),
+      absent(reads.gateway, 'gateway-api-missing', 'forbidden'),
+    ]);
+    api = chooseRoutingApi(
+      'auto',
+      { ...options, versionService: options.versionService ?? DEFAULT_VERSION_SERVICE },
+      { virtualServices: istio?.virtualServices ?? [], httpRoutes: gateway?.httpRoutes ?? [] },
+    );
+  }
+  if (api === 'gateway-api') {
+    const gateway = await required(reads.gateway);
+    if (!gateway.clusterWide) {
+      context.reporter.info(
+        `the credentials may not list HTTPRoutes cluster-wide: only the routes of "${options.namespace}" are moved (routes of Gateways elsewhere are not seen)`,
+      );
+    }
+    return new GatewayPath(gateway, context);
+  }
+  return new IstioPath(await required(reads.istio), context);
+}
