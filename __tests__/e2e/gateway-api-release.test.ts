@@ -71,6 +71,10 @@ describe('the Bookinfo reviews release on HTTPRoute, stage by stage', () => {
       ['HTTPRoute default/reviews', [{ subset: 'v1', weight: 100 }], [{ subset: 'v1', weight: 100 }]],
     ]);
     expect(result.checks.map((check) => check.name)).toContain('rollout app=reviews,version=v2');
+    // istiod's status on the written generation, waited for before the traffic checks.
+    const routeStatus = result.checks.find((check) => check.name.startsWith('route status'));
+    expect(routeStatus).toMatchObject({ ok: true });
+    expect(routeStatus?.detail).toContain(`generation ${reviewsRoute().metadata.generation}`);
   });
 
   it('shift 50 with end-user=jason: the header rule for jason, the default rule split 50/50 (06)', async () => {

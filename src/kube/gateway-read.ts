@@ -5,7 +5,7 @@
 // that serves HTTPRoute in v1beta1 alone costs a second round, with that version.
 import { CanaryError } from '../errors.js';
 import { GATEWAY_API_GROUP } from '../plan/gateway-api/types.js';
-import type { GatewayApiState, HTTPRoute, ReferenceGrant, Service } from '../plan/gateway-api/types.js';
+import type { GatewayApiState, HTTPRoute, ReferenceGrant } from '../plan/gateway-api/types.js';
 import type { ClusterClient } from './client.js';
 import { isCode, kubeMessages } from './errors.js';
 import { READ_VERSIONS, versionOfObject } from './routing-objects.js';

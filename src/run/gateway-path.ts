@@ -56,10 +56,10 @@ export class GatewayPath implements RoutingPath {
         reporter,
         journal,
         // Routes are in force once their parents have them; a Service needs no wait (no route names it yet).
-        afterBatch: async (written) => {
-          const routes = written.filter((object) => object.kind === 'HTTPRoute');
-          await Promise.all(routes.map((route) => this.context.afterWrite(route)));
-        },
+        afterBatch: (written) =>
+          this.context.afterRoutes(
+            written.filter((object): object is HTTPRoute => object.kind === 'HTTPRoute'),
+          ),
       },
     );
     this.last = applied.plan;

@@ -5,6 +5,7 @@
 import type { ClusterClient, WrittenObject } from '../kube/index.js';
 import { toYaml } from '../plan/diff.js';
 import { lazyProperties } from '../plan/lazy.js';
+import type { HTTPRoute } from '../plan/gateway-api/types.js';
 import type { RoutingApi } from '../plan/routing-api.js';
 import type { RouteRow, RouteSplit, StageOptions } from '../plan/types.js';
 import type { RoutingObjectYaml, RunReporter, StageResult } from '../types.js';
@@ -17,8 +18,10 @@ export interface PathContext {
   dryRun: boolean;
   reporter: RunReporter;
   journal: WriteJournal;
-  /** Waits until what a batch wrote is in force (istiod's status, else the settle delay). */
+  /** Waits until an Istio object written is in force (istiod's status, else the settle delay). */
   afterWrite: (written: WrittenObject) => Promise<void>;
+  /** Waits until a batch of HTTPRoutes written is taken by every parent (route status). */
+  afterRoutes: (written: HTTPRoute[]) => Promise<void>;
 }
 
 /** The result's routing fields; the YAML and the diff are rendered only when read. */

@@ -23,7 +23,7 @@ import type { Connection } from './connect.js';
 import { checkRollout, checkTraffic, type GateContext } from './health-gate.js';
 import { WriteJournal } from './journal.js';
 import { checkVersionsDeployed, deleteStableDeployments } from './preflight.js';
-import { waitForPropagationOf } from './propagation.js';
+import { waitForPropagationOf, waitForRoutesOf } from './propagation.js';
 import { chooseRoutingPath, readRoutingOf } from './routing-choice.js';
 import type { RoutingPath } from './routing-path.js';
 
@@ -121,6 +121,7 @@ export class StageRun {
       reporter: this.reporter,
       journal: this.journal,
       afterWrite: (written) => waitForPropagationOf(this.gate, written),
+      afterRoutes: (routes) => waitForRoutesOf(this.gate, routes),
     });
     const canaryDeployments = valueOf(listed);
     valueOf(leaseTaken);
