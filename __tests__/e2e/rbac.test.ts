@@ -7,9 +7,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runStage } from '../../src/run-stage.js';
+import type { HTTPRoute } from '../../src/plan/gateway-api/index.js';
 import type { DestinationRule, VirtualService } from '../../src/plan/types.js';
 import type { RunOptions, StageResult } from '../../src/types.js';
-import { loadBookinfo, reviewsOptions } from '../../test/support/bookinfo.js';
+import { loadBookinfo, loadBookinfoGatewayApi, reviewsOptions } from '../../test/support/bookinfo.js';
 import {
   startApiServer,
   type ApiServer,
@@ -35,6 +36,8 @@ const MANIFEST = join(
 );
 const manifest = readManifest(MANIFEST);
 const role = manifest.find((object) => object.kind === 'Role') as ManifestObject;
+const clusterRole = manifest.find((object) => object.kind === 'ClusterRole') as ManifestObject;
+const GW = 'gateway.networking.k8s.io/v1';
 const ADMIN: RbacRule = { users: ['admin'], verbs: ['*'], groups: ['*'], resources: ['*'] };
 const V1 = 'networking.istio.io/v1';
 const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
@@ -44,6 +47,8 @@ type User = 'admin' | 'ci';
 
 interface Scenario {
   name: string;
+  /** The Bookinfo the scenario starts from: on VirtualServices (default) or on HTTPRoutes. */
+  load?: (server: ApiServer) => void;
   /** Puts the cluster in the state the scenario starts from; may return what to stop afterwards. */
   arrange(server: ApiServer): (() => void) | void | Promise<(() => void) | void>;
   /** Built when the scenario runs (the probe URL exists only then). */
@@ -125,6 +130,12 @@ function failingStageThatCreated(
       `${plural(updated)} update`,
     ],
   };
+}
+
+/** Bookinfo on HTTPRoute without the canary's version Service: the stage creates reviews-v2. */
+function gatewayApiWithoutCanaryService(server: ApiServer): void {
+  loadBookinfoGatewayApi(server);
+  server.store.delete('v1', 'Service', 'default', 'reviews-v2');
 }
 
 const scenarios: Scenario[] = [
@@ -245,6 +256,69 @@ const scenarios: Scenario[] = [
       'coordination.k8s.io leases delete',
     ],
   },
+  {
+    name: 'the Bookinfo release on HTTPRoute: route, shift 50, promote, finalize',
+    load: loadBookinfoGatewayApi,
+    arrange: () => {},
+    stages: () => [
+      reviewsOptions({ stage: 'route', headerMatch: testUser }),
+      reviewsOptions({ stage: 'shift', weight: 50 }),
+      reviewsOptions({ stage: 'promote' }),
+      reviewsOptions({ stage: 'finalize' }),
+    ],
+    expectOutcome: (results, server) => {
+      expect(results.map((r) => [r.routingApi, r.error?.message, r.weight])).toEqual([
+        ['gateway-api', undefined, 0],
+        ['gateway-api', undefined, 50],
+        ['gateway-api', undefined, 100],
+        ['gateway-api', undefined, 100],
+      ]);
+      const route = server.store.get(GW, 'HTTPRoute', 'default', 'reviews') as HTTPRoute;
+      expect(route.spec.rules?.map((rule) => rule.backendRefs?.map((ref) => ref.name))).toEqual([
+        ['reviews-v2'],
+      ]);
+    },
+    exercises: [
+      'gateway.networking.k8s.io httproutes list',
+      'gateway.networking.k8s.io httproutes update',
+      'gateway.networking.k8s.io referencegrants list',
+      'core services list',
+    ],
+  },
+  {
+    name: 'a failing stage on HTTPRoute that created the canary version Service: deleted again, the route put back',
+    load: gatewayApiWithoutCanaryService,
+    arrange: () => {},
+    stages: () => [failingRoute()],
+    expectOutcome: (results, server) => {
+      expect(results.map((result) => [result.error?.code, result.rolledBack])).toEqual([['unhealthy', true]]);
+      expect(server.store.get('v1', 'Service', 'default', 'reviews-v2')).toBeUndefined();
+      const route = server.store.get(GW, 'HTTPRoute', 'default', 'reviews') as HTTPRoute;
+      expect(route.spec.rules?.map((rule) => rule.backendRefs?.map((ref) => ref.name))).toEqual([
+        ['reviews-v1'],
+      ]);
+    },
+    exercises: [
+      'core services create',
+      'core services delete',
+      'gateway.networking.k8s.io httproutes get',
+      'gateway.networking.k8s.io httproutes update',
+    ],
+  },
+  {
+    name: 'routing-api gateway-api on a Service without an HTTPRoute, failing: the route it created is deleted again',
+    load: (server) => {
+      loadBookinfoGatewayApi(server);
+      server.store.delete(GW, 'HTTPRoute', 'default', 'reviews');
+    },
+    arrange: () => {},
+    stages: () => [{ ...failingRoute(), routingApi: 'gateway-api' }],
+    expectOutcome: (results, server) => {
+      expect(results.map((result) => [result.error?.code, result.rolledBack])).toEqual([['unhealthy', true]]);
+      expect(server.store.get(GW, 'HTTPRoute', 'default', 'reviews')).toBeUndefined();
+    },
+    exercises: ['gateway.networking.k8s.io httproutes create', 'gateway.networking.k8s.io httproutes delete'],
+  },
 ];
 
 interface Play {
@@ -277,8 +351,8 @@ async function play(scenario: Scenario, user: User): Promise<Play> {
   const server = await startApiServer({ users: { 'admin-token': 'admin', 'ci-token': 'ci' } });
   let stop: (() => void) | void = undefined;
   try {
-    server.setRules([ADMIN, ...roleAsRbacRules(role, 'ci')]);
-    loadBookinfo(server);
+    server.setRules([ADMIN, ...roleAsRbacRules(role, 'ci'), ...roleAsRbacRules(clusterRole, 'ci')]);
+    (scenario.load ?? loadBookinfo)(server);
     stop = await scenario.arrange(server);
     server.requests.length = 0;
     const results: StageResult[] = [];
@@ -298,13 +372,21 @@ describe('examples/rbac/istio-canary.yaml', () => {
   const discovery: RequestLogEntry[] = [];
   let played = 0;
 
-  it('is a ServiceAccount, a Role and a RoleBinding of the one to the other, in one namespace', () => {
+  it('is a ServiceAccount, a Role and a RoleBinding in one namespace, and a read-only ClusterRole', () => {
     expect(
-      manifest.map((object) => `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`),
+      manifest.map((object) => `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`),
     ).toEqual([
       'ServiceAccount default/istio-canary',
       'Role default/istio-canary',
       'RoleBinding default/istio-canary',
+      'ClusterRole /istio-canary-httproutes',
+      'ClusterRoleBinding /istio-canary-httproutes-default',
+    ]);
+    expect([...grantedAccess(clusterRole)]).toEqual(['gateway.networking.k8s.io httproutes list']);
+    const clusterBinding = manifest.find((object) => object.kind === 'ClusterRoleBinding')!;
+    expect([clusterBinding.roleRef?.name, clusterBinding.subjects]).toEqual([
+      'istio-canary-httproutes',
+      [{ kind: 'ServiceAccount', name: 'istio-canary', namespace: 'default' }],
     ]);
     const binding = manifest.find((object) => object.kind === 'RoleBinding')!;
     expect(binding.roleRef).toEqual({
@@ -334,7 +416,8 @@ describe('examples/rbac/istio-canary.yaml', () => {
 
   it('the rights used by all scenarios together are exactly the rights the Role grants', () => {
     expect(played).toBe(scenarios.length);
-    expect([...used].sort()).toEqual([...grantedAccess(role)].sort());
+    const granted = new Set([...grantedAccess(role), ...grantedAccess(clusterRole)]);
+    expect([...used].sort()).toEqual([...granted].sort());
   });
 
   it('asks for nothing else than discovery, which any authenticated user may read', () => {

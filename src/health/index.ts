@@ -17,3 +17,12 @@ export {
   type WaitForPropagationOptions,
   type WrittenObject,
 } from './propagation.js';
+export {
+  routeStatusState,
+  waitForRouteStatus,
+  type ParentState,
+  type ParentVerdict,
+  type RouteObject,
+  type WaitForRouteStatusOptions,
+  type WrittenRoute,
+} from './route-status.js';

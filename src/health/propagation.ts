@@ -3,11 +3,10 @@
 // `status.observedGeneration` on each object; without it nothing is written and only a settle delay
 // is left. Each object is watched (list + watch by name): istiod's status writes arrive as they
 // happen, with no request per poll and no poll interval added to the wait.
-import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { HealthCheckResult } from '../types.js';
 import { CheckClock, seconds, type HealthCheckFailure } from './check.js';
-import { WatchWait } from './watch-wait.js';
-import { WatchedSet } from './watched-set.js';
+import { pluralOf, splitApiVersion, StatusWait, type StatusWaitOptions } from './status-wait.js';
 
 export interface WrittenObject {
   /** e.g. networking.istio.io/v1 */
@@ -19,13 +18,8 @@ export interface WrittenObject {
   generation: number;
 }
 
-export interface WaitForPropagationOptions {
-  timeoutMs: number;
-  /** How long to wait for an object on which istiod writes no status. */
-  settleMs: number;
-  signal?: AbortSignal;
-  onProgress?: (message: string) => void;
-}
+/** `settleMs`: how long to wait for an object on which istiod writes no status. */
+export type WaitForPropagationOptions = StatusWaitOptions;
 
 interface IstioCondition {
   type?: string;
@@ -41,16 +35,6 @@ type IstioObject = KubernetesObject & {
 
 type State =
   { kind: 'reconciled' } | { kind: 'pending'; text: string } | { kind: 'no-status' } | { kind: 'missing' };
-
-/** Istio's kinds and the Gateway API route, by plural; others by the usual lower-case + s. */
-const PLURALS: Record<string, string> = {
-  VirtualService: 'virtualservices',
-  DestinationRule: 'destinationrules',
-  Gateway: 'gateways',
-  ServiceEntry: 'serviceentries',
-  Sidecar: 'sidecars',
-  HTTPRoute: 'httproutes',
-};
 
 function label(object: WrittenObject): string {
   return `${object.kind} ${object.name} in ${object.namespace}`;
@@ -81,38 +65,24 @@ export function waitForPropagation(
   return new PropagationWait(kubeConfig, objects, options).run();
 }
 
-class PropagationWait extends WatchWait {
-  private readonly watches: WatchedSet<IstioObject>[];
-  private settled = false;
-  private lastProgress = '';
-  private settleTimer: NodeJS.Timeout | undefined;
-
+class PropagationWait extends StatusWait<IstioObject> {
   constructor(
     kubeConfig: KubeConfig,
     private readonly objects: WrittenObject[],
-    private readonly options: WaitForPropagationOptions,
+    options: WaitForPropagationOptions,
   ) {
     super(
       new CheckClock('istio propagation'),
       `istiod to reconcile ${objects.map((o) => `${label(o)} generation ${o.generation}`).join(', ')}`,
+      kubeConfig,
+      objects.map((object) => ({
+        ...splitApiVersion(object.apiVersion),
+        plural: pluralOf(object.kind),
+        namespace: object.namespace,
+        name: object.name,
+      })),
       options,
     );
-    const api = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.watches = objects.map((object) => {
-      const [group = '', version = ''] = object.apiVersion.split('/');
-      const plural = PLURALS[object.kind] ?? `${object.kind.toLowerCase()}s`;
-      const fieldSelector = `metadata.name=${object.name}`;
-      const namespace = object.namespace;
-      return new WatchedSet<IstioObject>({
-        kubeConfig,
-        path: `/apis/${group}/${version}/namespaces/${encodeURIComponent(namespace)}/${plural}`,
-        list: () => api.listNamespacedCustomObject({ group, version, namespace, plural, fieldSelector }),
-        fieldSelector,
-        attempt: { group, resource: plural, namespace, name: object.name },
-        onChange: () => this.evaluate(),
-        onFatal: (error) => this.finish(this.clock.fail(error.code, error.message)),
-      });
-    });
   }
 
   override async run(): Promise<HealthCheckResult> {
@@ -120,43 +90,20 @@ class PropagationWait extends WatchWait {
     return super.run();
   }
 
-  protected startWatching(): void {
-    this.settleTimer = setTimeout(() => {
-      this.settled = true;
-      this.evaluate();
-    }, this.options.settleMs);
-    for (const watch of this.watches) void watch.start();
-  }
-
-  protected stopWatching(): void {
-    clearTimeout(this.settleTimer);
-    for (const watch of this.watches) watch.stop();
-  }
-
   private states(): State[] {
-    return this.objects.map((object, i) => {
-      const found = this.watches[i]!.objects().find((o) => o.metadata?.name === object.name);
-      return propagationState(found, object.generation);
-    });
+    return this.objects.map((object, i) =>
+      propagationState(this.find(i, object.namespace, object.name), object.generation),
+    );
   }
 
-  private evaluate(): void {
-    if (!this.open || !this.watches.every((watch) => watch.synced)) return;
+  protected evaluate(): void {
     const states = this.states();
     const missing = states.findIndex((state) => state.kind === 'missing');
     if (missing >= 0) {
-      const object = this.objects[missing]!;
-      this.finish(
-        this.clock.fail(
-          'not-found',
-          `${label(object)} was deleted while waiting for istiod to reconcile it: run the stage again`,
-        ),
-      );
+      this.finish(this.deleted(label(this.objects[missing]!), 'istiod to reconcile it'));
       return;
     }
-    const pending = this.pendingText(states);
-    if (pending && pending !== this.lastProgress) this.options.onProgress?.(`waiting for istiod: ${pending}`);
-    this.lastProgress = pending;
+    this.progress(this.pendingText(states), 'waiting for istiod');
     const done = states.every((s) => s.kind === 'reconciled' || (s.kind === 'no-status' && this.settled));
     if (done) this.finish(this.clock.pass(this.detail(states)));
   }
@@ -184,13 +131,9 @@ class PropagationWait extends WatchWait {
   }
 
   protected timedOut(): HealthCheckFailure {
-    const pending = this.pendingText(this.states()) || 'no answer from the API server';
-    const apiError = this.watches.find((watch) => watch.lastError)?.lastError;
-    return this.clock.fail(
-      'timeout',
-      `timed out after ${seconds(this.options.timeoutMs)} waiting for ${this.what} (${pending}` +
-        `${apiError ? `; last API error: ${apiError}` : ''}): check istiod's logs and istioctl proxy-status, ` +
-        'or raise the timeout',
+    return this.timeoutFailure(
+      this.pendingText(this.states()),
+      "check istiod's logs and istioctl proxy-status, or raise the timeout",
     );
   }
 }

@@ -67,6 +67,9 @@ export class WatchedSet<T extends KubernetesObject> {
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private listed = false;
+  /** How many objects the first list returned: the set is complete once it holds them all. */
+  private firstListSize = 0;
+  private populated = false;
   /** The last transient failure, for a timeout message. */
   lastError: string | undefined;
 
@@ -76,6 +79,7 @@ export class WatchedSet<T extends KubernetesObject> {
       new StoppableWatch(options.kubeConfig, () => this.stopped),
       async () => {
         const list = await options.list();
+        if (!this.listed) this.firstListSize = list.items.length;
         this.listed = true;
         return list;
       },
@@ -84,7 +88,7 @@ export class WatchedSet<T extends KubernetesObject> {
       options.fieldSelector,
     );
     const changed = () => {
-      if (!this.stopped) options.onChange();
+      if (!this.stopped && this.complete()) options.onChange();
     };
     this.informer.on(ADD, changed);
     this.informer.on(UPDATE, changed);
@@ -95,7 +99,18 @@ export class WatchedSet<T extends KubernetesObject> {
   /** Resolves once the first list has been answered (or has failed). */
   async start(): Promise<void> {
     await this.startInformer();
-    if (this.listed && !this.stopped) this.options.onChange();
+    if (this.complete() && !this.stopped) this.options.onChange();
+  }
+
+  /**
+   * ListWatch adds the first list's objects one by one, each with an ADD event: until the last is in, the
+   * set would look as if the others did not exist (a waited-for object "deleted", a rollout judged on
+   * half its Deployments). Relists keep the objects they had meanwhile, so only the first one matters.
+   */
+  private complete(): boolean {
+    if (!this.populated && this.listed && this.informer.list().length >= this.firstListSize)
+      this.populated = true;
+    return this.populated;
   }
 
   /** ListWatch reports list and stream failures through ERROR, but a failure to open a watch rejects. */
@@ -107,9 +122,9 @@ export class WatchedSet<T extends KubernetesObject> {
     }
   }
 
-  /** True once a list succeeded: only then does an empty set mean "nothing matches". */
+  /** True once a list succeeded and its objects are in: only then does an absent object mean "not there". */
   get synced(): boolean {
-    return this.listed;
+    return this.populated;
   }
 
   objects(): readonly T[] {

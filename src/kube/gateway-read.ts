@@ -3,13 +3,13 @@
 // (a Gateway's route elsewhere may send to the service), the namespace's Services (the main one and its
 // version Services) and its ReferenceGrants (what lets another namespace's route name them). Only a cluster
 // that serves HTTPRoute in v1beta1 alone costs a second round, with that version.
-import { CoreV1Api } from '@kubernetes/client-node';
 import { CanaryError } from '../errors.js';
 import { GATEWAY_API_GROUP } from '../plan/gateway-api/types.js';
-import type { GatewayApiState, HTTPRoute, ReferenceGrant, Service } from '../plan/gateway-api/types.js';
+import type { GatewayApiState, HTTPRoute, ReferenceGrant } from '../plan/gateway-api/types.js';
 import type { ClusterClient } from './client.js';
 import { isCode, kubeMessages } from './errors.js';
 import { READ_VERSIONS, versionOfObject } from './routing-objects.js';
+import { listServices } from './services.js';
 
 /** What the namespace holds for Gateway API routing, and how far the read could see. */
 export interface GatewayRouting extends GatewayApiState {
@@ -49,21 +49,6 @@ function listReferenceGrants(client: ClusterClient, namespace: string): Promise<
       options,
     ),
   ) as Promise<RawList>;
-}
-
-async function listServices(client: ClusterClient, namespace: string): Promise<Service[]> {
-  const core = client.kubeConfig.makeApiClient(CoreV1Api);
-  const list = await client.call({ verb: 'list', group: '', resource: 'services', namespace }, (options) =>
-    core.listNamespacedService({ namespace }, options),
-  );
-  // The typed client gives Dates and camel-cased fields as the JSON has them; the planner wants plain JSON.
-  return list.items.map((item) => {
-    const service = JSON.parse(JSON.stringify(item)) as Service;
-    service.apiVersion = 'v1';
-    service.kind = 'Service';
-    delete service.metadata.managedFields;
-    return service;
-  });
 }
 
 /** The versions of gateway.networking.k8s.io the cluster serves that we read and write, preferred first. */

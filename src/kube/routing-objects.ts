@@ -1,13 +1,17 @@
 // The Istio kinds we read and write, by known plural (no discovery round trip per call), and the rule that
 // decides which API version an object "has": the version its latest writer used.
+import type { HTTPRoute } from '../plan/gateway-api/types.js';
 import type { RoutingObject } from '../plan/types.js';
 import { ISTIO_GROUP } from './errors.js';
 
-export type RoutingKind = RoutingObject['kind'];
+/** The custom objects we read and write: Istio's, and Gateway API's HTTPRoute. */
+export type CustomRoutingObject = RoutingObject | HTTPRoute;
+export type RoutingKind = CustomRoutingObject['kind'];
 
 export const PLURALS: Record<RoutingKind, string> = {
   VirtualService: 'virtualservices',
   DestinationRule: 'destinationrules',
+  HTTPRoute: 'httproutes',
 };
 
 /** Versions we can read and write, preferred first (v1alpha3 is served by Istio but deprecated). */
@@ -64,8 +68,12 @@ export function versionOfObject(
 }
 
 /** The object as callers see it: its own apiVersion, no managedFields (they would flood every diff). */
-export function asRoutingObject(raw: unknown, kind: RoutingKind, apiVersion: string): RoutingObject {
-  const object = structuredClone(raw) as RoutingObject;
+export function asRoutingObject<T extends CustomRoutingObject = RoutingObject>(
+  raw: unknown,
+  kind: RoutingKind,
+  apiVersion: string,
+): T {
+  const object = structuredClone(raw) as T;
   object.kind = kind;
   object.apiVersion = apiVersion;
   delete object.metadata.managedFields;
@@ -73,9 +81,10 @@ export function asRoutingObject(raw: unknown, kind: RoutingKind, apiVersion: str
 }
 
 /** A copy without what the server owns: for re-creating an object that was deleted meanwhile. */
-export function withoutServerFields<T extends RoutingObject>(object: T): T {
+export function withoutServerFields<T extends { metadata: object; status?: unknown }>(object: T): T {
   const copy = structuredClone(object);
-  for (const field of SERVER_OWNED) delete copy.metadata[field];
+  const metadata = copy.metadata as Record<string, unknown>;
+  for (const field of SERVER_OWNED) delete metadata[field];
   delete copy.status;
   return copy;
 }

@@ -1,61 +1,85 @@
-// Which routing API a run works on, read from the cluster: `routing-api` as given, or for `auto` what routes
-// the service (plan/routing-api.ts decides; this reads what it decides on).
-import { isCode, readGatewayRouting } from '../kube/index.js';
-import type { ClusterClient, GatewayRouting } from '../kube/index.js';
-import { gatewayApiOptions } from '../plan/gateway-api/index.js';
-import { namespaceOf } from '../plan/objects.js';
-import { chooseRoutingApi, virtualServiceRoutes } from '../plan/routing-api.js';
+// Which routing API a run drives, from the first round trip: `routing-api` as given, or for `auto` what the
+// namespace holds (src/plan/routing-api.ts). With `auto`, a cluster without the Gateway API CRDs (or
+// credentials that may not list HTTPRoutes) is a cluster whose routing is Istio's, as before Gateway API
+// support; one without Istio but with HTTPRoutes for the service runs on Gateway API.
+import { isCode, readGatewayRouting, type ClusterClient, type GatewayRouting } from '../kube/index.js';
+import { gatewayApiOptions } from '../plan/gateway-api/version-service.js';
+import { chooseRoutingApi, type RoutingApi } from '../plan/routing-api.js';
 import type { ClusterState, StageOptions } from '../plan/types.js';
+import { GatewayPath } from './gateway-path.js';
+import { IstioPath } from './istio-path.js';
+import type { PathContext, RoutingPath } from './routing-path.js';
 
-/** The namespace's routing on the API chosen, and what the reader should know about the choice. */
-export type RoutingRead = (
-  { api: 'istio'; state: ClusterState } | { api: 'gateway-api'; state: GatewayRouting }
-) & { warnings: string[] };
+/** The routing reads of the first round trip: only those the `routing-api` choice can need. */
+export interface RoutingReads {
+  istio: Promise<ClusterState | undefined>;
+  gateway: Promise<GatewayRouting | undefined>;
+}
 
-/**
- * With `auto`, both APIs are read at once (one round trip: their lists share the discovery request). A
- * cluster without one of them has none of its objects; without either, Istio's error stands, as before.
- * Credentials that may not read HTTPRoutes or Services (a Role from before Gateway API) go on with the
- * VirtualServices when one routes the service, and say so; otherwise the refusal is the answer.
- */
-export async function readRoutingOfService(
-  client: ClusterClient,
-  options: StageOptions,
-): Promise<RoutingRead> {
-  const namespace = options.namespace;
+export function readRoutingOf(client: ClusterClient, options: StageOptions): RoutingReads {
   const choice = options.routingApi ?? 'auto';
-  if (choice === 'istio') return { api: 'istio', state: await client.readRouting(namespace), warnings: [] };
-  if (choice === 'gateway-api') {
-    return { api: 'gateway-api', state: await readGatewayRouting(client, namespace), warnings: [] };
-  }
-  const [istio, gateway] = await Promise.allSettled([
-    client.readRouting(namespace),
-    readGatewayRouting(client, namespace),
-  ]);
-  if (istio.status === 'rejected' && !isCode(istio.reason, 'istio-missing')) throw istio.reason;
-  const virtualServices = istio.status === 'fulfilled' ? istio.value.virtualServices : [];
-  if (gateway.status === 'rejected') {
-    const routed = virtualServices.some(
-      (vs) => namespaceOf(vs, namespace) === namespace && virtualServiceRoutes(vs, options.host, namespace),
-    );
-    const forbidden = isCode(gateway.reason, 'forbidden');
-    if (!isCode(gateway.reason, 'gateway-api-missing') && !(forbidden && routed)) throw gateway.reason;
-    // Gateway API not installed (or not readable): Istio, whose error stands when it is missing too.
-    if (istio.status === 'rejected') throw istio.reason;
-    const message = gateway.reason instanceof Error ? gateway.reason.message : String(gateway.reason);
-    const warnings = forbidden
-      ? [
-          `routing-api auto could not read HTTPRoutes (${message}) and went on with the VirtualServices routing ${options.service}: grant list on httproutes and services (examples/rbac), or set routing-api istio`,
-        ]
-      : [];
-    return { api: 'istio', state: istio.value, warnings };
-  }
-  const api = chooseRoutingApi('auto', gatewayApiOptions(options), {
-    virtualServices,
-    httpRoutes: gateway.value.httpRoutes,
+  const reads = {
+    istio: choice === 'gateway-api' ? Promise.resolve(undefined) : client.readRouting(options.namespace),
+    gateway: choice === 'istio' ? Promise.resolve(undefined) : readGatewayRouting(client, options.namespace),
+  };
+  // Settled by chooseRoutingPath; a read it does not need must not become an unhandled rejection.
+  reads.istio.catch(() => undefined);
+  reads.gateway.catch(() => undefined);
+  return reads;
+}
+
+/** What `auto` may take as "this API routes nothing here" rather than as a failure. */
+function absent<T>(
+  read: Promise<T | undefined>,
+  ...codes: Parameters<typeof isCode>[1][]
+): Promise<T | undefined> {
+  return read.catch((err: unknown) => {
+    if (codes.some((code) => isCode(err, code))) return undefined;
+    throw err;
   });
-  if (api === 'gateway-api') return { api, state: gateway.value, warnings: [] };
-  // Neither routes the service: Istio, as before (its error when only Gateway API is installed).
-  if (istio.status === 'rejected') throw istio.reason;
-  return { api: 'istio', state: istio.value, warnings: [] };
+}
+
+async function required<T>(read: Promise<T | undefined>): Promise<T> {
+  const value = await read;
+  if (value === undefined) throw new Error('a routing read the choice needs was not made');
+  return value;
+}
+
+/** The namespace's routing on the API chosen: what `status` reports, and what a routing path runs on. */
+export type ChosenRouting =
+  { api: 'istio'; state: ClusterState } | { api: 'gateway-api'; state: GatewayRouting };
+
+/** The API the stage works on and its objects; throws what the read or the choice found wrong. */
+export async function chooseRouting(options: StageOptions, reads: RoutingReads): Promise<ChosenRouting> {
+  const choice = options.routingApi ?? 'auto';
+  let api: RoutingApi = choice === 'auto' ? 'istio' : choice;
+  if (choice === 'auto') {
+    const [istio, gateway] = await Promise.all([
+      absent(reads.istio, 'istio-missing'),
+      absent(reads.gateway, 'gateway-api-missing', 'forbidden'),
+    ]);
+    api = chooseRoutingApi('auto', gatewayApiOptions(options), {
+      virtualServices: istio?.virtualServices ?? [],
+      httpRoutes: gateway?.httpRoutes ?? [],
+    });
+  }
+  return api === 'gateway-api'
+    ? { api, state: await required(reads.gateway) }
+    : { api, state: await required(reads.istio) };
+}
+
+/** The path the stage runs on; throws what the read or the choice found wrong (nothing written yet). */
+export async function chooseRoutingPath(
+  options: StageOptions,
+  reads: RoutingReads,
+  context: PathContext,
+): Promise<RoutingPath> {
+  const chosen = await chooseRouting(options, reads);
+  if (chosen.api === 'istio') return new IstioPath(chosen.state, context);
+  if (!chosen.state.clusterWide) {
+    context.reporter.info(
+      `the credentials may not list HTTPRoutes cluster-wide: only the routes of "${options.namespace}" are moved (routes of Gateways elsewhere are not seen)`,
+    );
+  }
+  return new GatewayPath(chosen.state, context);
 }

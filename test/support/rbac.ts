@@ -28,11 +28,14 @@ export function readManifest(path: string): ManifestObject[] {
 }
 
 /**
- * A Role's rules as the stand-in's, held by `user` in the Role's namespace only. The stand-in cannot
- * express resourceNames or nonResourceURLs: a Role using them is refused rather than widened.
+ * A Role's rules as the stand-in's, held by `user` in the Role's namespace only (a ClusterRole's: in every
+ * namespace). The stand-in cannot express resourceNames or nonResourceURLs: a Role using them is refused
+ * rather than widened.
  */
 export function roleAsRbacRules(role: ManifestObject, user: string): RbacRule[] {
-  if (role.kind !== 'Role') throw new Error(`expected a Role, got ${role.kind} ${role.metadata.name}`);
+  if (role.kind !== 'Role' && role.kind !== 'ClusterRole') {
+    throw new Error(`expected a Role or ClusterRole, got ${role.kind} ${role.metadata.name}`);
+  }
   return (role.rules ?? []).map((rule) => {
     if (rule.resourceNames || rule.nonResourceURLs) {
       throw new Error(`Role ${role.metadata.name}: resourceNames and nonResourceURLs are not modelled`);
@@ -42,7 +45,7 @@ export function roleAsRbacRules(role: ManifestObject, user: string): RbacRule[] 
       verbs: rule.verbs ?? [],
       groups: rule.apiGroups ?? [],
       resources: rule.resources ?? [],
-      namespaces: [role.metadata.namespace ?? 'default'],
+      ...(role.kind === 'Role' ? { namespaces: [role.metadata.namespace ?? 'default'] } : {}),
     };
   });
 }

@@ -1,5 +1,6 @@
 // What "the cluster exactly as it was" means in a test: every routing object's spec, labels and
-// annotations, and every Deployment, serialised so that any change at all shows.
+// annotations (VirtualServices, DestinationRules, HTTPRoutes, Services), and every Deployment, serialised
+// so that any change at all shows.
 import type { ApiServer } from './kube-apiserver/index.js';
 
 interface Stored {
@@ -13,6 +14,8 @@ export function routingSnapshot(server: ApiServer, namespace = 'default'): Recor
     ['networking.istio.io/v1', 'VirtualService'],
     ['networking.istio.io/v1', 'DestinationRule'],
     ['apps/v1', 'Deployment'],
+    ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+    ['v1', 'Service'],
   ];
   for (const [apiVersion, kind] of kinds) {
     for (const object of server.store.list(apiVersion, kind, namespace) as Stored[]) {

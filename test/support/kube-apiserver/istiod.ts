@@ -5,6 +5,7 @@
 import type { ResourceRegistry, ResourceType } from './resources.js';
 import { GATEWAY_API_GROUP, ISTIO_GROUP } from './resources.js';
 import type { KubeObject, ObjectStore, StoreEvent } from './store.js';
+import { gatewayAccepted, type Listener } from './istiod-parents.js';
 
 export interface Istiod {
   /** HTTPRoute status (default on); off = a cluster without a Gateway API controller: no status at all. */
@@ -48,6 +49,8 @@ interface RouteParentStatus {
 
 const MESH_CONTROLLER = 'istio.io/mesh-controller';
 const GATEWAY_CONTROLLER = 'istio.io/gateway-controller';
+/** The GatewayClasses istiod creates and serves itself (ingress and ambient waypoints). */
+const ISTIO_CLASSES = new Set(['istio', 'istio-waypoint']);
 
 function timestamp(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -70,6 +73,8 @@ export class IstiodSimulator implements Istiod {
   private readonly meshKinds: ResourceType[];
   private readonly services: ResourceType;
   private readonly gateways: ResourceType | undefined;
+  private readonly gatewayClasses: ResourceType | undefined;
+  private readonly namespaces: ResourceType;
   private readonly referenceGrants: ResourceType | undefined;
 
   constructor(
@@ -79,7 +84,9 @@ export class IstiodSimulator implements Istiod {
     this.httpRoutes = registry.byKind(`${GATEWAY_API_GROUP}/v1`, 'HTTPRoute');
     this.gateways = registry.byKind(`${GATEWAY_API_GROUP}/v1`, 'Gateway');
     this.referenceGrants = registry.byKind(`${GATEWAY_API_GROUP}/v1beta1`, 'ReferenceGrant');
+    this.gatewayClasses = registry.byKind(`${GATEWAY_API_GROUP}/v1`, 'GatewayClass');
     this.services = registry.byKind('v1', 'Service')!;
+    this.namespaces = registry.byKind('v1', 'Namespace')!;
     this.meshKinds = ['VirtualService', 'DestinationRule']
       .map((kind) => registry.byKind(`${ISTIO_GROUP}/v1`, kind))
       .filter((t): t is ResourceType => t !== undefined);
@@ -112,9 +119,11 @@ export class IstiodSimulator implements Istiod {
     else if (
       e.resource === this.services ||
       e.resource === this.gateways ||
+      e.resource === this.gatewayClasses ||
+      e.resource === this.namespaces ||
       e.resource === this.referenceGrants
     ) {
-      // A backend or parent that appears or goes changes the routes' status.
+      // A backend or parent that appears, goes or changes (a namespace's labels too) changes the routes' status.
       if (this.httpRoutes) this.later(() => this.reconcileAll(this.httpRoutes!));
     } else if (this.meshKinds.includes(e.resource) && e.type !== 'DELETED') {
       this.later(() => this.reconcileMesh(e.resource, namespace!, name!));
@@ -168,35 +177,71 @@ export class IstiodSimulator implements Istiod {
     if (!this.routeStatus || !route) return;
     const spec = (route.spec ?? {}) as {
       parentRefs?: ParentRef[];
+      hostnames?: string[];
       rules?: { backendRefs?: BackendRef[] }[];
     };
     const generation = route.metadata.generation ?? 1;
     const resolved = this.resolvedRefs(namespace, spec.rules ?? [], generation);
-    const ours = (spec.parentRefs ?? []).map((parentRef): RouteParentStatus => ({
-      parentRef,
-      controllerName: (parentRef.kind ?? 'Gateway') === 'Service' ? MESH_CONTROLLER : GATEWAY_CONTROLLER,
-      conditions: [this.accepted(namespace, parentRef, generation), resolved],
-    }));
+    // Istio reports only on parents it serves: a parentRef to a Gateway that does not exist gets no entry
+    // (its parents are the Gateways it knows), one to a missing Service is refused (NoMatchingParent).
+    const ours = (spec.parentRefs ?? []).flatMap((parentRef): RouteParentStatus[] => {
+      const accepted = this.accepted(namespace, spec.hostnames ?? [], parentRef, generation);
+      if (!accepted) return [];
+      return [
+        {
+          parentRef,
+          controllerName: (parentRef.kind ?? 'Gateway') === 'Service' ? MESH_CONTROLLER : GATEWAY_CONTROLLER,
+          conditions: [accepted, resolved],
+        },
+      ];
+    });
     const previous = ((route.status as { parents?: RouteParentStatus[] } | undefined)?.parents ?? []).filter(
       (p) => p.controllerName !== MESH_CONTROLLER && p.controllerName !== GATEWAY_CONTROLLER,
     );
     this.writeStatus(t, route, { ...(route.status as object), parents: [...previous, ...ours] });
   }
 
-  private accepted(namespace: string, parent: ParentRef, generation: number): Condition {
+  /** Accepted for the parent, or undefined for a parent Istio does not serve (no such Gateway, or not its class). */
+  private accepted(
+    namespace: string,
+    hostnames: string[],
+    parent: ParentRef,
+    generation: number,
+  ): Condition | undefined {
     const kind = parent.kind ?? 'Gateway';
     const ns = parent.namespace ?? namespace;
-    const type = kind === 'Service' ? this.services : kind === 'Gateway' ? this.gateways : undefined;
-    const found = type ? this.store.get(type, ns, parent.name) : undefined;
-    return found
-      ? condition('Accepted', 'True', 'Accepted', 'Route was valid', generation)
-      : condition(
-          'Accepted',
-          'False',
-          'NoMatchingParent',
-          `parent ${kind} ${ns}/${parent.name} not found`,
-          generation,
-        );
+    if (kind === 'Service') {
+      return this.store.get(this.services, ns, parent.name)
+        ? condition('Accepted', 'True', 'Accepted', 'Route was valid', generation)
+        : condition(
+            'Accepted',
+            'False',
+            'NoMatchingParent',
+            `parent service: ${JSON.stringify(parent.name)} not found`,
+            generation,
+          );
+    }
+    const gateway =
+      kind === 'Gateway' && this.gateways ? this.store.get(this.gateways, ns, parent.name) : undefined;
+    const spec = gateway?.spec as { gatewayClassName?: string; listeners?: Listener[] } | undefined;
+    if (!spec || !this.servesClass(spec.gatewayClassName ?? '')) return undefined;
+    const labels = this.store.get(this.namespaces, undefined, namespace)?.metadata.labels ?? {};
+    const verdict = gatewayAccepted({ namespace: ns, listeners: spec.listeners ?? [] }, parent, {
+      namespace,
+      namespaceLabels: labels,
+      hostnames,
+    });
+    return condition('Accepted', verdict.status, verdict.reason, verdict.message, generation);
+  }
+
+  /** Istio's own classes, and any GatewayClass whose controller is Istio's. */
+  private servesClass(name: string): boolean {
+    if (ISTIO_CLASSES.has(name)) return true;
+    const gatewayClass = this.gatewayClasses
+      ? this.store.get(this.gatewayClasses, undefined, name)
+      : undefined;
+    const controller = (gatewayClass?.spec as { controllerName?: string } | undefined)?.controllerName;
+    return controller === GATEWAY_CONTROLLER || controller === MESH_CONTROLLER;
   }
 
   /** ResolvedRefs over every backendRef of every rule: the first that does not resolve names the reason. */
