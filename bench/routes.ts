@@ -45,8 +45,8 @@ function reset(cluster: BenchCluster, count: number): void {
 }
 
 /** Runs the stages in a worker after one warm-up stage, and measures each of the others. */
-async function measure(
-  cluster: BenchCluster,
+export async function measure(
+  cluster: Pick<BenchCluster, 'timeline'>,
   stages: RunOptions[],
 ): Promise<Omit<RoutesFigures, 'virtualServices' | 'stage' | 'expected'>[]> {
   const mark = cluster.timeline.now();
@@ -66,7 +66,7 @@ async function measure(
   });
 }
 
-function summary(
+export function summary(
   virtualServices: number,
   stage: string,
   expected: number,
