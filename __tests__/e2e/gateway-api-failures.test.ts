@@ -73,6 +73,32 @@ describe('before any write: the error, nothing written', () => {
     expect([result.routingApi, result.weight, warnings]).toEqual(['istio', 50, []]);
   });
 
+  it('routing-api auto with credentials that may not read HTTPRoutes: Istio, with a warning saying so', async () => {
+    await start();
+    for (const file of ['02-bookinfo.yaml', '03-virtual-services-v1.yaml', '04-destination-rules.yaml']) {
+      for (const object of bookinfoObjects(file)) server.store.put(object);
+    }
+    server.setRules([
+      { users: ['admin'], verbs: ['*'], groups: ['*'], resources: ['*'] },
+      {
+        users: ['ci'],
+        verbs: ['*'],
+        groups: ['networking.istio.io', 'apps', '', 'coordination.k8s.io'],
+        resources: ['*'],
+      },
+    ]);
+    const warnings: string[] = [];
+    const result = await runStage(shift(), {
+      kubeConfig: server.kubeConfig('ci'),
+      reporter: { info: () => {}, warning: (message) => warnings.push(message) },
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.routingApi).toBe('istio');
+    expect(warnings).toEqual([
+      'routing-api auto could not read the HTTPRoutes (RBAC forbids list on httproutes.gateway.networking.k8s.io in namespace "default" for User "ci": grant a Role rule {apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs: ["list"]} in "default"): it chose from the other API alone; grant the read, or set routing-api',
+    ]);
+  });
+
   it('routing-api auto with both a VirtualService and an HTTPRoute for the service: both named', async () => {
     await start();
     loadBookinfoGatewayApi(server);
