@@ -13,14 +13,7 @@ import type {
 import { DEFAULT_VERSION_SERVICE } from '../plan/gateway-api/version-service.js';
 import type { StageOptions } from '../plan/types.js';
 import type { Applied, PlanIo } from './apply-plan.js';
-import {
-  lastWritten,
-  objectYaml,
-  PlanningPath,
-  replaceWritten,
-  summarize,
-  type RoutingOutcome,
-} from './routing-path.js';
+import { PlanningPath, replaceWritten } from './routing-path.js';
 
 export class GatewayPath extends PlanningPath<GatewayApiState, GatewayWriteStep, GatewayApiPlan> {
   readonly api = 'gateway-api' as const;
@@ -63,16 +56,8 @@ export class GatewayPath extends PlanningPath<GatewayApiState, GatewayWriteStep,
     };
   }
 
-  outcome(rolledBack: boolean): RoutingOutcome {
-    const plan = this.last;
-    const { diff, ...summary } = summarize(this.first, plan, rolledBack);
-    // A version Service the plan deletes has no YAML to show.
-    const managed = (plan?.objects ?? []).flatMap(({ after }) => (after ? [after] : []));
-    return {
-      ...summary,
-      routingApi: this.api,
-      objects: managed.map((object) => objectYaml(lastWritten(this.written, object))),
-      lazy: { diff, virtualServiceYaml: () => '', destinationRuleYaml: () => '' },
-    };
+  /** A version Service the plan deletes has no YAML to show. */
+  protected managed(plan: GatewayApiPlan): WrittenObject[] {
+    return plan.objects.flatMap(({ after }) => (after ? [after] : []));
   }
 }

@@ -5,14 +5,7 @@ import { toYaml } from '../plan/diff.js';
 import { planProgressiveStep, planStage } from '../plan/plan-stage.js';
 import type * as Istio from '../plan/types.js';
 import type { Applied, PlanIo } from './apply-plan.js';
-import {
-  lastWritten,
-  objectYaml,
-  PlanningPath,
-  replaceWritten,
-  summarize,
-  type RoutingOutcome,
-} from './routing-path.js';
+import { lastWritten, PlanningPath, replaceWritten } from './routing-path.js';
 
 export class IstioPath extends PlanningPath<Istio.ClusterState, Istio.WriteStep, Istio.Plan> {
   readonly api = 'istio' as const;
@@ -53,20 +46,16 @@ export class IstioPath extends PlanningPath<Istio.ClusterState, Istio.WriteStep,
     };
   }
 
-  outcome(rolledBack: boolean): RoutingOutcome {
-    const plan = this.last;
-    const { diff, ...summary } = summarize(this.first, plan, rolledBack);
+  protected managed(plan: Istio.Plan): WrittenObject[] {
+    return plan.objects.map(({ after }) => after);
+  }
+
+  protected override primaryYaml(plan: Istio.Plan | undefined) {
     const yamlOf = (object: Istio.RoutingObject | undefined) => () =>
       object ? toYaml(lastWritten(this.written, object)) : '';
     return {
-      ...summary,
-      routingApi: this.api,
-      objects: (plan?.objects ?? []).map(({ after }) => objectYaml(lastWritten(this.written, after))),
-      lazy: {
-        diff,
-        virtualServiceYaml: yamlOf(plan?.virtualService),
-        destinationRuleYaml: yamlOf(plan?.destinationRule),
-      },
+      virtualServiceYaml: yamlOf(plan?.virtualService),
+      destinationRuleYaml: yamlOf(plan?.destinationRule),
     };
   }
 }

@@ -12,6 +12,8 @@ import type { RoutingObjectYaml, RunReporter, StageResult } from '../types.js';
 import { applyPlan, type Applied, type PlanIo, type PlannedWrite, type WritablePlan } from './apply-plan.js';
 import type { WriteJournal } from './journal.js';
 
+type PrimaryYaml = 'virtualServiceYaml' | 'destinationRuleYaml';
+
 /** What a path needs of the run. */
 export interface PathContext {
   client: ClusterClient;
@@ -83,7 +85,23 @@ export abstract class PlanningPath<
   protected abstract afterBatch(written: WrittenObject[]): Promise<void>;
   /** The routing after `applied`, for the next step's plan. */
   protected abstract nextState(state: State, applied: Applied<P>): State;
-  abstract outcome(rolledBack: boolean): RoutingOutcome;
+  /** Every object the plan manages that has YAML to show (a deleted one has none). */
+  protected abstract managed(plan: P): WrittenObject[];
+  /** The primary VirtualService's and the DestinationRule's YAML (empty where the API has none). */
+  protected primaryYaml(_plan: P | undefined): Pick<RoutingOutcome['lazy'], PrimaryYaml> {
+    return { virtualServiceYaml: () => '', destinationRuleYaml: () => '' };
+  }
+
+  outcome(rolledBack: boolean): RoutingOutcome {
+    const { diff, ...summary } = summarize(this.first, this.last, rolledBack);
+    const managed = this.last ? this.managed(this.last) : [];
+    return {
+      ...summary,
+      routingApi: this.api,
+      objects: managed.map((object) => objectYaml(lastWritten(this.written, object))),
+      lazy: { diff, ...this.primaryYaml(this.last) },
+    };
+  }
 
   async write(options: StageOptions, stepWeight?: number): Promise<{ changed: boolean }> {
     const { namespace, dryRun, reporter, journal } = this.context;
