@@ -1,6 +1,7 @@
 // The Bookinfo reviews release on Gateway API through runStage against the API server stand-in (HTTPS, the
 // real client, the CRDs' defaults and istiod's route status): from the all-v1 HTTPRoute, route ≡ 05,
-// shift 50 ≡ 06, promote ≡ 07, finalize, each re-run a no-op; rollback back to all-v1.
+// shift 50 ≡ 06, promote ≡ 07, finalize, each re-run a no-op; rollback back to all-v1; a version Service
+// created, then deleted by the next release's finalize; dry run; progressive.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -14,6 +15,7 @@ import {
   reviewsOptions,
 } from '../../test/support/bookinfo.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
+import { routingSnapshot } from '../../test/support/routing-snapshot.js';
 
 const GW = 'gateway.networking.k8s.io/v1';
 const header = (value: string) => [{ name: 'end-user', kind: 'exact' as const, value }];
@@ -149,5 +151,39 @@ describe('rollback and the version Services this tool creates', () => {
     const deletes = server.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/services/'));
     expect(deletes.map((r) => [r.path.split('/').pop(), r.status])).toEqual([['reviews-v2', 200]]);
     expect(result.diff).toContain('reviews-v2');
+  });
+});
+
+describe('dry run and progressive on HTTPRoute', () => {
+  beforeAll(async () => {
+    server = await startApiServer();
+    loadBookinfoGatewayApi(server);
+    server.store.delete('v1', 'Service', 'default', 'reviews-v2');
+  });
+  afterAll(() => server.close());
+
+  it('dry run: the server validates the Service and the route (dryRun=All), nothing changes', async () => {
+    const before = routingSnapshot(server);
+    const mark = server.requests.length;
+    const result = await run({ stage: 'route', headerMatch: header('test-user'), dryRun: true });
+    expect(result.error).toBeUndefined();
+    const writes = server.requests
+      .slice(mark)
+      .filter((r) => ['POST', 'PUT', 'DELETE'].includes(r.method))
+      .map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')} ${String(r.query.dryRun)}`);
+    expect(writes).toEqual(['POST default/services All', 'PUT httproutes/reviews All']);
+    expect(result.diff).toContain('reviews-v2');
+    expect(routingSnapshot(server)).toEqual(before);
+  });
+
+  it('progressive 10, 50: each step waits for the route status, then promote (07)', async () => {
+    const result = await run({ stage: 'progressive', steps: [10, 50] });
+    expect(result.error).toBeUndefined();
+    expect(httpRouteRoutingEssence(reviewsRoute())).toEqual(expected('07-reviews-100-v2.yaml'));
+    expect(result).toMatchObject({ previousWeight: 0, weight: 100, routingApi: 'gateway-api' });
+    expect(result.checks.filter((check) => check.name.startsWith('route status'))).toHaveLength(3);
+    expect(service('reviews-v2')?.metadata.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'istio-canary',
+    });
   });
 });

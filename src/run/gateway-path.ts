@@ -1,9 +1,8 @@
 // The stage on Gateway API: HTTPRoutes and per-version Services (src/plan/gateway-api), written in the
 // plan's batches (version Services created, HTTPRoutes, version Services deleted), each HTTPRoute batch
-// waited on before the next.
+// waited on (route status) before the next.
 import { readGatewayRouting, writeGatewayStep, type WrittenObject } from '../kube/index.js';
 import { planGatewayApiStage } from '../plan/gateway-api/plan.js';
-import { DEFAULT_VERSION_SERVICE } from '../plan/gateway-api/version-service.js';
 import type {
   GatewayApiPlan,
   GatewayApiState,
@@ -11,94 +10,54 @@ import type {
   HTTPRoute,
   Service,
 } from '../plan/gateway-api/types.js';
+import { DEFAULT_VERSION_SERVICE } from '../plan/gateway-api/version-service.js';
 import type { StageOptions } from '../plan/types.js';
-import { applyPlan, type PlanIo } from './apply-plan.js';
-import {
-  lastWritten,
-  objectYaml,
-  replaceWritten,
-  summarize,
-  type PathContext,
-  type RoutingOutcome,
-  type RoutingPath,
-} from './routing-path.js';
+import type { Applied, PlanIo } from './apply-plan.js';
+import { PlanningPath, replaceWritten } from './routing-path.js';
 
-export class GatewayPath implements RoutingPath {
+export class GatewayPath extends PlanningPath<GatewayApiState, GatewayWriteStep, GatewayApiPlan> {
   readonly api = 'gateway-api' as const;
-  private first: GatewayApiPlan | undefined;
-  private last: GatewayApiPlan | undefined;
-  private written: WrittenObject[] = [];
 
-  constructor(
-    private state: GatewayApiState,
-    private readonly context: PathContext,
-  ) {}
+  protected plan(options: StageOptions, state: GatewayApiState, stepWeight?: number): GatewayApiPlan {
+    const versionService = options.versionService ?? DEFAULT_VERSION_SERVICE;
+    return planGatewayApiStage({ ...options, versionService }, state, stepWeight);
+  }
 
-  async write(options: StageOptions, stepWeight?: number): Promise<{ changed: boolean }> {
-    const { client, namespace, dryRun, reporter, journal } = this.context;
-    const planned = { ...options, versionService: options.versionService ?? DEFAULT_VERSION_SERVICE };
-    const io: PlanIo<GatewayApiState, GatewayWriteStep> = {
+  protected io(): PlanIo<GatewayApiState, GatewayWriteStep> {
+    const { client, namespace, dryRun } = this.context;
+    return {
       reread: () => readGatewayRouting(client, namespace),
       send: (step, resourceVersion) => writeGatewayStep(client, step, resourceVersion, { dryRun }),
       kinds: 'httproute,service',
     };
-    const applied = await applyPlan(
-      this.state,
-      (current) => {
-        const plan = planGatewayApiStage(planned, current, stepWeight);
-        this.first ??= plan;
-        return plan;
-      },
-      io,
-      {
-        namespace,
-        dryRun,
-        reporter,
-        journal,
-        // Routes are in force once their parents have them; a Service needs no wait (no route names it yet).
-        afterBatch: (written) =>
-          this.context.afterRoutes(
-            written.filter((object): object is HTTPRoute => object.kind === 'HTTPRoute'),
-          ),
-      },
-    );
-    this.last = applied.plan;
-    this.written = applied.written;
-    this.state = afterWrites(this.state, applied.plan, applied.written, dryRun);
-    return { changed: applied.plan.changed };
   }
 
-  outcome(rolledBack: boolean): RoutingOutcome {
-    const plan = this.last;
-    const { diff, ...summary } = summarize(this.first, plan, rolledBack);
-    const managed = (plan?.objects ?? []).flatMap(({ after }) => (after ? [after] : []));
+  /** Routes are in force once their parents have them; a Service has no status to wait for. */
+  protected afterBatch(written: WrittenObject[]): Promise<void> {
+    return this.context.afterRoutes(
+      written.filter((object): object is HTTPRoute => object.kind === 'HTTPRoute'),
+    );
+  }
+
+  /** The routing after our writes (a dry run changed nothing: the next step plans from the read). */
+  protected nextState(state: GatewayApiState, { plan, written }: Applied<GatewayApiPlan>): GatewayApiState {
+    if (this.context.dryRun) return state;
+    const deleted = new Set(
+      plan.writes.flatMap((step) =>
+        step.action === 'delete' && step.before ? [step.before.metadata.name] : [],
+      ),
+    );
     return {
-      ...summary,
-      routingApi: this.api,
-      objects: managed.map((object) => objectYaml(lastWritten(this.written, object))),
-      lazy: { diff, virtualServiceYaml: () => '', destinationRuleYaml: () => '' },
+      ...state,
+      httpRoutes: replaceWritten<HTTPRoute>(state.httpRoutes, written, 'HTTPRoute'),
+      services: replaceWritten<Service>(state.services, written, 'Service').filter(
+        (service) => !deleted.has(service.metadata.name),
+      ),
     };
   }
-}
 
-/** The routing state after our writes, for the next step's plan without another read. */
-function afterWrites(
-  state: GatewayApiState,
-  plan: GatewayApiPlan,
-  written: WrittenObject[],
-  dryRun: boolean,
-): GatewayApiState {
-  if (dryRun) return state;
-  const deleted = new Set(
-    plan.writes
-      .filter((step) => step.action === 'delete' && step.before)
-      .map((step) => step.before?.metadata.name),
-  );
-  return {
-    ...state,
-    httpRoutes: replaceWritten<HTTPRoute>(state.httpRoutes, written, 'HTTPRoute'),
-    services: replaceWritten<Service>(state.services, written, 'Service').filter(
-      (service) => !deleted.has(service.metadata.name),
-    ),
-  };
+  /** A version Service the plan deletes has no YAML to show. */
+  protected managed(plan: GatewayApiPlan): WrittenObject[] {
+    return plan.objects.flatMap(({ after }) => (after ? [after] : []));
+  }
 }

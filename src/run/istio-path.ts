@@ -1,42 +1,24 @@
 // The stage on Istio's API: VirtualServices and the DestinationRule (src/plan/plan-stage.ts), written with
 // a resourceVersion precondition, each write waited on (istiod's Reconciled status, else the settle delay).
 import type { WrittenObject } from '../kube/index.js';
-import { planProgressiveStep, planStage } from '../plan/plan-stage.js';
 import { toYaml } from '../plan/diff.js';
-import type {
-  ClusterState,
-  DestinationRule,
-  Plan,
-  RoutingObject,
-  StageOptions,
-  VirtualService,
-  WriteStep,
-} from '../plan/types.js';
-import { applyPlan, type PlanIo } from './apply-plan.js';
-import {
-  lastWritten,
-  objectYaml,
-  replaceWritten,
-  summarize,
-  type PathContext,
-  type RoutingOutcome,
-  type RoutingPath,
-} from './routing-path.js';
+import { planProgressiveStep, planStage } from '../plan/plan-stage.js';
+import type * as Istio from '../plan/types.js';
+import type { Applied, PlanIo } from './apply-plan.js';
+import { lastWritten, PlanningPath, replaceWritten } from './routing-path.js';
 
-export class IstioPath implements RoutingPath {
+export class IstioPath extends PlanningPath<Istio.ClusterState, Istio.WriteStep, Istio.Plan> {
   readonly api = 'istio' as const;
-  private first: Plan | undefined;
-  private last: Plan | undefined;
-  private written: WrittenObject[] = [];
 
-  constructor(
-    private state: ClusterState,
-    private readonly context: PathContext,
-  ) {}
+  protected plan(options: Istio.StageOptions, state: Istio.ClusterState, stepWeight?: number): Istio.Plan {
+    return stepWeight === undefined
+      ? planStage(options, state)
+      : planProgressiveStep(options, state, stepWeight);
+  }
 
-  async write(options: StageOptions, stepWeight?: number): Promise<{ changed: boolean }> {
-    const { client, namespace, dryRun, reporter, journal } = this.context;
-    const io: PlanIo<ClusterState, WriteStep> = {
+  protected io(): PlanIo<Istio.ClusterState, Istio.WriteStep> {
+    const { client, namespace, dryRun } = this.context;
+    return {
       reread: () => client.readRouting(namespace),
       send: (step, resourceVersion) => {
         const body = structuredClone(step.after);
@@ -46,60 +28,34 @@ export class IstioPath implements RoutingPath {
       },
       kinds: 'virtualservice,destinationrule',
     };
-    const applied = await applyPlan(
-      this.state,
-      (current) => {
-        const plan =
-          stepWeight === undefined
-            ? planStage(options, current)
-            : planProgressiveStep(options, current, stepWeight);
-        this.first ??= plan;
-        return plan;
-      },
-      io,
-      {
-        namespace,
-        dryRun,
-        reporter,
-        journal,
-        afterBatch: async (written) => {
-          await Promise.all(written.map((object) => this.context.afterWrite(object)));
-        },
-      },
-    );
-    this.last = applied.plan;
-    this.written = applied.written;
-    // The next step plans from the state after our writes, without another read.
-    this.state = {
-      ...this.state,
-      virtualServices: replaceWritten<VirtualService>(
-        this.state.virtualServices,
-        applied.written,
-        'VirtualService',
-      ),
-      destinationRules: replaceWritten<DestinationRule>(
-        this.state.destinationRules,
-        applied.written,
+  }
+
+  protected async afterBatch(written: WrittenObject[]): Promise<void> {
+    await Promise.all(written.map((object) => this.context.afterWrite(object)));
+  }
+
+  protected nextState(state: Istio.ClusterState, { written }: Applied<Istio.Plan>): Istio.ClusterState {
+    return {
+      ...state,
+      virtualServices: replaceWritten<Istio.VirtualService>(state.virtualServices, written, 'VirtualService'),
+      destinationRules: replaceWritten<Istio.DestinationRule>(
+        state.destinationRules,
+        written,
         'DestinationRule',
       ),
     };
-    return { changed: applied.plan.changed };
   }
 
-  outcome(rolledBack: boolean): RoutingOutcome {
-    const plan = this.last;
-    const { diff, ...summary } = summarize(this.first, plan, rolledBack);
-    const yamlOf = (object: RoutingObject | undefined) => () =>
+  protected managed(plan: Istio.Plan): WrittenObject[] {
+    return plan.objects.map(({ after }) => after);
+  }
+
+  protected override primaryYaml(plan: Istio.Plan | undefined) {
+    const yamlOf = (object: Istio.RoutingObject | undefined) => () =>
       object ? toYaml(lastWritten(this.written, object)) : '';
     return {
-      ...summary,
-      routingApi: this.api,
-      objects: (plan?.objects ?? []).map(({ after }) => objectYaml(lastWritten(this.written, after))),
-      lazy: {
-        diff,
-        virtualServiceYaml: yamlOf(plan?.virtualService),
-        destinationRuleYaml: yamlOf(plan?.destinationRule),
-      },
+      virtualServiceYaml: yamlOf(plan?.virtualService),
+      destinationRuleYaml: yamlOf(plan?.destinationRule),
     };
   }
 }

@@ -1,7 +1,7 @@
 // Which routing API a run drives, from the first round trip: `routing-api` as given, or for `auto` what the
-// namespace holds (src/plan/routing-api.ts). With `auto`, a cluster without the Gateway API CRDs (or
-// credentials that may not list HTTPRoutes) is a cluster whose routing is Istio's, as before Gateway API
-// support; one without Istio but with HTTPRoutes for the service runs on Gateway API.
+// namespace holds (src/plan/routing-api.ts). With `auto`, a cluster without the Gateway API CRDs is a
+// cluster whose routing is Istio's, as before Gateway API support; one without Istio but with HTTPRoutes
+// for the service runs on Gateway API; an API the credentials may not read is left out, with a warning.
 import { isCode, readGatewayRouting, type ClusterClient, type GatewayRouting } from '../kube/index.js';
 import { gatewayApiOptions } from '../plan/gateway-api/version-service.js';
 import { chooseRoutingApi, type RoutingApi } from '../plan/routing-api.js';
@@ -28,14 +28,24 @@ export function readRoutingOf(client: ClusterClient, options: StageOptions): Rou
   return reads;
 }
 
-/** What `auto` may take as "this API routes nothing here" rather than as a failure. */
+/**
+ * What `auto` may take as "this API routes nothing here" rather than as a failure: its CRDs not installed
+ * (silently, as before Gateway API support), or credentials that may not read it (with a warning: the
+ * stage then runs on the other API, which would be wrong if this one routed the service).
+ */
 function absent<T>(
   read: Promise<T | undefined>,
-  ...codes: Parameters<typeof isCode>[1][]
+  missing: 'istio-missing' | 'gateway-api-missing',
+  api: RoutingApi,
+  context: PathContext,
 ): Promise<T | undefined> {
   return read.catch((err: unknown) => {
-    if (codes.some((code) => isCode(err, code))) return undefined;
-    throw err;
+    if (isCode(err, missing)) return undefined;
+    if (!isCode(err, 'forbidden')) throw err;
+    context.reporter.warning(
+      `routing-api auto could not read the ${api === 'istio' ? 'VirtualServices' : 'HTTPRoutes'} (${(err as Error).message}): it chose from the other API alone; grant the read, or set routing-api`,
+    );
+    return undefined;
   });
 }
 
@@ -55,8 +65,8 @@ export async function chooseRouting(options: StageOptions, reads: RoutingReads):
   let api: RoutingApi = choice === 'auto' ? 'istio' : choice;
   if (choice === 'auto') {
     const [istio, gateway] = await Promise.all([
-      absent(reads.istio, 'istio-missing'),
-      absent(reads.gateway, 'gateway-api-missing', 'forbidden'),
+      absent(reads.istio, 'istio-missing', 'istio', context),
+      absent(reads.gateway, 'gateway-api-missing', 'gateway-api', context),
     ]);
     api = chooseRoutingApi('auto', gatewayApiOptions(options), {
       virtualServices: istio?.virtualServices ?? [],

@@ -9,7 +9,10 @@ import type { HTTPRoute } from '../plan/gateway-api/types.js';
 import type { RoutingApi } from '../plan/routing-api.js';
 import type { RouteRow, RouteSplit, StageOptions } from '../plan/types.js';
 import type { RoutingObjectYaml, RunReporter, StageResult } from '../types.js';
+import { applyPlan, type Applied, type PlanIo, type PlannedWrite, type WritablePlan } from './apply-plan.js';
 import type { WriteJournal } from './journal.js';
+
+type PrimaryYaml = 'virtualServiceYaml' | 'destinationRuleYaml';
 
 /** What a path needs of the run. */
 export interface PathContext {
@@ -54,6 +57,69 @@ export interface PlanSummary {
   after: RouteRow[];
   routes: RouteSplit[];
   diff: string;
+}
+
+/**
+ * What both paths share: plan (pure) from the routing as this run last saw it, write with conflict
+ * re-reads, remember the first plan (what a rollback returns to) and the last one, and carry the state
+ * after the writes to the next step without another read.
+ */
+export abstract class PlanningPath<
+  State,
+  S extends PlannedWrite,
+  P extends WritablePlan<S> & PlanSummary,
+> implements RoutingPath {
+  abstract readonly api: RoutingApi;
+  protected first: P | undefined;
+  protected last: P | undefined;
+  protected written: WrittenObject[] = [];
+
+  constructor(
+    protected state: State,
+    protected readonly context: PathContext,
+  ) {}
+
+  protected abstract plan(options: StageOptions, state: State, stepWeight?: number): P;
+  protected abstract io(): PlanIo<State, S>;
+  /** Waits until what one batch wrote is in force. */
+  protected abstract afterBatch(written: WrittenObject[]): Promise<void>;
+  /** The routing after `applied`, for the next step's plan. */
+  protected abstract nextState(state: State, applied: Applied<P>): State;
+  /** Every object the plan manages that has YAML to show (a deleted one has none). */
+  protected abstract managed(plan: P): WrittenObject[];
+  /** The primary VirtualService's and the DestinationRule's YAML (empty where the API has none). */
+  protected primaryYaml(_plan: P | undefined): Pick<RoutingOutcome['lazy'], PrimaryYaml> {
+    return { virtualServiceYaml: () => '', destinationRuleYaml: () => '' };
+  }
+
+  outcome(rolledBack: boolean): RoutingOutcome {
+    const { diff, ...summary } = summarize(this.first, this.last, rolledBack);
+    const managed = this.last ? this.managed(this.last) : [];
+    return {
+      ...summary,
+      routingApi: this.api,
+      objects: managed.map((object) => objectYaml(lastWritten(this.written, object))),
+      lazy: { diff, ...this.primaryYaml(this.last) },
+    };
+  }
+
+  async write(options: StageOptions, stepWeight?: number): Promise<{ changed: boolean }> {
+    const { namespace, dryRun, reporter, journal } = this.context;
+    const applied = await applyPlan(
+      this.state,
+      (current) => {
+        const plan = this.plan(options, current, stepWeight);
+        this.first ??= plan;
+        return plan;
+      },
+      this.io(),
+      { namespace, dryRun, reporter, journal, afterBatch: (written) => this.afterBatch(written) },
+    );
+    this.last = applied.plan;
+    this.written = applied.written;
+    this.state = this.nextState(this.state, applied);
+    return { changed: applied.plan.changed };
+  }
 }
 
 /**

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { withServerDefaults } from '../../src/plan/gateway-api/normalize.js';
+import type { HTTPRoute } from '../../src/plan/gateway-api/types.js';
 import type { StageOptions } from '../../src/plan/types.js';
 import type { RunOptions } from '../../src/types.js';
 import type { ApiServer } from './kube-apiserver/index.js';
@@ -40,9 +42,12 @@ export function loadBookinfoGatewayApi(server: ApiServer, namespace = 'default')
   const objects = [
     ...bookinfoObjects('02-bookinfo.yaml', namespace),
     ...bookinfoObjects('01-bookinfo-versions.yaml', namespace, BOOKINFO_GATEWAY_API_DIR),
-    ...bookinfoObjects('03-route-reviews-v1.yaml', namespace, BOOKINFO_GATEWAY_API_DIR),
   ];
   for (const object of objects) server.store.put(object);
+  // As the API server stores a route it was given (kubectl apply): with the schema's defaults filled in.
+  for (const route of bookinfoObjects('03-route-reviews-v1.yaml', namespace, BOOKINFO_GATEWAY_API_DIR)) {
+    server.store.put(withServerDefaults(route as unknown as HTTPRoute));
+  }
 }
 
 /** The planner's options for a stage on Bookinfo's `reviews`, v1 → v2. */
