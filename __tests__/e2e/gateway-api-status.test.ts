@@ -171,9 +171,9 @@ describe('status under routing-api auto with a Role from before Gateway API', ()
       const forbidden =
         'RBAC forbids list on httproutes.gateway.networking.k8s.io in namespace "default" for User "ci": grant a Role rule {apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs: ["list"]} in "default"';
       expect(istio.warnings).toEqual([
-        `routing-api auto could not read HTTPRoutes (${forbidden}) and reports the VirtualServices routing reviews: grant list on httproutes and services (examples/rbac), or set routing-api istio`,
+        `routing-api auto could not read the HTTPRoutes (${forbidden}): it chose from the other API alone; grant the read, or set routing-api`,
       ]);
-      expect(renderText(istio)).toContain('Warning: routing-api auto could not read HTTPRoutes');
+      expect(renderText(istio)).toContain('Warning: routing-api auto could not read the HTTPRoutes');
 
       const admin = await runStage(reviewsOptions({ stage: 'status' }), {
         kubeConfig: restricted.kubeConfig('admin'),

@@ -37,12 +37,12 @@ function absent<T>(
   read: Promise<T | undefined>,
   missing: 'istio-missing' | 'gateway-api-missing',
   api: RoutingApi,
-  context: PathContext,
+  warn: (message: string) => void,
 ): Promise<T | undefined> {
   return read.catch((err: unknown) => {
     if (isCode(err, missing)) return undefined;
     if (!isCode(err, 'forbidden')) throw err;
-    context.reporter.warning(
+    warn(
       `routing-api auto could not read the ${api === 'istio' ? 'VirtualServices' : 'HTTPRoutes'} (${(err as Error).message}): it chose from the other API alone; grant the read, or set routing-api`,
     );
     return undefined;
@@ -59,14 +59,21 @@ async function required<T>(read: Promise<T | undefined>): Promise<T> {
 export type ChosenRouting =
   { api: 'istio'; state: ClusterState } | { api: 'gateway-api'; state: GatewayRouting };
 
-/** The API the stage works on and its objects; throws what the read or the choice found wrong. */
-export async function chooseRouting(options: StageOptions, reads: RoutingReads): Promise<ChosenRouting> {
+/**
+ * The API the stage works on and its objects; throws what the read or the choice found wrong. `warn` hears
+ * what the reader should know about the choice (an API the credentials may not read).
+ */
+export async function chooseRouting(
+  options: StageOptions,
+  reads: RoutingReads,
+  warn: (message: string) => void,
+): Promise<ChosenRouting> {
   const choice = options.routingApi ?? 'auto';
   let api: RoutingApi = choice === 'auto' ? 'istio' : choice;
   if (choice === 'auto') {
     const [istio, gateway] = await Promise.all([
-      absent(reads.istio, 'istio-missing', 'istio', context),
-      absent(reads.gateway, 'gateway-api-missing', 'gateway-api', context),
+      absent(reads.istio, 'istio-missing', 'istio', warn),
+      absent(reads.gateway, 'gateway-api-missing', 'gateway-api', warn),
     ]);
     api = chooseRoutingApi('auto', gatewayApiOptions(options), {
       virtualServices: istio?.virtualServices ?? [],
@@ -84,7 +91,7 @@ export async function chooseRoutingPath(
   reads: RoutingReads,
   context: PathContext,
 ): Promise<RoutingPath> {
-  const chosen = await chooseRouting(options, reads);
+  const chosen = await chooseRouting(options, reads, (message) => context.reporter.warning(message));
   if (chosen.api === 'istio') return new IstioPath(chosen.state, context);
   if (!chosen.state.clusterWide) {
     context.reporter.info(

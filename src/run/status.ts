@@ -1,7 +1,6 @@
 // `status`: reads the current split of every route to the service and reports it; writes nothing. On the
 // routing API the namespace uses (`routing-api`, auto: what routes the service): every http route of the
 // VirtualServices, or every rule of the HTTPRoutes, with its split, and a warning when they disagree.
-import { isCode } from '../kube/index.js';
 import type { ClusterClient, GatewayRouting } from '../kube/index.js';
 import { toYaml } from '../plan/diff.js';
 import {
@@ -21,17 +20,14 @@ import { chooseRouting, readRoutingOf } from './routing-choice.js';
 
 export async function readStatus(client: ClusterClient, options: RunOptions): Promise<StageResult> {
   const reads = readRoutingOf(client, options);
-  const chosen = await chooseRouting(options, reads);
-  if (chosen.api === 'gateway-api') return httpRouteStatus(chosen.state, options);
-  const result = virtualServiceStatus(chosen.state, options);
-  // auto took credentials that may not read HTTPRoutes for a namespace without them: say so.
-  const refused = await reads.gateway.then(
-    () => undefined,
-    (err: unknown) => (isCode(err, 'forbidden') && err instanceof Error ? err.message : undefined),
-  );
-  if (refused === undefined) return result;
-  const warning = `routing-api auto could not read HTTPRoutes (${refused}) and reports the VirtualServices routing ${options.service}: grant list on httproutes and services (examples/rbac), or set routing-api istio`;
-  return { ...result, warnings: [warning, ...(result.warnings ?? [])] };
+  const choice: string[] = [];
+  const chosen = await chooseRouting(options, reads, (message) => choice.push(message));
+  const result =
+    chosen.api === 'gateway-api'
+      ? httpRouteStatus(chosen.state, options)
+      : virtualServiceStatus(chosen.state, options);
+  const warnings = [...choice, ...(result.warnings ?? [])];
+  return { ...result, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 function virtualServiceStatus(state: ClusterState, options: RunOptions): StageResult {
