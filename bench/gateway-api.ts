@@ -12,7 +12,7 @@ import {
   reviewsOptions,
 } from '../test/support/bookinfo.js';
 import { startApiServer, type ApiServer } from '../test/support/kube-apiserver/index.js';
-import { measure, summary, type RoutesFigures } from './routes.js';
+import { largestRounds, measure, summary, type RoutesFigures } from './routes.js';
 import { ms, sleep, table, verdict } from './support/stats.js';
 import type { Target } from './support/targets.js';
 import { RequestTimeline } from './support/timeline.js';
@@ -196,13 +196,7 @@ export function gatewayApiReport(
       f.expected,
     ];
   });
-  const largest = Math.max(...figures.map((f) => f.virtualServices));
-  const rounds = figures
-    .filter((f) => f.virtualServices === largest)
-    .map(
-      (f) =>
-        `- ${f.stage}: ${f.rounds.map((r, i) => `(${i + 1}) ${r.length > 160 ? `${r.slice(0, 160)}…` : r}`).join('; ')}`,
-    );
+  const { largest, rounds } = largestRounds(figures);
   const over = overTarget(figures);
   return [
     `## 8. Gateway API (HTTPRoute) beside the VirtualService path, at ${latencyMs} ms RTT — median of ${runs} runs`,

@@ -146,6 +146,18 @@ export async function benchRoutes(
   }
 }
 
+/** The rounds of each stage at the largest K, one line a stage (long rounds cut). */
+export function largestRounds(figures: RoutesFigures[]): { largest: number; rounds: string[] } {
+  const largest = Math.max(...figures.map((f) => f.virtualServices));
+  const rounds = figures
+    .filter((f) => f.virtualServices === largest)
+    .map(
+      (f) =>
+        `- ${f.stage}: ${f.rounds.map((r, i) => `(${i + 1}) ${r.length > 160 ? `${r.slice(0, 160)}…` : r}`).join('; ')}`,
+    );
+  return { largest, rounds };
+}
+
 export function routesReport(figures: RoutesFigures[], latencyMs: number, runs: number): string {
   const rows = figures.map((f) => [
     f.virtualServices,
@@ -155,13 +167,7 @@ export function routesReport(figures: RoutesFigures[], latencyMs: number, runs: 
     f.sequential,
     f.expected,
   ]);
-  const largest = Math.max(...figures.map((f) => f.virtualServices));
-  const rounds = figures
-    .filter((f) => f.virtualServices === largest)
-    .map(
-      (f) =>
-        `- ${f.stage}: ${f.rounds.map((r, i) => `(${i + 1}) ${r.length > 160 ? `${r.slice(0, 160)}…` : r}`).join('; ')}`,
-    );
+  const { largest, rounds } = largestRounds(figures);
   const over = figures.filter((f) => f.sequential > f.expected);
   return [
     `## 7. Several VirtualServices for one service, at ${latencyMs} ms RTT — median of ${runs} runs`,
