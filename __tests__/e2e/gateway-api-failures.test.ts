@@ -7,6 +7,7 @@ import type { HTTPRoute } from '../../src/plan/gateway-api/index.js';
 import { runStage } from '../../src/run-stage.js';
 import type { RunOptions } from '../../src/types.js';
 import { bookinfoObjects, loadBookinfoGatewayApi, reviewsOptions } from '../../test/support/bookinfo.js';
+import { endpoint } from '../../test/support/http-endpoint.js';
 import {
   startApiServer,
   type ApiServer,
@@ -211,5 +212,44 @@ describe('a failure after the first write restores what was read', () => {
     expect(result.rolledBack).toBe(true);
     expect(server.store.get('v1', 'Service', 'default', 'reviews-v2')).toBeUndefined();
     expect(writeLog().at(-1)).toBe('DELETE services/reviews-v2 200');
+  });
+
+  it('finalize deleted the stable version Service, then the probe failed: the Service is back as it was', async () => {
+    loadBookinfoGatewayApi(server);
+    // reviews-v1 made by istio-canary in an earlier release; everyone moved to reviews-v2 by promote.
+    const stable = server.store.get('v1', 'Service', 'default', 'reviews-v1') as {
+      metadata: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    };
+    stable.metadata.labels = { 'app.kubernetes.io/managed-by': 'istio-canary' };
+    stable.metadata.annotations = { 'team.example.com/owner': 'books' };
+    server.store.put(stable);
+    const promoted = await runStage(reviewsOptions({ stage: 'promote' }), {
+      kubeConfig: server.kubeConfig(),
+    });
+    expect(promoted.error).toBeUndefined();
+    arrange();
+    const canary = await endpoint(() => 503);
+    try {
+      const result = await runStage(
+        reviewsOptions({
+          stage: 'finalize',
+          timeoutSeconds: 2,
+          probe: { url: canary.url, headers: {}, successes: 1 },
+        }),
+        { kubeConfig: server.kubeConfig() },
+      );
+      expect(result.error?.code).toBe('unhealthy');
+      expect(result.rolledBack).toBe(true);
+    } finally {
+      await canary.close();
+    }
+    // Route first, then the Service no route names; the restore the other way round.
+    expect(writeLog()).toEqual([
+      'PUT httproutes/reviews 200',
+      'DELETE services/reviews-v1 200',
+      'POST default/services 201',
+      'PUT httproutes/reviews 200',
+    ]);
+    expect(routingSnapshot(server)).toEqual(before);
   });
 });

@@ -103,7 +103,8 @@ export async function deleteService(
 
 /**
  * Puts a Service back: one we created is deleted; one we deleted is created again with the spec, labels
- * and annotations read at the start (a Service someone re-created meanwhile is left alone).
+ * and annotations read at the start, its cluster IP included when still free (a Service someone
+ * re-created meanwhile is left alone).
  */
 export async function restoreService(
   client: ClusterClient,
@@ -116,5 +117,16 @@ export async function restoreService(
     return;
   }
   const now = await readService(client, current.namespace, current.name);
-  if (!now) await createService(client, original, { dryRun: false });
+  if (now) return;
+  try {
+    await createService(client, original, { dryRun: false });
+  } catch (err) {
+    // Its old address, released by the delete, can be taken meanwhile (or not yet free to the allocator):
+    // the Service comes back with a new one rather than not at all.
+    if (!(err instanceof Error) || !/provided IP is already allocated/.test(err.message)) throw err;
+    const elsewhere = structuredClone(original);
+    delete elsewhere.spec.clusterIP;
+    delete elsewhere.spec.clusterIPs;
+    await createService(client, elsewhere, { dryRun: false });
+  }
 }

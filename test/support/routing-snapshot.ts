@@ -1,6 +1,7 @@
 // What "the cluster exactly as it was" means in a test: every routing object's spec, labels and
 // annotations (VirtualServices, DestinationRules, HTTPRoutes, Services), and every Deployment, serialised
 // so that any change at all shows.
+import { canonicalJson } from '../../src/plan/objects.js';
 import type { ApiServer } from './kube-apiserver/index.js';
 
 interface Stored {
@@ -20,7 +21,8 @@ export function routingSnapshot(server: ApiServer, namespace = 'default'): Recor
   for (const [apiVersion, kind] of kinds) {
     for (const object of listServed(server, apiVersion, kind, namespace)) {
       const { name, labels, annotations } = object.metadata;
-      snapshot[`${kind}/${name}`] = JSON.stringify({ labels, annotations, spec: object.spec });
+      // Keys sorted: a server re-encodes objects in its own field order; list order still counts.
+      snapshot[`${kind}/${name}`] = canonicalJson({ labels, annotations, spec: object.spec });
     }
   }
   return snapshot;
