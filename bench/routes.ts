@@ -45,8 +45,8 @@ function reset(cluster: BenchCluster, count: number): void {
 }
 
 /** Runs the stages in a worker after one warm-up stage, and measures each of the others. */
-async function measure(
-  cluster: BenchCluster,
+export async function measure(
+  cluster: Pick<BenchCluster, 'timeline'>,
   stages: RunOptions[],
 ): Promise<Omit<RoutesFigures, 'virtualServices' | 'stage' | 'expected'>[]> {
   const mark = cluster.timeline.now();
@@ -66,7 +66,7 @@ async function measure(
   });
 }
 
-function summary(
+export function summary(
   virtualServices: number,
   stage: string,
   expected: number,
@@ -146,6 +146,18 @@ export async function benchRoutes(
   }
 }
 
+/** The rounds of each stage at the largest K, one line a stage (long rounds cut). */
+export function largestRounds(figures: RoutesFigures[]): { largest: number; rounds: string[] } {
+  const largest = Math.max(...figures.map((f) => f.virtualServices));
+  const rounds = figures
+    .filter((f) => f.virtualServices === largest)
+    .map(
+      (f) =>
+        `- ${f.stage}: ${f.rounds.map((r, i) => `(${i + 1}) ${r.length > 160 ? `${r.slice(0, 160)}…` : r}`).join('; ')}`,
+    );
+  return { largest, rounds };
+}
+
 export function routesReport(figures: RoutesFigures[], latencyMs: number, runs: number): string {
   const rows = figures.map((f) => [
     f.virtualServices,
@@ -155,13 +167,7 @@ export function routesReport(figures: RoutesFigures[], latencyMs: number, runs: 
     f.sequential,
     f.expected,
   ]);
-  const largest = Math.max(...figures.map((f) => f.virtualServices));
-  const rounds = figures
-    .filter((f) => f.virtualServices === largest)
-    .map(
-      (f) =>
-        `- ${f.stage}: ${f.rounds.map((r, i) => `(${i + 1}) ${r.length > 160 ? `${r.slice(0, 160)}…` : r}`).join('; ')}`,
-    );
+  const { largest, rounds } = largestRounds(figures);
   const over = figures.filter((f) => f.sequential > f.expected);
   return [
     `## 7. Several VirtualServices for one service, at ${latencyMs} ms RTT — median of ${runs} runs`,

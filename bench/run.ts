@@ -7,6 +7,7 @@ import { cpus, loadavg } from 'node:os';
 import { analysisReport, benchAnalysisAll } from './analysis.js';
 import { benchClusters, clustersReport } from './clusters.js';
 import { benchColdStart, coldStartReport, coldStartTargets } from './cold-start.js';
+import { benchGatewayApi, gatewayApiReport, gatewayApiTargets } from './gateway-api.js';
 import { benchRecovery, recoveryReport, recoveryTargets } from './recovery.js';
 import { benchRoutes, routesReport } from './routes.js';
 import { benchScale, scaleReport, scaleTargets } from './scale.js';
@@ -62,13 +63,14 @@ async function main(): Promise<void> {
     work: () => Promise<T>,
     report: (figures: T) => string,
     targetsOf: (figures: T) => Target[] = () => [],
-  ) => {
+  ): Promise<T> => {
     const from = performance.now();
     const figures = await work();
     targets.push(...targetsOf(figures));
     console.log(
       `${report(figures)}\n\n_(${name}: ${((performance.now() - from) / 1000).toFixed(0)} s; load average ${load()})_\n`,
     );
+    return figures;
   };
   console.log(`# istio-canary benchmark${quick ? ' (quick)' : ''}\n\n${machine()}\n`);
   await section(
@@ -92,10 +94,17 @@ async function main(): Promise<void> {
   );
   await section('analysis', () => benchAnalysisAll(quick ? 200 : 10_000, quick ? 1 : 3), analysisReport);
   await section('clusters', () => benchClusters(quick ? [1, 3] : [1, 3, 10], quick ? 2 : 9), clustersReport);
-  await section(
+  const routeCounts = quick ? [1, 5] : [1, 5, 20];
+  const virtualServices = await section(
     'several VirtualServices',
-    () => benchRoutes(quick ? [1, 5] : [1, 5, 20], 20, sizes.runs),
+    () => benchRoutes(routeCounts, 20, sizes.runs),
     (f) => routesReport(f, 20, sizes.runs),
+  );
+  await section(
+    'Gateway API',
+    () => benchGatewayApi(routeCounts, 20, sizes.runs),
+    (f) => gatewayApiReport(f, virtualServices, 20, sizes.runs),
+    gatewayApiTargets,
   );
   console.log(`${targetsTable(targets)}\n`);
   console.log(

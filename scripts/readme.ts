@@ -4,14 +4,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { parseStageOptions } from '../src/options/index.js';
-import { emptyState, planStage, readRoutingYaml, toYaml } from '../src/plan/index.js';
-import type { ClusterState, VirtualService } from '../src/plan/index.js';
-import {
-  emptyGatewayApiState,
-  planGatewayApiStage,
-  readGatewayApiYaml,
-} from '../src/plan/gateway-api/index.js';
-import type { GatewayApiState } from '../src/plan/gateway-api/index.js';
+import { emptyState, formatFinding, planStage, readRoutingYaml, toYaml } from '../src/plan/index.js';
+import type { ClusterState, StageOptions, VirtualService } from '../src/plan/index.js';
+import { gatewayApiOptions, planGatewayApiStage, readGatewayApiYaml } from '../src/plan/gateway-api/index.js';
+import type { GatewayApiPlan, GatewayApiState } from '../src/plan/gateway-api/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -45,30 +41,43 @@ function bookinfoState(): ClusterState {
   );
 }
 
+/** The Bookinfo release the README walks through: each stage's inputs besides service, stable and canary. */
+const RELEASE: Record<string, string>[] = [
+  { stage: 'route', 'header-match': 'end-user=test-user' },
+  { stage: 'shift', weight: '50' },
+  { stage: 'promote' },
+  { stage: 'finalize' },
+];
+
+const reviewsStage = (raw: Record<string, string>): StageOptions =>
+  parseStageOptions({ service: 'reviews', stable: 'v1', canary: 'v2', ...raw });
+
+/** ` --weight 50`: the flags of a stage's inputs, as the CLI takes them. */
+const flagsOf = (raw: Record<string, string>) =>
+  Object.entries(raw)
+    .filter(([name]) => name !== 'stage')
+    .map(([name, value]) => ` --${name} ${value}`)
+    .join('');
+
+const commandOf = (raw: Record<string, string>) =>
+  `\`istio-canary ${raw.stage} --service reviews --stable v1 --canary v2${flagsOf(raw)}\``;
+
 /** Each stage from the previous one's result, as a release goes: the YAML a person would see applied. */
 function stagesSection(): string {
-  const stages: { title: string; raw: Record<string, string> }[] = [
-    {
-      title: 'test users to the canary',
-      raw: { stage: 'route', 'header-match': 'end-user=test-user' },
-    },
-    { title: 'half of everyone else', raw: { stage: 'shift', weight: '50' } },
-    { title: 'everyone on the canary', raw: { stage: 'promote' } },
-    { title: 'the stable subset dropped', raw: { stage: 'finalize' } },
+  const titles = [
+    'test users to the canary',
+    'half of everyone else',
+    'everyone on the canary',
+    'the stable subset dropped',
   ];
   let state = bookinfoState();
   const parts: string[] = [];
-  for (const { title, raw } of stages) {
-    const options = parseStageOptions({ service: 'reviews', stable: 'v1', canary: 'v2', ...raw });
-    const plan = planStage(options, state);
-    const flags = Object.entries(raw)
-      .filter(([name]) => name !== 'stage')
-      .map(([name, value]) => ` --${name} ${value}`)
-      .join('');
+  for (const [index, raw] of RELEASE.entries()) {
+    const plan = planStage(reviewsStage(raw), state);
     parts.push(
-      `#### \`${raw.stage}\`: ${title}`,
+      `#### \`${raw.stage}\`: ${titles[index]}`,
       '',
-      `\`istio-canary ${raw.stage} --service reviews --stable v1 --canary v2${flags}\``,
+      commandOf(raw),
       '',
       '```yaml',
       toYaml(plan.virtualService).trimEnd(),
@@ -89,57 +98,94 @@ function stagesSection(): string {
   return parts.join('\n').trimEnd();
 }
 
-/** Bookinfo on Gateway API: the cluster's Services, the per-version Services and the all-v1 HTTPRoute. */
-function gatewayApiState(): GatewayApiState {
-  const files = [
-    join(ROOT, 'examples', 'bookinfo', '02-bookinfo.yaml'),
-    join(ROOT, 'examples', 'bookinfo-gateway-api', '01-bookinfo-versions.yaml'),
-    join(ROOT, 'examples', 'bookinfo-gateway-api', '03-route-reviews-v1.yaml'),
-  ];
-  return files.reduce(
-    (state, file) => readGatewayApiYaml(readFileSync(file, 'utf8'), file, state),
-    emptyGatewayApiState(),
+/** Bookinfo on Gateway API: the cluster's Services (02) and, unless `routeToMain`, the version Services (01). */
+function gatewayApiState(routeToMain = false): GatewayApiState {
+  const example = (file: string) =>
+    readFileSync(join(ROOT, 'examples', 'bookinfo-gateway-api', file), 'utf8');
+  const cluster = readGatewayApiYaml(
+    readFileSync(join(ROOT, 'examples', 'bookinfo', '02-bookinfo.yaml'), 'utf8'),
+    '02-bookinfo.yaml',
   );
+  if (!routeToMain) {
+    const withVersions = readGatewayApiYaml(example('01-bookinfo-versions.yaml'), '01', cluster);
+    return readGatewayApiYaml(example('03-route-reviews-v1.yaml'), '03', withVersions);
+  }
+  // The all-v1 route of 03 as a first release finds it without version Services: to reviews itself.
+  const toMain = example('03-route-reviews-v1.yaml').replace('- name: reviews-v1', '- name: reviews');
+  return readGatewayApiYaml(toMain, '03', cluster);
 }
+
+/** The cluster after a plan's writes: routes replaced by name, version Services created and deleted. */
+function gatewayApiStateAfter(state: GatewayApiState, plan: GatewayApiPlan): GatewayApiState {
+  const written = (name: string) => plan.httpRoutes.find((route) => route.metadata.name === name);
+  const deleted = plan.writes.filter((write) => write.action === 'delete').map((write) => write.before);
+  const created = plan.writes.flatMap((write) =>
+    write.action === 'create' && write.after?.kind === 'Service' ? [write.after] : [],
+  );
+  return {
+    ...state,
+    httpRoutes: state.httpRoutes.map((route) => written(route.metadata.name) ?? route),
+    services: [...state.services.filter((service) => !deleted.includes(service)), ...created],
+  };
+}
+
+/** The Bookinfo release on Gateway API, stage after stage: each plan and the state it leaves. */
+function gatewayApiRelease(state: GatewayApiState): { raw: Record<string, string>; plan: GatewayApiPlan }[] {
+  return RELEASE.map((raw) => {
+    const plan = planGatewayApiStage(
+      gatewayApiOptions(reviewsStage({ ...raw, 'routing-api': 'gateway-api' })),
+      state,
+    );
+    state = gatewayApiStateAfter(state, plan);
+    return { raw, plan };
+  });
+}
+
+const writeOf = (write: GatewayApiPlan['writes'][number]) =>
+  `${write.action} ${write.kind} ${(write.after ?? write.before)?.metadata.name ?? ''}`;
 
 /** The same release on HTTPRoute (routing-api gateway-api): the route each stage writes. */
 function httpRoutesSection(): string {
-  const stages: Record<string, string>[] = [
-    { stage: 'route', 'header-match': 'end-user=test-user' },
-    { stage: 'shift', weight: '50' },
-    { stage: 'promote' },
-  ];
-  let state = gatewayApiState();
   const parts: string[] = [];
-  for (const raw of stages) {
-    const options = parseStageOptions({
-      service: 'reviews',
-      stable: 'v1',
-      canary: 'v2',
-      'routing-api': 'gateway-api',
-      ...raw,
-    });
-    const plan = planGatewayApiStage(
-      { ...options, versionService: options.versionService ?? '{service}-{version}' },
-      state,
-    );
-    const flags = Object.entries(raw)
-      .filter(([name]) => name !== 'stage')
-      .map(([name, value]) => ` --${name} ${value}`)
-      .join('');
+  for (const { raw, plan } of gatewayApiRelease(gatewayApiState())) {
+    const findings = plan.findings.map((finding) => `\`${formatFinding(finding)}\``);
     parts.push(
       `#### \`${raw.stage}\``,
       '',
-      `\`istio-canary ${raw.stage} --service reviews --stable v1 --canary v2 --routing-api gateway-api${flags}\``,
+      commandOf({ ...raw, 'routing-api': 'gateway-api' }),
+      '',
+      `Writes: ${plan.writes.map(writeOf).join(', ')}.${findings.length > 0 ? ` Says: ${findings.join('; ')}.` : ''}`,
       '',
       '```yaml',
       plan.httpRoutes.map((route) => toYaml(route).trimEnd()).join('\n---\n'),
       '```',
       '',
     );
-    state = { ...state, httpRoutes: plan.httpRoutes };
   }
   return parts.join('\n').trimEnd();
+}
+
+/** A first release without version Services: what each stage writes, and the Service it creates. */
+function versionServicesSection(): string {
+  const release = gatewayApiRelease(gatewayApiState(true));
+  const rows = release.map(
+    ({ raw, plan }) => `| \`${raw.stage}${flagsOf(raw)}\` | ${plan.writes.map(writeOf).join(', ')} |`,
+  );
+  const created = release
+    .flatMap(({ plan }) => plan.writes)
+    .find((write) => write.after?.kind === 'Service' && write.after.spec.selector?.version === 'v2')?.after;
+  if (!created) throw new Error('the release on Gateway API created no version Service for v2');
+  return [
+    '| stage | writes, in order |',
+    '| --- | --- |',
+    ...rows,
+    '',
+    `The version Service \`route\` creates for the canary (\`${created.metadata.name}\`), from the Service \`reviews\`:`,
+    '',
+    '```yaml',
+    toYaml(created).trimEnd(),
+    '```',
+  ].join('\n');
 }
 
 /**
@@ -161,8 +207,7 @@ function doorsSection(): string {
     { stage: 'rollback' },
   ];
   for (const raw of stages) {
-    const options = parseStageOptions({ service: 'reviews', stable: 'v1', canary: 'v2', ...raw });
-    const plan = planStage(options, state);
+    const plan = planStage(reviewsStage(raw), state);
     const written = plan.objects
       .map((object) => object.after)
       .filter((after): after is VirtualService => after.kind === 'VirtualService');
@@ -172,12 +217,8 @@ function doorsSection(): string {
       ),
       destinationRules: state.destinationRules,
     };
-    const flags = Object.entries(raw)
-      .filter(([name]) => name !== 'stage')
-      .map(([name, value]) => ` --${name} ${value}`)
-      .join('');
     const moved = plan.routes.map((route) => `${route.object} (${route.match})`).join(', ');
-    parts.push(block(`After \`${raw.stage}${flags}\` (moves ${moved}):`, edge(state)));
+    parts.push(block(`After \`${raw.stage}${flagsOf(raw)}\` (moves ${moved}):`, edge(state)));
   }
   return parts.join('\n').trimEnd();
 }
@@ -189,6 +230,7 @@ export function generatedSections(): Record<string, string> {
     outputs: outputsTable(action),
     stages: stagesSection(),
     httproutes: httpRoutesSection(),
+    versionservices: versionServicesSection(),
     doors: doorsSection(),
   };
 }

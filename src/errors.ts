@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'istio-missing'
+  | 'gateway-api-missing'
   | 'not-found'
   | 'conflict'
   | 'lease-held'

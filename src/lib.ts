@@ -3,6 +3,8 @@
 // - runStage: one stage against a cluster, from the first read to a healthy end state or back to where it
 //   started (what the action and the CLI run); with `clusters`, across clusters in waves.
 // - planStage / planProgressiveStep: the pure planner, for previews and custom tooling (no cluster needed).
+// - planGatewayApiStage, readGatewayApiYaml, chooseRoutingApi: the same on Gateway API (HTTPRoutes and
+//   per-version Services), and which routing API a namespace's objects call for.
 // - parseRunOptions and OPTION_DEFINITIONS: the action's inputs as data, with their validation.
 // - renderMarkdown / renderText: a StageResult for people (job summary, terminal).
 // - SequentialJudge / evidence / latencyMargin: the pure statistics of the comparison with the stable.
@@ -54,6 +56,25 @@ export type {
   VirtualService,
   WriteStep,
 } from './plan/index.js';
+export {
+  emptyGatewayApiState,
+  gatewayApiOptions,
+  planGatewayApiStage,
+  readGatewayApiYaml,
+} from './plan/gateway-api/index.js';
+export type {
+  GatewayApiPlan,
+  GatewayApiStageOptions,
+  GatewayApiState,
+  GatewayPlannedObject,
+  GatewayWriteStep,
+  HTTPRoute,
+  HTTPRouteSplit,
+  ReferenceGrant,
+  Service,
+} from './plan/gateway-api/index.js';
+export { chooseRoutingApi, ROUTING_APIS } from './plan/routing-api.js';
+export type { RoutingApi, RoutingApiChoice, RoutingEvidence } from './plan/routing-api.js';
 export { OPTION_DEFINITIONS, parseRunOptions, parseStageOptions, parseHeaderMatch } from './options/index.js';
 export type { OptionDefinition, RawOptions } from './options/index.js';
 export { renderMarkdown, renderText } from './report/index.js';

@@ -76,7 +76,7 @@ export interface RunOptions extends StageOptions {
 }
 
 export interface RoutingObjectYaml {
-  kind: 'VirtualService' | 'DestinationRule';
+  kind: 'VirtualService' | 'DestinationRule' | 'HTTPRoute' | 'Service';
   name: string;
   yaml: string;
 }
@@ -150,7 +150,10 @@ export interface StageResult {
   before: RouteRow[];
   after: RouteRow[];
   checks: HealthCheckResult[];
-  /** YAML of the objects as written (or as they would be, on a dry run): the primary VirtualService. */
+  /**
+   * YAML of the objects as written (or as they would be, on a dry run): the primary VirtualService (empty
+   * when the stage ran on Gateway API: see `objects`).
+   */
   virtualServiceYaml: string;
   destinationRuleYaml: string;
   /**
@@ -158,7 +161,10 @@ export interface StageResult {
    * alone say why). Absent where a result predates several VirtualServices.
    */
   routes?: RouteSplit[];
-  /** YAML of every routing object the run manages (VirtualServices, then the DestinationRule). */
+  /**
+   * YAML of every routing object the run manages: the VirtualServices, then the DestinationRule; on Gateway
+   * API the HTTPRoutes, then the version Services it creates (one it deletes has none).
+   */
   objects?: RoutingObjectYaml[];
   /** What the reader should know that is no failure (status: the routes disagree on the split). */
   warnings?: string[];
@@ -167,6 +173,8 @@ export interface StageResult {
   servicePort?: number;
   /** What the reader must not miss beyond the stage's own outcome (a stale lease taken over, naming its holder). */
   notes?: string[];
+  /** The routing API the stage ran on (`routing-api`, or what `auto` chose); absent before a read. */
+  routingApi?: 'istio' | 'gateway-api';
   /** Set when the run failed; the cluster was restored when `rolledBack`. */
   error?: CanaryError;
   /**

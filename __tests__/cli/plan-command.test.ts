@@ -2,10 +2,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { BOOKINFO_EXAMPLE } from '../../src/cli/bookinfo-example.js';
+import { BOOKINFO_EXAMPLE, BOOKINFO_GATEWAY_API_EXAMPLE } from '../../src/cli/bookinfo-example.js';
 import { registerCommand, runCli } from '../../src/cli/index.js';
 import { routingEssence } from '../../src/plan/index.js';
 import type { DestinationRule, VirtualService } from '../../src/plan/index.js';
+import { httpRouteRoutingEssence } from '../../src/plan/gateway-api/index.js';
+import type { HTTPRoute, Service } from '../../src/plan/gateway-api/index.js';
+import { gatewayFixtureDir, scenarioRoute } from '../plan/gateway-api/support.js';
 import { fixtureDir, scenarioVirtualService } from '../plan/support.js';
 
 interface CliRun {
@@ -310,11 +313,18 @@ spec:
     expect(run.stdout).not.toContain('--kubeconfig');
   });
 
-  it('embeds the project fixtures 03 and 04 unchanged', () => {
+  it('embeds the project fixtures 03 and 04, and 01 and 03 of the Gateway API form, unchanged', () => {
     for (const { file, yaml } of BOOKINFO_EXAMPLE) expect(yaml).toBe(readFileSync(fixture(file), 'utf8'));
     expect(BOOKINFO_EXAMPLE.map(({ file }) => file)).toEqual([
       '03-virtual-services-v1.yaml',
       '04-destination-rules.yaml',
+    ]);
+    for (const { file, yaml } of BOOKINFO_GATEWAY_API_EXAMPLE) {
+      expect(yaml).toBe(readFileSync(path.join(gatewayFixtureDir, file), 'utf8'));
+    }
+    expect(BOOKINFO_GATEWAY_API_EXAMPLE.map(({ file }) => file)).toEqual([
+      '01-bookinfo-versions.yaml',
+      '03-route-reviews-v1.yaml',
     ]);
   });
 });
@@ -536,5 +546,210 @@ describe('istio-canary plan, malformed objects in --from', () => {
       stdout: '',
       stderr: `error: ${file}: VirtualService default/reviews: spec.http[0].match must be a list, got a map, which Istio's VirtualService schema does not allow: fix the object and run again\n`,
     });
+  });
+});
+
+describe('istio-canary plan on Gateway API (HTTPRoutes in --from)', () => {
+  const gatewayFile = (file: string) => path.join(gatewayFixtureDir, file);
+  /** `istio-canary plan --stage <stage>` on reviews v1 → v2 with these flags. */
+  const plan = (stage: string, ...flags: string[]) => cli('plan', `--stage=${stage}`, ...reviews, ...flags);
+  const from = (...files: string[]) => files.map((file) => `--from=${file}`);
+  /** The cluster's Services (02), the per-version Services (01) and every request to reviews-v1 (03). */
+  const gatewaySeed = from(
+    fixture('02-bookinfo.yaml'),
+    gatewayFile('01-bookinfo-versions.yaml'),
+    gatewayFile('03-route-reviews-v1.yaml'),
+  );
+  const printed = (stdout: string) =>
+    parseAllDocuments(stdout).map((document) => document.toJS() as HTTPRoute | Service);
+  const kinds = (stdout: string) => printed(stdout).map((object) => `${object.kind}/${object.metadata.name}`);
+  const essence = (stdout: string) =>
+    printed(stdout)
+      .filter((object): object is HTTPRoute => object.kind === 'HTTPRoute')
+      .map(httpRouteRoutingEssence);
+  const scenario = (file: string) => [httpRouteRoutingEssence(scenarioRoute(gatewayFixtureDir, file))];
+
+  it('chooses Gateway API on its own (auto): route, shift 50 for jason and promote give 05, 06 and 07', async () => {
+    const route = await plan('route', '--header-match', 'end-user=test-user', ...gatewaySeed);
+    expect([route.code, route.stderr, kinds(route.stdout)]).toEqual([0, '', ['HTTPRoute/reviews']]);
+    expect(essence(route.stdout)).toEqual(scenario('05-reviews-test-user.yaml'));
+    const shift = await plan('shift', '--weight=50', '--header-match=end-user=jason', ...gatewaySeed);
+    expect([shift.code, shift.stderr]).toEqual([0, '']);
+    expect(essence(shift.stdout)).toEqual(scenario('06-reviews-50.yaml'));
+    const promote = await plan('promote', ...gatewaySeed);
+    expect(essence(promote.stdout)).toEqual(scenario('07-reviews-100-v2.yaml'));
+  });
+
+  it('plans on the embedded Gateway API example with --routing-api gateway-api and no --from', async () => {
+    const run = await plan('route', '--routing-api', 'gateway-api', '--header-match', 'end-user=test-user');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(
+      'note: no --from given, planning on the embedded Bookinfo example on Gateway API (the HTTPRoute reviews sends everything to reviews-v1)\n',
+    );
+    expect(essence(run.stdout)).toEqual(scenario('05-reviews-test-user.yaml'));
+  });
+
+  it('prints the version Services to create before the route, and says which finalize deletes', async () => {
+    // kubectl get -o yaml output of a first run: the main Service, and a route to it as the server stores it.
+    const mainService = tempFile(
+      'service.yaml',
+      `apiVersion: v1
+kind: Service
+metadata: { name: reviews, namespace: default, resourceVersion: "12", labels: { app: reviews } }
+spec:
+  type: NodePort
+  ports: [{ name: http, port: 9080, targetPort: 9080, nodePort: 30080, protocol: TCP }]
+  selector: { app: reviews }
+`,
+    );
+    const firstRoute = tempFile(
+      'route.yaml',
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: reviews, namespace: default, generation: 1, resourceVersion: "13" }
+spec:
+  parentRefs: [{ group: "", kind: Service, name: reviews, port: 9080 }]
+  rules:
+  - matches: [{ path: { type: PathPrefix, value: / } }]
+    backendRefs: [{ group: "", kind: Service, name: reviews, port: 9080, weight: 1 }]
+status: { parents: [] }
+`,
+    );
+    const route = await plan('route', '--header-match', 'end-user=jason', ...from(mainService, firstRoute));
+    expect([route.code, route.stderr]).toEqual([0, '']);
+    expect(kinds(route.stdout)).toEqual(['Service/reviews-v1', 'Service/reviews-v2', 'HTTPRoute/reviews']);
+    expect(printed(route.stdout)[1]).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'reviews-v2',
+        namespace: 'default',
+        labels: { 'app.kubernetes.io/managed-by': 'istio-canary' },
+      },
+      spec: {
+        ports: [{ name: 'http', port: 9080, targetPort: 9080, protocol: 'TCP' }],
+        selector: { app: 'reviews', version: 'v2' },
+      },
+    });
+    // As `kubectl apply` of each plan's output would leave the cluster: promote, then finalize.
+    const routed = tempFile('routed.yaml', route.stdout);
+    const promote = await plan('promote', ...from(mainService, routed));
+    expect([promote.code, promote.stderr, kinds(promote.stdout)]).toEqual([0, '', ['HTTPRoute/reviews']]);
+    const versionServices = tempFile('services.yaml', route.stdout.split('---\n').slice(0, 2).join('---\n'));
+    const promoted = tempFile('promoted.yaml', promote.stdout);
+    const finalize = await plan('finalize', ...from(mainService, versionServices, promoted));
+    expect(finalize).toEqual({
+      code: 0,
+      stdout: promote.stdout.replace('istio-canary.io/stage: promote', 'istio-canary.io/stage: finalize'),
+      stderr:
+        'note: finalize deletes Service default/reviews-v1 once the HTTPRoutes above are written (istio-canary created it; no route names it any more)\n',
+    });
+  });
+
+  it('refuses files routing the service with both APIs, naming the objects, with exit 2', async () => {
+    const run = await plan('promote', ...seedFlags, ...gatewaySeed);
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error: routing-api auto cannot choose: VirtualService default/reviews, HTTPRoute default/reviews all route reviews (Istio leaves a workload routed by both APIs undefined); remove the ones not in use, or set routing-api to istio or gateway-api\n',
+    });
+  });
+
+  it('honours --routing-api istio and gateway-api over what the files hold', async () => {
+    const istio = await plan('promote', '--routing-api', 'istio', ...seedFlags, ...gatewaySeed);
+    expect(istio.code).toBe(0);
+    expect(routingEssence(printedObjects(istio.stdout)[0])).toEqual(
+      routingEssence(scenarioVirtualService(fixtureDir, '07-reviews-100-v2.yaml')),
+    );
+    const gatewayApi = await plan('promote', '--routing-api=gateway-api', ...seedFlags, ...gatewaySeed);
+    expect([gatewayApi.code, kinds(gatewayApi.stdout)]).toEqual([0, ['HTTPRoute/reviews']]);
+    expect(essence(gatewayApi.stdout)).toEqual(scenario('07-reviews-100-v2.yaml'));
+  });
+
+  it.each([
+    [
+      ['--sticky-cookie', 'canary'],
+      'error: sticky-cookie cannot be used with routing-api gateway-api: the standard channel of Gateway API has no session persistence; remove sticky-cookie or use routing-api istio\n',
+    ],
+    [
+      ['--version-service', '{service}_{version}'],
+      `error: version-service must give each version's Service a DNS-1035 label (lowercase letters, digits and '-', starting with a letter and ending with a letter or digit, at most 63 characters), got "{service}_{version}", which names the Service of v1 "reviews_v1"\n`,
+    ],
+    [
+      ['--uri-prefix', '/reviews//all'],
+      `error: uri-prefix must be a path an HTTPRoute accepts (letters, digits, -/._~!$&'()*+,;=:@ and %XX escapes; no //, /./, /../, %2f or #), got "/reviews//all"\n`,
+    ],
+  ])('refuses %j on Gateway API with one line and exit 2', async (flags, stderr) => {
+    const run = await plan('route', '--header-match', 'end-user=jason', ...flags, ...gatewaySeed);
+    expect(run).toEqual({ code: 2, stdout: '', stderr });
+  });
+
+  it('plans in the namespace of the HTTPRoutes when --namespace is not given, and says so', async () => {
+    const inBookinfo = (file: string) =>
+      tempFile(
+        file,
+        readFileSync(gatewayFile(file), 'utf8').replace(
+          /^metadata:\n/gm,
+          'metadata:\n  namespace: bookinfo\n',
+        ),
+      );
+    const run = await plan(
+      'shift',
+      '--weight',
+      '10',
+      ...from(inBookinfo('01-bookinfo-versions.yaml'), inBookinfo('03-route-reviews-v1.yaml')),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(
+      'note: planning in namespace bookinfo, where the objects of reviews in --from are\n',
+    );
+    expect(printed(run.stdout).map((object) => object.metadata.namespace)).toEqual(['bookinfo']);
+  });
+
+  it('fails a check on a route of another namespace without a ReferenceGrant, and plans once one is given', async () => {
+    const ingress = tempFile(
+      'ingress.yaml',
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: bookinfo-edge, namespace: ingress }
+spec:
+  parentRefs: [{ name: edge-gateway }]
+  hostnames: [bookinfo.example.com]
+  rules:
+  - matches: [{ path: { type: PathPrefix, value: /reviews } }]
+    backendRefs: [{ name: reviews-v1, namespace: default, port: 9080 }]
+`,
+    );
+    const shift20 = (...files: string[]) => plan('shift', '--weight=20', ...gatewaySeed, ...from(...files));
+    const refused = await shift20(ingress);
+    expect(refused).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'Error [RefNotPermitted] (HTTPRoute ingress/bookinfo-edge) rule reviews-primary sends to Service default/reviews-v1 in another namespace, and no ReferenceGrant in default lets HTTPRoutes of ingress reach it: add one (from HTTPRoute in ingress, to Service reviews-v1)\n' +
+        'Error [RefNotPermitted] (HTTPRoute ingress/bookinfo-edge) rule reviews-primary sends to Service default/reviews-v2 in another namespace, and no ReferenceGrant in default lets HTTPRoutes of ingress reach it: add one (from HTTPRoute in ingress, to Service reviews-v2)\n' +
+        'error: 2 routing checks failed; fix the objects named above\n',
+    });
+    const grant = tempFile(
+      'grant.yaml',
+      `apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: ingress-to-reviews, namespace: default }
+spec:
+  from: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: ingress }]
+  to: [{ group: "", kind: Service }]
+`,
+    );
+    const planned = await shift20(ingress, grant);
+    expect([planned.code, planned.stderr, kinds(planned.stdout)]).toEqual([
+      0,
+      '',
+      ['HTTPRoute/reviews', 'HTTPRoute/bookinfo-edge'],
+    ]);
+    const edge = printed(planned.stdout)[1] as HTTPRoute;
+    expect(
+      edge.spec.rules?.map((rule) => rule.backendRefs?.map((ref) => `${ref.name} ${ref.weight}`)),
+    ).toEqual([['reviews-v1 80', 'reviews-v2 20']]);
   });
 });

@@ -20,6 +20,22 @@ describe('README.md', () => {
     expect(sections.outputs).toContain('| `rolled-back` |');
   });
 
+  it('walks Bookinfo on Gateway API through every stage, version Services created and deleted', () => {
+    const { httproutes = '', versionservices = '' } = generatedSections();
+    expect([...httproutes.matchAll(/^#### `([a-z]+)`/gm)].map((found) => found[1])).toEqual([
+      'route',
+      'shift',
+      'promote',
+      'finalize',
+    ]);
+    expect(httproutes).toContain('--routing-api gateway-api');
+    expect(versionservices).toContain(
+      '| `route --header-match end-user=test-user` | create Service reviews-v1, create Service reviews-v2, update HTTPRoute reviews |',
+    );
+    expect(versionservices).toContain('| `finalize` | update HTTPRoute reviews, delete Service reviews-v1 |');
+    expect(readme).toContain('### Bookinfo on Gateway API (HTTPRoute)');
+  });
+
   it('starts with the two commands: the main job on an embedded default, and every test', () => {
     const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     expect(

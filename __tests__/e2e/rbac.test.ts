@@ -1,16 +1,22 @@
 // The example RBAC manifest (examples/rbac/istio-canary.yaml) is exactly what the product needs: every
 // scenario below runs twice, as an admin and as a user holding only the Role's rules, with the same outcome;
-// the one request refused is each stage's cluster-wide VirtualService list, which a run expects; together
+// the requests refused are each stage's lists of routes across namespaces, which a run expects; together
 // they use every right the Role grants, and nothing else. The optional ClusterRole
-// (examples/rbac/istio-canary-other-namespaces.yaml) lifts that one refusal, and nothing else.
+// (examples/rbac/istio-canary-other-namespaces.yaml) lifts those refusals, and nothing else.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runStage } from '../../src/run-stage.js';
+import type { HTTPRoute } from '../../src/plan/gateway-api/index.js';
 import type { DestinationRule, VirtualService } from '../../src/plan/types.js';
 import type { RunOptions, StageResult } from '../../src/types.js';
-import { loadBookinfo, loadStorefront, reviewsOptions } from '../../test/support/bookinfo.js';
+import {
+  loadBookinfo,
+  loadBookinfoGatewayApi,
+  loadStorefront,
+  reviewsOptions,
+} from '../../test/support/bookinfo.js';
 import {
   startApiServer,
   type ApiServer,
@@ -33,8 +39,23 @@ const role = manifest.find((object) => object.kind === 'Role') as ManifestObject
 const OTHER_NAMESPACES = join(RBAC_EXAMPLES, 'istio-canary-other-namespaces.yaml');
 const otherNamespaces = readManifest(OTHER_NAMESPACES);
 const clusterRole = otherNamespaces.find((object) => object.kind === 'ClusterRole') as ManifestObject;
-/** What a namespaced Role cannot do and a run tolerates: each stage's list of VirtualServices everywhere. */
-const CLUSTER_WIDE_LIST = 'GET /apis/networking.istio.io/v1/virtualservices 403';
+/**
+ * What a namespaced Role cannot do and a run tolerates: each stage's lists of routes across namespaces,
+ * VirtualServices unless it runs on Gateway API alone, HTTPRoutes unless on Istio alone.
+ */
+const ACROSS_NAMESPACES = {
+  istio: 'GET /apis/networking.istio.io/v1/virtualservices',
+  gatewayApi: 'GET /apis/gateway.networking.k8s.io/v1/httproutes',
+};
+function listsAcrossNamespaces(stages: RunOptions[]): string[] {
+  return stages
+    .flatMap((options) => [
+      ...(options.routingApi !== 'gateway-api' ? [ACROSS_NAMESPACES.istio] : []),
+      ...(options.routingApi !== 'istio' ? [ACROSS_NAMESPACES.gatewayApi] : []),
+    ])
+    .sort();
+}
+const GW = 'gateway.networking.k8s.io/v1';
 const V1 = 'networking.istio.io/v1';
 const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
 /** Kubernetes lets every authenticated user read these (ClusterRole system:discovery): no Role rule needed. */
@@ -43,6 +64,8 @@ type User = 'admin' | 'ci';
 
 interface Scenario {
   name: string;
+  /** The Bookinfo the scenario starts from: on VirtualServices (default) or on HTTPRoutes. */
+  load?: (server: ApiServer) => void;
   /** Puts the cluster in the state the scenario starts from; may return what to stop afterwards. */
   arrange(server: ApiServer): (() => void) | void | Promise<(() => void) | void>;
   /** Built when the scenario runs (the probe URL exists only then). */
@@ -124,6 +147,12 @@ function failingStageThatCreated(
       `${plural(updated)} update`,
     ],
   };
+}
+
+/** Bookinfo on HTTPRoute without the canary's version Service: the stage creates reviews-v2. */
+function gatewayApiWithoutCanaryService(server: ApiServer): void {
+  loadBookinfoGatewayApi(server);
+  server.store.delete('v1', 'Service', 'default', 'reviews-v2');
 }
 
 const scenarios: Scenario[] = [
@@ -244,6 +273,69 @@ const scenarios: Scenario[] = [
       'coordination.k8s.io leases delete',
     ],
   },
+  {
+    name: 'the Bookinfo release on HTTPRoute: route, shift 50, promote, finalize',
+    load: loadBookinfoGatewayApi,
+    arrange: () => {},
+    stages: () => [
+      reviewsOptions({ stage: 'route', headerMatch: testUser }),
+      reviewsOptions({ stage: 'shift', weight: 50 }),
+      reviewsOptions({ stage: 'promote' }),
+      reviewsOptions({ stage: 'finalize' }),
+    ],
+    expectOutcome: (results, server) => {
+      expect(results.map((r) => [r.routingApi, r.error?.message, r.weight])).toEqual([
+        ['gateway-api', undefined, 0],
+        ['gateway-api', undefined, 50],
+        ['gateway-api', undefined, 100],
+        ['gateway-api', undefined, 100],
+      ]);
+      const route = server.store.get(GW, 'HTTPRoute', 'default', 'reviews') as HTTPRoute;
+      expect(route.spec.rules?.map((rule) => rule.backendRefs?.map((ref) => ref.name))).toEqual([
+        ['reviews-v2'],
+      ]);
+    },
+    exercises: [
+      'gateway.networking.k8s.io httproutes list',
+      'gateway.networking.k8s.io httproutes update',
+      'gateway.networking.k8s.io referencegrants list',
+      'core services list',
+    ],
+  },
+  {
+    name: 'a failing stage on HTTPRoute that created the canary version Service: deleted again, the route put back',
+    load: gatewayApiWithoutCanaryService,
+    arrange: () => {},
+    stages: () => [failingRoute()],
+    expectOutcome: (results, server) => {
+      expect(results.map((result) => [result.error?.code, result.rolledBack])).toEqual([['unhealthy', true]]);
+      expect(server.store.get('v1', 'Service', 'default', 'reviews-v2')).toBeUndefined();
+      const route = server.store.get(GW, 'HTTPRoute', 'default', 'reviews') as HTTPRoute;
+      expect(route.spec.rules?.map((rule) => rule.backendRefs?.map((ref) => ref.name))).toEqual([
+        ['reviews-v1'],
+      ]);
+    },
+    exercises: [
+      'core services create',
+      'core services delete',
+      'gateway.networking.k8s.io httproutes get',
+      'gateway.networking.k8s.io httproutes update',
+    ],
+  },
+  {
+    name: 'routing-api gateway-api on a Service without an HTTPRoute, failing: the route it created is deleted again',
+    load: (server) => {
+      loadBookinfoGatewayApi(server);
+      server.store.delete(GW, 'HTTPRoute', 'default', 'reviews');
+    },
+    arrange: () => {},
+    stages: () => [{ ...failingRoute(), routingApi: 'gateway-api' }],
+    expectOutcome: (results, server) => {
+      expect(results.map((result) => [result.error?.code, result.rolledBack])).toEqual([['unhealthy', true]]);
+      expect(server.store.get(GW, 'HTTPRoute', 'default', 'reviews')).toBeUndefined();
+    },
+    exercises: ['gateway.networking.k8s.io httproutes create', 'gateway.networking.k8s.io httproutes delete'],
+  },
 ];
 
 /** The manifest's binding gives the role `name` of `kind` to the ServiceAccount istio-canary in default. */
@@ -260,8 +352,8 @@ function expectBindsServiceAccount(
 interface Play {
   outcome: unknown;
   requests: RequestLogEntry[];
-  /** How many stages ran. */
-  stages: number;
+  /** The stages that ran. */
+  stages: RunOptions[];
 }
 
 const refusals = (requests: RequestLogEntry[]) =>
@@ -295,18 +387,19 @@ async function play(scenario: Scenario, user: User, roles: ManifestObject[] = [r
   let stop: (() => void) | void = undefined;
   try {
     server.setRules([ADMIN, ...roles.flatMap((granted) => roleAsRbacRules(granted, 'ci'))]);
-    loadBookinfo(server);
+    (scenario.load ?? loadBookinfo)(server);
     stop = await scenario.arrange(server);
     server.requests.length = 0;
     const results: StageResult[] = [];
-    for (const options of scenario.stages()) {
+    const stages = scenario.stages();
+    for (const options of stages) {
       results.push(await runStage(options, { kubeConfig: server.kubeConfig(user) }));
     }
     scenario.expectOutcome(results, server);
     return {
       outcome: outcomeOf(results, server),
       requests: server.requests.filter((r) => r.user === user),
-      stages: results.length,
+      stages,
     };
   } finally {
     stop?.();
@@ -319,9 +412,9 @@ describe('examples/rbac/istio-canary.yaml', () => {
   const discovery: RequestLogEntry[] = [];
   let played = 0;
 
-  it('is a ServiceAccount, a Role and a RoleBinding of the one to the other, in one namespace', () => {
+  it('is a ServiceAccount, a Role and a RoleBinding in one namespace', () => {
     expect(
-      manifest.map((object) => `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`),
+      manifest.map((object) => `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`),
     ).toEqual([
       'ServiceAccount default/istio-canary',
       'Role default/istio-canary',
@@ -336,7 +429,9 @@ describe('examples/rbac/istio-canary.yaml', () => {
       const [admin, ci] = await Promise.all([play(scenario, 'admin'), play(scenario, 'ci')]);
       expect(ci.outcome).toEqual(admin.outcome);
       expect(refusals(admin.requests)).toEqual([]);
-      expect(refusals(ci.requests)).toEqual(Array<string>(ci.stages).fill(CLUSTER_WIDE_LIST));
+      expect(refusals(ci.requests).sort()).toEqual(
+        listsAcrossNamespaces(ci.stages).map((request) => `${request} 403`),
+      );
       const granted = ci.requests.filter((r) => r.status !== 403);
       const access = new Set(granted.map(accessOf).filter((key): key is string => key !== undefined));
       expect([...access]).toEqual(expect.arrayContaining(scenario.exercises));
@@ -393,12 +488,12 @@ describe('examples/rbac/istio-canary-other-namespaces.yaml', () => {
     exercises: ['networking.istio.io virtualservices list'],
   };
 
-  it('is a ClusterRole that lists VirtualServices, bound to the ServiceAccount of istio-canary.yaml', () => {
+  it('is a ClusterRole that lists VirtualServices and HTTPRoutes, bound to the ServiceAccount of istio-canary.yaml', () => {
     expect(otherNamespaces.map((object) => `${object.kind} ${object.metadata.name}`)).toEqual([
-      'ClusterRole istio-canary-read-virtualservices',
-      'ClusterRoleBinding istio-canary-read-virtualservices',
+      'ClusterRole istio-canary-read-routes',
+      'ClusterRoleBinding istio-canary-read-routes',
     ]);
-    expectBindsServiceAccount(otherNamespaces, 'ClusterRole', 'istio-canary-read-virtualservices');
+    expectBindsServiceAccount(otherNamespaces, 'ClusterRole', 'istio-canary-read-routes');
   });
 
   it('beside the Role: the route from another namespace is reported and holds finalize back, no 403', async () => {
@@ -410,8 +505,8 @@ describe('examples/rbac/istio-canary-other-namespaces.yaml', () => {
     const acrossNamespaces = ci.requests.filter(
       (r) => r.verb !== undefined && !r.path.includes('/namespaces/'),
     );
-    expect(acrossNamespaces.map((r) => `${r.method} ${r.path}`)).toEqual(
-      Array<string>(ci.stages).fill('GET /apis/networking.istio.io/v1/virtualservices'),
+    expect(acrossNamespaces.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
+      listsAcrossNamespaces(ci.stages),
     );
     expect(new Set(acrossNamespaces.map(accessOf))).toEqual(grantedAccess(clusterRole));
   }, 60_000);

@@ -45,14 +45,50 @@ describe("import { … } from 'istio-canary'", () => {
     expect(JSON.parse(out)).toEqual({ routes: 2, runStage: 'function', options: true });
   });
 
+  it('plans a stage on Gateway API from the installed package, choosing the API from the objects', () => {
+    const script = `
+      import { chooseRoutingApi, gatewayApiOptions, parseStageOptions, planGatewayApiStage, readGatewayApiYaml } from 'istio-canary';
+      const state = readGatewayApiYaml(\`
+apiVersion: v1
+kind: Service
+metadata: { name: reviews, namespace: default }
+spec: { ports: [{ name: http, port: 9080 }], selector: { app: reviews } }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: reviews, namespace: default }
+spec:
+  parentRefs: [{ group: "", kind: Service, name: reviews }]
+  rules: [{ backendRefs: [{ name: reviews, port: 9080 }] }]
+\`, 'objects.yaml');
+      const options = gatewayApiOptions(parseStageOptions({ stage: 'shift', service: 'reviews', stable: 'v1', canary: 'v2', weight: '20' }));
+      const api = chooseRoutingApi('auto', options, { virtualServices: [], httpRoutes: state.httpRoutes });
+      const plan = planGatewayApiStage(options, state);
+      console.log(JSON.stringify({ api, writes: plan.writes.map((w) => w.action + ' ' + (w.after ?? w.before).metadata.name), weight: plan.weight }));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: consumer,
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out)).toEqual({
+      api: 'gateway-api',
+      writes: ['create reviews-v1', 'create reviews-v2', 'update reviews'],
+      weight: 20,
+    });
+  });
+
   it('type-checks a TypeScript consumer against the shipped declarations', () => {
     writeFileSync(
       join(consumer, 'use.ts'),
-      `import { runStage, type RunOptions, type StageResult } from 'istio-canary';
+      `import { runStage, planGatewayApiStage, type RunOptions, type StageResult } from 'istio-canary';
+       import type { GatewayApiStageOptions, GatewayApiState, HTTPRoute } from 'istio-canary';
        export async function release(options: RunOptions): Promise<number | undefined> {
          const result: StageResult = await runStage(options);
          // Absent when the routing could not be read: never a weight that was not read.
          return result.weight;
+       }
+       export function routesAfter(options: GatewayApiStageOptions, state: GatewayApiState): HTTPRoute[] {
+         return planGatewayApiStage(options, state).httpRoutes;
        }\n`,
     );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');

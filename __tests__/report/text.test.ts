@@ -85,6 +85,18 @@ describe('renderText', () => {
     expect(text).toContain('VirtualService (written, then rolled back)');
   });
 
+  test('speaks of HTTPRoutes and version Services on Gateway API: the restore, and finalize', () => {
+    expect(renderText({ ...rolledBackAfterProbe(), routingApi: 'gateway-api' })).toContain(
+      'canary or raise timeout. The HTTPRoutes and version Services were restored to what they were before ' +
+        'this run.\n',
+    );
+    const finalized = renderText(shiftedTo50({ stage: 'finalize', weight: 100, routingApi: 'gateway-api' }));
+    expect(finalized).toContain(
+      'Note: All traffic is on v2; no HTTPRoute rule this run moved sends to v1 any more.\n',
+    );
+    expect(finalized).not.toContain('subset was removed');
+  });
+
   test('marks a dry run', () => {
     expect(renderText(shiftedTo50({ dryRun: true }))).toContain(
       'Note: Dry run: nothing was written; this is what would be applied.\n',

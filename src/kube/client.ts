@@ -11,7 +11,7 @@ import {
   type KubeConfig,
   type RequestContext,
 } from '@kubernetes/client-node';
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1APIGroup, V1Deployment } from '@kubernetes/client-node';
 import { CanaryError } from '../errors.js';
 import type { ClusterState, RoutingObject } from '../plan/types.js';
 import { describeApiError, ISTIO_GROUP, kubeMessages, type ApiAttempt } from './errors.js';
@@ -57,6 +57,7 @@ export class ClusterClient {
   private istioVersionsPromise: Promise<string[]> | undefined;
   /** This client's hold on the process's connection pool for its server and credentials (see pool.ts). */
   private pool: PoolShare;
+  private apiGroupsPromise: Promise<V1APIGroup[]> | undefined;
 
   constructor(kubeConfig: KubeConfig, options: ClusterClientOptions = {}) {
     this.kubeConfig = kubeConfig;
@@ -83,6 +84,7 @@ export class ClusterClient {
     if (!this.options.signal) return this;
     const copy = new ClusterClient(this.kubeConfig, { ...this.options, signal: undefined });
     copy.istioVersionsPromise = this.istioVersionsPromise;
+    copy.apiGroupsPromise = this.apiGroupsPromise;
     copy.pool = this.pool;
     return copy;
   }
@@ -148,13 +150,28 @@ export class ClusterClient {
     return `${ISTIO_GROUP}/${readVersionOf(await this.istioVersions())}`;
   }
 
+  /**
+   * The served API groups, asked once per client and shared by every reader (Istio's and Gateway API's
+   * versions come from the same request). GET /apis lists every group with its versions in one request,
+   * and answers 200 whether or not a group is there (GET /apis/networking.istio.io would 404 without it,
+   * which reads like a broken server). A failed discovery is not cached: the next call asks again.
+   */
+  apiGroups(): Promise<V1APIGroup[]> {
+    if (!this.apiGroupsPromise) {
+      const discovery = this.call({ verb: 'get', group: '', resource: 'apis' }, (options) =>
+        this.apis.getAPIVersions({}, options),
+      ).then((list) => list.groups);
+      this.apiGroupsPromise = discovery;
+      discovery.catch(() => {
+        if (this.apiGroupsPromise === discovery) this.apiGroupsPromise = undefined;
+      });
+    }
+    return this.apiGroupsPromise;
+  }
+
   private async discoverIstioVersions(): Promise<string[]> {
-    // GET /apis lists every group with its versions in one request, and answers 200 whether or not Istio is
-    // there (GET /apis/networking.istio.io would 404 without it, which reads like a broken server).
-    const groups = await this.call({ verb: 'get', group: '', resource: 'apis' }, (options) =>
-      this.apis.getAPIVersions({}, options),
-    );
-    const istio = groups.groups.find((group) => group.name === ISTIO_GROUP);
+    const groups = await this.apiGroups();
+    const istio = groups.find((group) => group.name === ISTIO_GROUP);
     const versions = istio?.versions.map((version) => version.version) ?? [];
     if (!versions.includes('v1') && !versions.includes('v1beta1')) {
       throw new CanaryError('istio-missing', kubeMessages.istioMissing());

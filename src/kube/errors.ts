@@ -1,6 +1,7 @@
 // One line per failed API call: what the server said, in the user's terms, and what to do about it.
 // The texts are exported so tests (and docs) compare exact strings.
 import { CanaryError, type ErrorCode } from '../errors.js';
+import { GATEWAY_API_GROUP } from '../plan/gateway-api/types.js';
 import {
   connectionFailure,
   describeCause,
@@ -57,6 +58,8 @@ export const kubeMessages = {
   },
   istioMissing: (): string =>
     `Istio's CRDs are not installed: the cluster serves no ${ISTIO_GROUP}/v1 or v1beta1 (install Istio, or check the context)`,
+  gatewayApiMissing: (): string =>
+    `Gateway API's CRDs are not installed: the cluster serves no ${GATEWAY_API_GROUP}/v1 or v1beta1 (install the Gateway API CRDs: kubectl apply -f https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml, or check the context)`,
   resourceTypeMissing: (attempt: ApiAttempt): string =>
     `the Kubernetes API at ${attempt.server} does not serve ${qualifiedResource(attempt)} (404 Not Found): check the context points at the right cluster`,
   notFound: (attempt: ApiAttempt): string =>
@@ -139,8 +142,11 @@ function describeStatus(code: number, attempt: ApiAttempt, err: unknown): Canary
     }
     case 404:
       if (isMissingType(status, attempt)) {
-        return attempt.group === ISTIO_GROUP
-          ? new CanaryError('istio-missing', kubeMessages.istioMissing(), cause)
+        if (attempt.group === ISTIO_GROUP) {
+          return new CanaryError('istio-missing', kubeMessages.istioMissing(), cause);
+        }
+        return attempt.group === GATEWAY_API_GROUP
+          ? new CanaryError('gateway-api-missing', kubeMessages.gatewayApiMissing(), cause)
           : new CanaryError('not-found', kubeMessages.resourceTypeMissing(attempt), cause);
       }
       return new CanaryError('not-found', kubeMessages.notFound(attempt), cause);

@@ -38,3 +38,8 @@ export { deleteDeployments, listDeployments, versionsOf } from './workloads.js';
 export { readServicePort } from './service-port.js';
 export { acquireLease, leaseExpiry, leaseHolderIdentity, leaseName, releaseIfHeldBy } from './lease.js';
 export type { LeaseHandle, LeaseOptions } from './lease.js';
+export { readGatewayRouting } from './gateway-read.js';
+export type { GatewayRouting } from './gateway-read.js';
+export { restoreObject, writeGatewayStep } from './gateway-write.js';
+export type { ObjectRef, WrittenObject } from './gateway-write.js';
+export { createService, deleteService, listServices, restoreService } from './services.js';

@@ -1,13 +1,17 @@
 // The Istio kinds we read and write, by known plural (no discovery round trip per call), and the rule that
 // decides which API version an object "has": the version its latest writer used.
+import type { HTTPRoute } from '../plan/gateway-api/types.js';
 import type { RoutingObject } from '../plan/types.js';
 import { ISTIO_GROUP } from './errors.js';
 
-export type RoutingKind = RoutingObject['kind'];
+/** The custom objects we read and write: Istio's, and Gateway API's HTTPRoute. */
+export type CustomRoutingObject = RoutingObject | HTTPRoute;
+export type RoutingKind = CustomRoutingObject['kind'];
 
 export const PLURALS: Record<RoutingKind, string> = {
   VirtualService: 'virtualservices',
   DestinationRule: 'destinationrules',
+  HTTPRoute: 'httproutes',
 };
 
 /** Versions we can read and write, preferred first (v1alpha3 is served by Istio but deprecated). */
@@ -49,6 +53,7 @@ export function versionOfObject(
   metadata: { managedFields?: unknown },
   servedVersions: string[],
   readVersion: string,
+  group = ISTIO_GROUP,
 ): string {
   const entries = Array.isArray(metadata.managedFields)
     ? (metadata.managedFields as ManagedFieldsEntry[])
@@ -56,9 +61,10 @@ export function versionOfObject(
   const timeOf = (entry: ManagedFieldsEntry): number => Date.parse(entry.time ?? '') || -Infinity;
   let latest: ManagedFieldsEntry | undefined;
   for (const entry of entries) if (!latest || timeOf(entry) >= timeOf(latest)) latest = entry;
-  const { group, version } = splitApiVersion(latest?.apiVersion ?? '');
-  const chosen = group === ISTIO_GROUP && servedVersions.includes(version) ? version : readVersion;
-  return `${ISTIO_GROUP}/${chosen}`;
+  const written = splitApiVersion(latest?.apiVersion ?? '');
+  const chosen =
+    written.group === group && servedVersions.includes(written.version) ? written.version : readVersion;
+  return `${group}/${chosen}`;
 }
 
 /**
@@ -66,16 +72,21 @@ export function versionOfObject(
  * is an answer parsed for this call alone: its top level and metadata are copied, its spec is taken as it
  * is (a deep copy of a thousand routes would cost more than the rest of the read).
  */
-export function asRoutingObject(raw: unknown, kind: RoutingKind, apiVersion: string): RoutingObject {
-  const object = raw as RoutingObject;
+export function asRoutingObject<T extends CustomRoutingObject = RoutingObject>(
+  raw: unknown,
+  kind: RoutingKind,
+  apiVersion: string,
+): T {
+  const object = raw as T;
   const { managedFields: _managedFields, ...metadata } = object.metadata;
-  return { ...object, kind, apiVersion, metadata } as RoutingObject;
+  return { ...object, kind, apiVersion, metadata } as T;
 }
 
 /** A copy without what the server owns: for re-creating an object that was deleted meanwhile. */
-export function withoutServerFields<T extends RoutingObject>(object: T): T {
+export function withoutServerFields<T extends { metadata: object; status?: unknown }>(object: T): T {
   const copy = structuredClone(object);
-  for (const field of SERVER_OWNED) delete copy.metadata[field];
+  const metadata = copy.metadata as Record<string, unknown>;
+  for (const field of SERVER_OWNED) delete metadata[field];
   delete copy.status;
   return copy;
 }

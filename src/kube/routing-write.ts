@@ -7,7 +7,7 @@
 // after us, and dropping a subset would need every owner to let go of it), and on a schema error real
 // servers answer SSA with a 500 instead of a 422. A restore is the same PUT with the spec, labels and
 // annotations read at the start: byte-for-byte what was there.
-import type { RoutingObject } from '../plan/types.js';
+// The same code writes Gateway API's HTTPRoutes: the group comes from the object's apiVersion.
 import type { CallAttempt, ClusterClient } from './client.js';
 import { isCode, ISTIO_GROUP } from './errors.js';
 import { withRetry } from './retry.js';
@@ -15,6 +15,7 @@ import {
   ANNOTATIONS,
   asRoutingObject,
   PLURALS,
+  type CustomRoutingObject,
   splitApiVersion,
   withoutServerFields,
   type RoutingKind,
@@ -37,6 +38,7 @@ export interface RoutingRef {
 }
 
 interface Target {
+  group: string;
   version: string;
   namespace: string;
   name: string;
@@ -44,11 +46,11 @@ interface Target {
 }
 
 function targetOf(ref: RoutingRef): Target {
-  const { version } = splitApiVersion(ref.apiVersion ?? `${ISTIO_GROUP}/v1`);
-  return { version, namespace: ref.namespace, name: ref.name, plural: PLURALS[ref.kind] };
+  const { group, version } = splitApiVersion(ref.apiVersion ?? `${ISTIO_GROUP}/v1`);
+  return { group, version, namespace: ref.namespace, name: ref.name, plural: PLURALS[ref.kind] };
 }
 
-function refOf(object: RoutingObject): RoutingRef {
+function refOf(object: CustomRoutingObject): RoutingRef {
   return {
     kind: object.kind,
     name: object.metadata.name,
@@ -61,7 +63,7 @@ function refOf(object: RoutingObject): RoutingRef {
 // metadata change, and the spec (a thousand routes, maybe) is only serialised.
 
 /** Our annotations: when the object was last written and by which CI run. */
-function annotate(object: RoutingObject, client: ClusterClient): RoutingObject {
+function annotate<T extends CustomRoutingObject>(object: T, client: ClusterClient): T {
   const annotations = {
     ...object.metadata.annotations,
     [ANNOTATIONS.updatedAt]: client.now().toISOString(),
@@ -71,33 +73,32 @@ function annotate(object: RoutingObject, client: ClusterClient): RoutingObject {
 }
 
 /** The body of a PUT: managedFields left out so the server keeps its own; status is not ours to send. */
-function replaceBody(object: RoutingObject): RoutingObject {
+function replaceBody<T extends CustomRoutingObject>(object: T): T {
   const { status: _status, ...body } = object;
   const { managedFields: _managedFields, ...metadata } = body.metadata;
-  return { ...body, metadata } as RoutingObject;
+  return { ...body, metadata } as T;
 }
 
 /** One routing call's description for errors: `update virtualservices.networking.istio.io "reviews" …`. */
 function attemptOn(target: Target, verb: string): CallAttempt {
   return {
     verb,
-    group: ISTIO_GROUP,
+    group: target.group,
     resource: target.plural,
     namespace: target.namespace,
     name: target.name,
   };
 }
 
-async function send(
+async function send<T extends CustomRoutingObject>(
   client: ClusterClient,
   verb: 'create' | 'update',
   ref: RoutingRef,
-  body: RoutingObject,
+  body: T,
   dryRun: boolean,
-): Promise<RoutingObject> {
+): Promise<T> {
   const target = targetOf(ref);
   const request = {
-    group: ISTIO_GROUP,
     ...target,
     body,
     fieldManager: FIELD_MANAGER,
@@ -108,7 +109,7 @@ async function send(
       ? client.customObjects.createNamespacedCustomObject(request, options)
       : client.customObjects.replaceNamespacedCustomObject(request, options),
   );
-  return asRoutingObject(written, ref.kind, body.apiVersion);
+  return asRoutingObject<T>(written, ref.kind, body.apiVersion);
 }
 
 /**
@@ -116,11 +117,11 @@ async function send(
  * that it is still at the resourceVersion it was read with; a change we did not see → CanaryError 'conflict'.
  * Written with the object's own apiVersion; `dryRun` sends `dryRun=All` and changes nothing.
  */
-export async function writeRoutingObject(
+export async function writeRoutingObject<T extends CustomRoutingObject>(
   client: ClusterClient,
-  object: RoutingObject,
+  object: T,
   options: WriteOptions,
-): Promise<RoutingObject> {
+): Promise<T> {
   const body = replaceBody(annotate(object, client));
   const ref = refOf(object);
   try {
@@ -144,24 +145,26 @@ export async function writeRoutingObject(
  * meets a 409 from our own write. The object then carries exactly the spec, labels and annotations we
  * sent — our updated-at stamp included — and the write has succeeded.
  */
-async function ownEarlierAttempt(
+async function ownEarlierAttempt<T extends CustomRoutingObject>(
   client: ClusterClient,
   ref: RoutingRef,
-  sent: RoutingObject,
-): Promise<RoutingObject | undefined> {
-  const current = await readCurrent(client, ref);
-  const same = (o: RoutingObject) =>
-    JSON.stringify([o.spec, o.metadata.labels ?? {}, o.metadata.annotations ?? {}]);
+  sent: T,
+): Promise<T | undefined> {
+  const current = await readCurrent<T>(client, ref);
+  const same = (o: T) => JSON.stringify([o.spec, o.metadata.labels ?? {}, o.metadata.annotations ?? {}]);
   return current && same(current) === same(sent) ? current : undefined;
 }
 
-async function readCurrent(client: ClusterClient, ref: RoutingRef): Promise<RoutingObject | undefined> {
+async function readCurrent<T extends CustomRoutingObject>(
+  client: ClusterClient,
+  ref: RoutingRef,
+): Promise<T | undefined> {
   const target = targetOf(ref);
   try {
     const current: unknown = await client.call(attemptOn(target, 'get'), (options) =>
-      client.customObjects.getNamespacedCustomObject({ group: ISTIO_GROUP, ...target }, options),
+      client.customObjects.getNamespacedCustomObject(target, options),
     );
-    return asRoutingObject(current, ref.kind, ref.apiVersion ?? `${ISTIO_GROUP}/v1`);
+    return asRoutingObject<T>(current, ref.kind, ref.apiVersion ?? `${ISTIO_GROUP}/v1`);
   } catch (err) {
     if (isCode(err, 'not-found')) return undefined;
     throw err;
@@ -172,7 +175,7 @@ async function deleteIfPresent(client: ClusterClient, ref: RoutingRef): Promise<
   const target = targetOf(ref);
   try {
     await client.call(attemptOn(target, 'delete'), (options) =>
-      client.customObjects.deleteNamespacedCustomObject({ group: ISTIO_GROUP, ...target }, options),
+      client.customObjects.deleteNamespacedCustomObject(target, options),
     );
   } catch (err) {
     if (!isCode(err, 'not-found')) throw err;
@@ -187,11 +190,11 @@ const RESTORE_ATTEMPTS = 5;
  * resourceVersion), re-creates it when it was deleted meanwhile, or deletes `current` when there was no
  * original (we created it). Returns the object as restored, or undefined when deleted.
  */
-export async function restoreRoutingObject(
+export async function restoreRoutingObject<T extends CustomRoutingObject>(
   client: ClusterClient,
-  original: RoutingObject | undefined,
+  original: T | undefined,
   current: RoutingRef,
-): Promise<RoutingObject | undefined> {
+): Promise<T | undefined> {
   if (!original) {
     await deleteIfPresent(client, current);
     return undefined;
@@ -200,7 +203,7 @@ export async function restoreRoutingObject(
   // Conflicts are the only error worth another read here; transient ones are retried inside client.call.
   return withRetry(
     async () => {
-      const now = await readCurrent(client, ref);
+      const now = await readCurrent<T>(client, ref);
       if (!now) return send(client, 'create', ref, withoutServerFields(original), false);
       const body = replaceBody({
         ...now,
@@ -211,7 +214,7 @@ export async function restoreRoutingObject(
           annotations: original.metadata.annotations,
         },
         spec: original.spec,
-      } as RoutingObject);
+      } as T);
       if (!body.metadata.labels) delete body.metadata.labels;
       if (!body.metadata.annotations) delete body.metadata.annotations;
       return send(client, 'update', ref, body, false);

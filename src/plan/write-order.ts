@@ -59,8 +59,8 @@ export function orderWrites(
 }
 
 /** The steps that change something, grouped by batch in order: one round trip each. */
-export function writeBatches(writes: WriteStep[]): WriteStep[][] {
-  const batches = new Map<number, WriteStep[]>();
+export function writeBatches<S extends Pick<WriteStep, 'batch'> & { action: string }>(writes: S[]): S[][] {
+  const batches = new Map<number, S[]>();
   for (const step of writes) {
     if (step.action === 'unchanged') continue;
     batches.set(step.batch, [...(batches.get(step.batch) ?? []), step]);

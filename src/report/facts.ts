@@ -44,7 +44,7 @@ export function notices(result: StageResult): Notice[] {
     const cause = result.error ? `${result.error.message} ` : '';
     list.push({
       level: 'warning',
-      text: `Rolled back: ${cause}The VirtualService and DestinationRule were restored to what they were before this run.`,
+      text: `Rolled back: ${cause}The ${restoredObjects(result)} restored to what they were before this run.`,
     });
   } else if (result.error) {
     list.push({ level: 'failure', text: `Failed: ${result.error.message}` });
@@ -71,10 +71,20 @@ export function notices(result: StageResult): Notice[] {
   if (!result.error && result.stage === 'finalize') {
     list.push({
       level: 'note',
-      text: `All traffic is on ${result.canary}; the ${result.stable} subset was removed.`,
+      text:
+        result.routingApi === 'gateway-api'
+          ? `All traffic is on ${result.canary}; no HTTPRoute rule this run moved sends to ${result.stable} any more.`
+          : `All traffic is on ${result.canary}; the ${result.stable} subset was removed.`,
     });
   }
   return list;
+}
+
+/** What a restore puts back, in the routing API's words. */
+function restoredObjects(result: StageResult): string {
+  return result.routingApi === 'gateway-api'
+    ? 'HTTPRoutes and version Services were'
+    : 'VirtualService and DestinationRule were';
 }
 
 /** `v1 50, v2 50` */
@@ -86,8 +96,9 @@ export function formatSplit(split: { subset: string; weight: number }[]): string
 export function objectYamls(result: StageResult): { kind: string; yaml: string }[] {
   const several = (result.objects ?? []).filter(({ yaml }) => yaml.trim() !== '');
   if (several.length > 0) {
-    const named = several.filter(({ kind }) => kind === 'VirtualService').length > 1;
-    return several.map(({ kind, name, yaml }) => ({ kind: named ? `${kind} ${name}` : kind, yaml }));
+    // Named when another object of its kind is shown too (several VirtualServices, HTTPRoutes, Services).
+    const named = (kind: string) => several.filter((object) => object.kind === kind).length > 1;
+    return several.map(({ kind, name, yaml }) => ({ kind: named(kind) ? `${kind} ${name}` : kind, yaml }));
   }
   return [
     { kind: 'VirtualService', yaml: result.virtualServiceYaml },

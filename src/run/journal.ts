@@ -1,16 +1,15 @@
 // What a run has written, so a failure can put back exactly what was there before the first write.
-import type { ClusterClient, RoutingRef } from '../kube/index.js';
-import type { RoutingObject } from '../plan/types.js';
+import { restoreObject, type ClusterClient, type ObjectRef, type WrittenObject } from '../kube/index.js';
 
 interface Entry {
-  ref: RoutingRef;
+  ref: ObjectRef;
   /** Objects written in one batch are restored together too. */
   group: number;
   /** The object as read just before our first write to it; undefined when we created it. */
-  original: RoutingObject | undefined;
+  original: WrittenObject | undefined;
 }
 
-export function objectKey(object: Pick<RoutingObject, 'kind' | 'metadata'>, namespace: string): string {
+export function objectKey(object: Pick<WrittenObject, 'kind' | 'metadata'>, namespace: string): string {
   return `${object.kind}/${object.metadata.namespace ?? namespace}/${object.metadata.name}`;
 }
 
@@ -33,10 +32,10 @@ export class WriteJournal {
   }
 
   /**
-   * Remembers `before` the first time an object is written; later writes keep the first original. Without
-   * a `group`, the object is restored on its own.
+   * Remembers `before` the first time an object is written (`after` names it: for a delete, the object as
+   * read); later writes keep the first original. Without a `group`, the object is restored on its own.
    */
-  record(after: RoutingObject, before: RoutingObject | undefined, group = this.newGroup()): void {
+  record(after: WrittenObject, before: WrittenObject | undefined, group = this.newGroup()): void {
     const key = objectKey(after, this.namespace);
     if (this.entries.has(key)) return;
     this.entries.set(key, {
@@ -65,7 +64,7 @@ export class WriteJournal {
     for (const group of groups) {
       const members = entries.filter((entry) => entry.group === group).reverse();
       const outcomes = await Promise.allSettled(
-        members.map((entry) => client.restore(entry.original, entry.ref)),
+        members.map((entry) => restoreObject(client, entry.original, entry.ref)),
       );
       members.forEach((entry, index) => {
         if (outcomes[index]?.status !== 'fulfilled') return;

@@ -3,12 +3,13 @@
 // settle delay stands in.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CanaryError } from '../errors.js';
-import { propagationState, waitForPropagation } from '../health/index.js';
-import type { RoutingObject } from '../plan/types.js';
+import { propagationState, waitForPropagation, waitForRouteStatus } from '../health/index.js';
+import type { WrittenObject } from '../kube/index.js';
+import type { HTTPRoute } from '../plan/gateway-api/types.js';
 import type { HealthCheckResult } from '../types.js';
 import type { GateContext } from './health-gate.js';
 
-export async function waitForPropagationOf(gate: GateContext, written: RoutingObject): Promise<void> {
+export async function waitForPropagationOf(gate: GateContext, written: WrittenObject): Promise<void> {
   const { options } = gate;
   const generation = written.metadata.generation ?? 0;
   const result =
@@ -25,12 +26,42 @@ export async function waitForPropagationOf(gate: GateContext, written: RoutingOb
               generation,
             },
           ],
-          {
-            timeoutMs: options.timeoutSeconds * 1000,
-            settleMs: options.settleSeconds * 1000,
-            signal: gate.signal,
-          },
+          waitOptions(gate),
         );
+  gate.checks.push(result);
+  gate.reporter.info(`✓ ${result.name}: ${result.detail}`);
+}
+
+function waitOptions(gate: GateContext) {
+  return {
+    timeoutMs: gate.options.timeoutSeconds * 1000,
+    settleMs: gate.options.settleSeconds * 1000,
+    signal: gate.signal,
+  };
+}
+
+/**
+ * After a batch of HTTPRoute writes: every parent of every route Accepted and ResolvedRefs for the written
+ * generation (Istio always writes HTTPRoute status); a parent no controller lists waits the settle delay
+ * and warns; a refusal (ResolvedRefs=False BackendNotFound…) fails at once with the controller's reason.
+ */
+export async function waitForRoutesOf(gate: GateContext, routes: HTTPRoute[]): Promise<void> {
+  if (routes.length === 0) return;
+  const result = await waitForRouteStatus(
+    gate.kubeConfig,
+    routes.map((route) => ({
+      apiVersion: route.apiVersion,
+      kind: route.kind,
+      namespace: route.metadata.namespace ?? gate.options.namespace,
+      name: route.metadata.name,
+      generation: route.metadata.generation ?? 0,
+    })),
+    {
+      ...waitOptions(gate),
+      ...(gate.reporter.progress ? { onProgress: gate.reporter.progress } : {}),
+      onWarning: (message) => gate.reporter.warning(message),
+    },
+  );
   gate.checks.push(result);
   gate.reporter.info(`✓ ${result.name}: ${result.detail}`);
 }
@@ -39,7 +70,7 @@ export async function waitForPropagationOf(gate: GateContext, written: RoutingOb
  * The write's answer carries the object's status: with no Reconciled condition on it, istiod writes no
  * status in this cluster, so watching for one would only time out — wait the settle delay instead.
  */
-async function settle(gate: GateContext, written: RoutingObject): Promise<HealthCheckResult> {
+async function settle(gate: GateContext, written: WrittenObject): Promise<HealthCheckResult> {
   const ms = gate.options.settleSeconds * 1000;
   if (ms > 0) {
     gate.reporter.progress?.(

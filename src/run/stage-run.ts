@@ -1,8 +1,9 @@
 // One run of one stage, from the first read to a healthy end state, or back to exactly where it started.
 //
-//   lease ∥ read routing ∥ list Deployments     one round trip
+//   lease ∥ read routing ∥ list Deployments     one round trip (Istio's and Gateway API's routing both)
+//   choose the routing API (routing-choice.ts)  no request
 //   canary rollout (already done: no request)    the Deployments listed above
-//   plan (pure) → checks → writes in order       one round trip per object written
+//   plan (pure) → checks → writes in order       one round trip per batch of writes
 //   propagation, probe, analysis                 only what the options ask for
 //   release the lease                            one round trip
 import { CanaryError } from '../errors.js';
@@ -16,19 +17,16 @@ import {
   releaseIfHeldBy,
   type LeaseHandle,
 } from '../kube/index.js';
-import { planProgressiveStep, planStage } from '../plan/plan-stage.js';
-import { toYaml } from '../plan/diff.js';
 import { lazyProperties } from '../plan/lazy.js';
-import { namespaceOf } from '../plan/objects.js';
-import type { ClusterState, Plan, RoutingObject, StageOptions } from '../plan/types.js';
+import type { StageOptions } from '../plan/types.js';
 import type { HealthCheckResult, RunOptions, RunReporter, StageResult } from '../types.js';
-import { applyPlan } from './apply-plan.js';
 import type { Connection } from './connect.js';
 import { checkRollout, checkTraffic, type GateContext } from './health-gate.js';
 import { WriteJournal } from './journal.js';
 import { checkVersionsDeployed, deleteStableDeployments } from './preflight.js';
-import { waitForPropagationOf } from './propagation.js';
-import { withRoutesElsewhere } from './routes-elsewhere.js';
+import { waitForPropagationOf, waitForRoutesOf } from './propagation.js';
+import { chooseRoutingPath, readRoutingOf } from './routing-choice.js';
+import type { RoutingPath } from './routing-path.js';
 
 /** How long a run holds the lease without renewing it: a crashed run frees it after this. */
 const LEASE_SECONDS = 60;
@@ -59,13 +57,11 @@ export class StageRun {
   private readonly checks: HealthCheckResult[] = [];
   private readonly gate: GateContext;
   private readonly ownWorkloads: boolean;
-  private lastPlan: Plan | undefined;
-  private firstPlan: Plan | undefined;
-  private written: RoutingObject[] = [];
+  /** The routing API the stage runs on, chosen after the first read. */
+  private path: RoutingPath | undefined;
   private lease: LeaseHandle | undefined;
   /** The lease request was cancelled in flight: the server may hold a lease in our name all the same. */
   private leaseInDoubt = false;
-  private state: ClusterState | undefined;
   private readonly notes: string[] = [];
   private servicePort: number | undefined;
 
@@ -107,11 +103,12 @@ export class StageRun {
    */
   async prepare(): Promise<void> {
     const { client } = this.connection;
+    const reads = readRoutingOf(client, this.options, this.reporter);
     // The Service's port (for the pull-request comment's curl) rides along; it never fails the run.
-    const [leaseTaken, read, elsewhere, listed, port] = await Promise.allSettled([
+    const [leaseTaken, , , listed, port] = await Promise.allSettled([
       this.options.dryRun ? undefined : this.takeLease(),
-      client.readRouting(this.options.namespace),
-      readVirtualServicesElsewhere(client, this.options.namespace),
+      reads.istio,
+      reads.gateway,
       this.ownWorkloads ? checkVersionsDeployed(client, this.options) : [],
       readServicePort(client, this.options.namespace, this.options.service),
     ]);
@@ -119,7 +116,15 @@ export class StageRun {
     if (leaseTaken.status === 'fulfilled') this.lease = leaseTaken.value;
     else this.leaseInDoubt = isCode(leaseTaken.reason, 'cancelled');
     if (this.lease?.takenOver) this.noteTakeOver(this.lease);
-    this.state = withRoutesElsewhere(valueOf(read), valueOf(elsewhere), this.options, this.reporter);
+    this.path = await chooseRoutingPath(this.options, reads, {
+      client,
+      namespace: this.options.namespace,
+      dryRun: this.options.dryRun,
+      reporter: this.reporter,
+      journal: this.journal,
+      afterWrite: (written) => waitForPropagationOf(this.gate, written),
+      afterRoutes: (routes) => waitForRoutesOf(this.gate, routes),
+    });
     const canaryDeployments = valueOf(listed);
     valueOf(leaseTaken);
     if (this.ownWorkloads && !this.options.dryRun && sendsTrafficToCanary(this.options)) {
@@ -131,10 +136,10 @@ export class StageRun {
 
   /** The stage's writes, each followed by its health checks (progressive: every step). */
   async apply(): Promise<void> {
-    const state = this.state;
-    if (!state) throw new Error('StageRun.apply() before prepare()');
-    if (this.options.stage === 'progressive') await this.progressive(state);
-    else await this.writeAndCheck(state, (current) => planStage(this.options, current));
+    const path = this.path;
+    if (!path) throw new Error('StageRun.apply() before prepare()');
+    if (this.options.stage === 'progressive') await this.progressive(path);
+    else await this.writeAndCheck(path, this.options);
     if (this.lease?.lost) throw this.lease.lost;
   }
 
@@ -185,49 +190,26 @@ export class StageRun {
     return this.reporter.group ? this.reporter.group(name, work) : work();
   }
 
-  /** Writes one plan and waits for what it asked to be healthy. */
-  private async writeAndCheck(
-    state: ClusterState,
-    makePlan: (state: ClusterState) => Plan,
-  ): Promise<ClusterState> {
-    const { client } = this.connection;
-    const applied = await this.phase(`write ${this.options.stage}`, () =>
-      applyPlan(client, state, (current) => this.remember(makePlan(current)), {
-        namespace: this.options.namespace,
-        dryRun: this.options.dryRun,
-        reporter: this.reporter,
-        journal: this.journal,
-        afterWrite: (written) => waitForPropagationOf(this.gate, written),
-      }),
+  /** Writes one plan (a progressive step at `stepWeight`) and waits for what it asked to be healthy. */
+  private async writeAndCheck(path: RoutingPath, options: StageOptions, stepWeight?: number): Promise<void> {
+    const { changed } = await this.phase(`write ${this.options.stage}`, () =>
+      path.write(options, stepWeight),
     );
-    this.lastPlan = applied.plan;
-    this.written = applied.written;
-    if (!applied.plan.changed) this.reporter.info('routing already as planned: nothing to write');
+    if (!changed) this.reporter.info('routing already as planned: nothing to write');
     if (!this.options.dryRun && sendsTrafficToCanary(this.options)) {
       await this.phase('traffic checks', () => checkTraffic(this.gate));
     }
-    return afterWrites(state, applied.written, this.options.namespace);
-  }
-
-  /** The first plan of the run is what a rollback returns to, even when its writes failed half-way. */
-  private remember(plan: Plan): Plan {
-    this.firstPlan ??= plan;
-    return plan;
   }
 
   /** `shift` through the steps with the checks at each; the first failure goes back to 100% stable. */
-  private async progressive(initial: ClusterState): Promise<void> {
+  private async progressive(path: RoutingPath): Promise<void> {
     const steps = this.options.steps ?? [];
-    let state = initial;
     for (const [index, weight] of steps.entries()) {
       this.reporter.info(`step ${index + 1}/${steps.length}: ${this.options.canary} at ${weight}%`);
-      state = await this.writeAndCheck(state, (current) =>
-        planProgressiveStep(this.options, current, weight),
-      );
+      await this.writeAndCheck(path, this.options, weight);
       if (index < steps.length - 1 && !this.options.dryRun) await this.pause(this.options.intervalSeconds);
     }
-    const promote: StageOptions = { ...this.options, stage: 'promote' };
-    await this.writeAndCheck(state, (current) => planStage(promote, current));
+    await this.writeAndCheck(path, { ...this.options, stage: 'promote' });
   }
 
   private async pause(seconds: number): Promise<void> {
@@ -287,25 +269,22 @@ export class StageRun {
   }
 
   result(failure?: Failure): StageResult {
-    const plan = this.lastPlan;
-    const first = this.firstPlan;
-    // The last write of each object wins (finalize writes its DestinationRule twice).
-    const written = (planned: RoutingObject | undefined) =>
-      planned &&
-      (this.written.findLast(
-        (object) => object.kind === planned.kind && object.metadata.name === planned.metadata.name,
-      ) ??
-        planned);
-    const yamlOf = (object: RoutingObject | undefined) => () => (object ? toYaml(object) : '');
-    const routes = () =>
-      failure?.rolledBack
-        ? (first?.routes ?? []).map((route) => ({ ...route, after: route.before }))
-        : (plan?.routes ?? []).map((route, index) => {
-            // Progressive: each route's split before the first step (the bound routes stay the same ones).
-            const start = first?.routes[index];
-            return start?.resource === route.resource ? { ...route, before: start.before } : route;
-          });
-    const healthy = !failure && this.checks.every((check) => check.ok);
+    const rolledBack = failure?.rolledBack ?? false;
+    const { lazy, changed, ...routing } = this.path?.outcome(rolledBack) ?? {
+      changed: false,
+      before: [],
+      after: [],
+      routes: [],
+      objects: [],
+      lazy: {
+        diff: () => '',
+        virtualServiceYaml: () => '',
+        destinationRuleYaml: () => '',
+        before: () => [],
+        after: () => [],
+        routes: () => [],
+      },
+    };
     const result = {
       stage: this.options.stage,
       service: this.options.service,
@@ -313,58 +292,22 @@ export class StageRun {
       stable: this.options.stable,
       canary: this.options.canary,
       dryRun: this.options.dryRun,
-      changed: !failure && (plan?.changed ?? false),
-      healthy,
-      rolledBack: failure?.rolledBack ?? false,
-      // Absent, never 0, when no plan was made: a weight that was not read must not be reported.
-      previousWeight: first?.previousWeight,
-      weight: failure?.rolledBack ? first?.previousWeight : (plan?.weight ?? first?.previousWeight),
-      before: [], // these empty lists keep their places in the result for the rows, made when read
-      after: [],
+      changed: !failure && changed,
+      healthy: !failure && this.checks.every((check) => check.ok),
+      rolledBack,
+      ...routing,
       checks: this.checks,
-      routes: [],
-      objects: (plan?.objects ?? []).map(({ after }) =>
-        lazyProperties<NonNullable<StageResult['objects']>[number], 'yaml'>(
-          { kind: after.kind, name: after.metadata.name },
-          { yaml: yamlOf(written(after)) },
-        ),
-      ),
       ...(this.notes.length > 0 ? { notes: this.notes } : {}),
       ...(this.servicePort !== undefined ? { servicePort: this.servicePort } : {}),
       ...(failure ? { error: failure.error } : {}),
     };
     // The YAML, the diff and the routing rows are made once, when the outputs, the summary or a caller
     // read them.
-    const diff = () => (first && plan ? (first === plan ? plan.diff : `${first.diff}${plan.diff}`) : '');
     return lazyProperties<
       StageResult,
       'diff' | 'virtualServiceYaml' | 'destinationRuleYaml' | 'before' | 'after' | 'routes'
-    >(result, {
-      before: () => first?.before ?? [],
-      after: () => (failure?.rolledBack ? (first?.before ?? []) : (plan?.after ?? [])),
-      routes,
-      diff,
-      virtualServiceYaml: yamlOf(written(plan?.virtualService)),
-      destinationRuleYaml: yamlOf(written(plan?.destinationRule)),
-    });
+    >(result, lazy);
   }
-}
-
-/** The routing state after our writes, for the next step's plan without another read. */
-function afterWrites(state: ClusterState, written: RoutingObject[], namespace: string): ClusterState {
-  // One object per kind, namespace and name: another namespace's VirtualService of the same name stays.
-  const key = (object: RoutingObject) => `${namespaceOf(object, namespace)}/${object.metadata.name}`;
-  const replace = <T extends RoutingObject>(objects: T[], kind: T['kind']): T[] => {
-    // The last write of each object wins (finalize writes its DestinationRule twice).
-    const byKey = new Map(written.filter((o): o is T => o.kind === kind).map((o) => [key(o), o]));
-    const rest = objects.filter((object) => !byKey.has(key(object)));
-    return [...rest, ...byKey.values()];
-  };
-  return {
-    ...state,
-    virtualServices: replace(state.virtualServices, 'VirtualService'),
-    destinationRules: replace(state.destinationRules, 'DestinationRule'),
-  };
 }
 
 function valueOf<T>(outcome: PromiseSettledResult<T>): T {

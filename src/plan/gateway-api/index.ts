@@ -33,13 +33,14 @@ export {
   withServerDefaults,
 } from './normalize.js';
 export { planGatewayApiStage } from './plan.js';
-export { routesTheService, serviceNames } from './refs.js';
+export { attachedToService, namespacesRoutedBy, routesTheService, serviceNames } from './refs.js';
 export type { ServiceNames } from './refs.js';
-export { describeRule, httpRouteRows } from './rows.js';
+export { describeRouteRule, describeRule, httpRouteRows, httpRoutesNow } from './rows.js';
 export { checkGatewayPath, validateGatewayApiOptions } from './validate.js';
 export {
   checkVersionService,
   DEFAULT_VERSION_SERVICE,
+  gatewayApiOptions,
   MANAGED_BY,
   MANAGED_BY_LABEL,
   versionServiceName,

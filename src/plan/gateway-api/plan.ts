@@ -10,10 +10,10 @@ import { checkWeight, invalid } from '../validate.js';
 import { analyzeGatewayRouting, routeNamesService } from './checks.js';
 import { mergeHttpRoute } from './http-route.js';
 import type { MergedRoute } from './http-route.js';
-import { normalizeParentRef, normalizeSpec } from './normalize.js';
-import { attachedToService, routeNamespace, routesTheService, serviceNames } from './refs.js';
+import { normalizeSpec } from './normalize.js';
+import { routeNamespace, routesTheService, serviceNames } from './refs.js';
 import type { ServiceNames } from './refs.js';
-import { canaryShareOf, describeRule, httpRouteRows, splitOf } from './rows.js';
+import { canaryShareOf, describeRouteRule, doorOf, httpRouteRows, splitOf } from './rows.js';
 import { HTTP_ROUTE_API_VERSION } from './types.js';
 import type {
   GatewayApiObject,
@@ -22,7 +22,6 @@ import type {
   GatewayApiState,
   GatewayWriteStep,
   HTTPRoute,
-  HTTPRouteDoor,
   HTTPRouteRule,
   HTTPRouteSplit,
   Service,
@@ -253,54 +252,22 @@ function planWithWeight(
   };
 }
 
-function doorOf(route: HTTPRoute, names: ServiceNames, namespace: string): HTTPRouteDoor {
-  return attachedToService(route, names, namespace) ? 'mesh' : 'gateway';
-}
-
-/** A path the rule's first match accepts, when its path is exact or a prefix other than `/`. */
-function pathOf(rule: HTTPRouteRule): string | undefined {
-  const path = rule.matches?.[0]?.path;
-  if (path?.type === 'RegularExpression' || path?.value === undefined || path.value === '/') return undefined;
-  return path.value;
-}
-
 function routeSplits(
   merged: MergedRoute[],
   names: ServiceNames,
   options: GatewayApiStageOptions,
 ): HTTPRouteSplit[] {
-  const splits = merged.map((result) => {
-    const { route } = result;
+  const splits = merged.map(({ route, moved, leftAlone }) => {
     const namespace = routeNamespace(route, options.namespace);
     const split = (rule: HTTPRouteRule) => splitOf(rule, namespace, names, options);
-    const gateways = (route.spec.parentRefs ?? [])
-      .map(normalizeParentRef)
-      .filter((parent) => parent.kind === 'Gateway')
-      .map((parent) => `${parent.namespace ?? namespace}/${parent.name}`);
-    const common = {
-      resource: `HTTPRoute ${namespace}/${route.metadata.name}`,
-      object: route.metadata.name,
-      namespace,
-      door: doorOf(route, names, options.namespace),
-      hosts: route.spec.hostnames ?? [],
-      gateways,
-    };
-    const describe = (rule: HTTPRouteRule) => {
-      const path = pathOf(rule);
-      return {
-        ...common,
-        ...(rule.name !== undefined ? { name: rule.name } : {}),
-        match: describeRule(rule),
-        ...(path !== undefined ? { path } : {}),
-      };
-    };
+    const describe = (rule: HTTPRouteRule) => describeRouteRule(route, rule, names, options);
     return {
-      moved: result.moved.map(({ before, after }) => ({
+      moved: moved.map(({ before, after }) => ({
         ...describe(after),
         before: split(before),
         after: split(after),
       })),
-      left: result.leftAlone.map(({ rule, reason }) => ({
+      left: leftAlone.map(({ rule, reason }) => ({
         ...describe(rule),
         before: split(rule),
         after: split(rule),

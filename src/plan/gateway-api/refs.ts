@@ -87,3 +87,30 @@ export function routesTheService(route: HTTPRoute, names: ServiceNames, fallback
     (route.spec.rules ?? []).some((rule) => ruleReaches(rule, from, names))
   );
 }
+
+/**
+ * The namespaces whose service the routes reach (the route's own, or one a reference names), as
+ * load.ts's namespacesRouting finds them for VirtualServices; `undefined` stands for a route that names no
+ * namespace and reaches the service of the namespace planned in.
+ */
+export function namespacesRoutedBy(
+  routes: HTTPRoute[],
+  options: GatewayApiStageOptions,
+): (string | undefined)[] {
+  const found = routes.flatMap((route) => {
+    const named = [
+      ...(route.spec.parentRefs ?? []).map((parent) => parent.namespace),
+      ...(route.spec.rules ?? []).flatMap((rule) => (rule.backendRefs ?? []).map((ref) => ref.namespace)),
+    ];
+    const candidates = [route.metadata.namespace, ...named].filter(
+      (namespace): namespace is string => namespace !== undefined,
+    );
+    const reached = [...new Set(candidates)].filter((namespace) =>
+      routesTheService(route, serviceNames({ ...options, namespace }), namespace),
+    );
+    if (route.metadata.namespace !== undefined) return reached;
+    // No namespace of its own: it reaches the service of the namespace planned in, or one it names.
+    return routesTheService(route, serviceNames(options), options.namespace) ? [undefined] : reached;
+  });
+  return [...new Set(found)];
+}

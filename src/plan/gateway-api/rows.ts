@@ -1,14 +1,16 @@
 // Routing tables for people (match → version: share) over HTTPRoute rules, and the canary's share.
 import type { RouteRow } from '../types.js';
-import { DEFAULT_PATH, normalizeRule } from './normalize.js';
-import { routeNamespace, versionOf } from './refs.js';
+import { DEFAULT_PATH, normalizeParentRef, normalizeRule } from './normalize.js';
+import { attachedToService, routeNamespace, routesTheService, ruleReaches, versionOf } from './refs.js';
 import type { ServiceNames } from './refs.js';
 import type {
   GatewayApiStageOptions,
   HTTPBackendRef,
   HTTPRoute,
+  HTTPRouteDoor,
   HTTPRouteMatch,
   HTTPRouteRule,
+  HTTPRouteSplit,
 } from './types.js';
 
 function describeMatch(match: HTTPRouteMatch): string {
@@ -87,4 +89,64 @@ export function httpRouteRows(
       destinations: splitOf(rule, from, names, options),
     }));
   });
+}
+
+export function doorOf(route: HTTPRoute, names: ServiceNames, namespace: string): HTTPRouteDoor {
+  return attachedToService(route, names, namespace) ? 'mesh' : 'gateway';
+}
+
+/** A path the rule's first match accepts, when its path is exact or a prefix other than `/`. */
+function pathOf(rule: HTTPRouteRule): string | undefined {
+  const path = rule.matches?.[0]?.path;
+  if (path?.type === 'RegularExpression' || path?.value === undefined || path.value === '/') return undefined;
+  return path.value;
+}
+
+/** Where a rule is (route, door, hostnames, Gateways) and what it matches, as a route split reports it. */
+export function describeRouteRule(
+  route: HTTPRoute,
+  rule: HTTPRouteRule,
+  names: ServiceNames,
+  options: GatewayApiStageOptions,
+): Omit<HTTPRouteSplit, 'before' | 'after' | 'leftAlone'> {
+  const namespace = routeNamespace(route, options.namespace);
+  const gateways = (route.spec.parentRefs ?? [])
+    .map(normalizeParentRef)
+    .filter((parent) => parent.kind === 'Gateway')
+    .map((parent) => `${parent.namespace ?? namespace}/${parent.name}`);
+  const path = pathOf(rule);
+  return {
+    resource: `HTTPRoute ${namespace}/${route.metadata.name}`,
+    object: route.metadata.name,
+    namespace,
+    door: doorOf(route, names, options.namespace),
+    hosts: route.spec.hostnames ?? [],
+    gateways,
+    ...(rule.name !== undefined ? { name: rule.name } : {}),
+    match: describeRule(rule),
+    ...(path !== undefined ? { path } : {}),
+  };
+}
+
+/**
+ * What `status` shows: every rule carrying the service's traffic now (all rules of a route attached to its
+ * Service, the rules of other routes that send to it or its versions), each with its split.
+ */
+export function httpRoutesNow(
+  routes: HTTPRoute[],
+  names: ServiceNames,
+  options: GatewayApiStageOptions,
+): HTTPRouteSplit[] {
+  return routes
+    .filter((route) => routesTheService(route, names, options.namespace))
+    .flatMap((route) => {
+      const from = routeNamespace(route, options.namespace);
+      const mesh = attachedToService(route, names, options.namespace);
+      return (route.spec.rules ?? [])
+        .filter((rule) => mesh || ruleReaches(rule, from, names))
+        .map((rule) => {
+          const split = splitOf(rule, from, names, options);
+          return { ...describeRouteRule(route, rule, names, options), before: split, after: split };
+        });
+    });
 }

@@ -3,7 +3,8 @@
 // from the main Service before any route names it; finalize deletes the stable's only if this tool made it
 // and no route names it any more.
 import { InputError } from '../../errors.js';
-import type { Service } from './types.js';
+import type { StageOptions } from '../types.js';
+import type { GatewayApiStageOptions, Service } from './types.js';
 
 export const DEFAULT_VERSION_SERVICE = '{service}-{version}';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -12,6 +13,11 @@ export const MANAGED_BY = 'istio-canary';
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS1035_LABEL_RULE =
   "a DNS-1035 label (lowercase letters, digits and '-', starting with a letter and ending with a letter or digit, at most 63 characters)";
+
+/** Stage options as the Gateway API planner takes them: `version-service` given or its default. */
+export function gatewayApiOptions(options: StageOptions): GatewayApiStageOptions {
+  return { ...options, versionService: options.versionService ?? DEFAULT_VERSION_SERVICE };
+}
 
 export function versionServiceName(template: string, service: string, version: string): string {
   return template.replaceAll('{service}', service).replaceAll('{version}', version);

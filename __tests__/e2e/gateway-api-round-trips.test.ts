@@ -1,0 +1,108 @@
+// The HTTPRoute path keeps the VirtualService path's sequential round trips: the first round reads both
+// APIs' routing at once (with the lease and the Deployments), a stage's routes go out in one batch, and
+// the status wait after it is one list (+ watch) on either path where the controller writes status
+// (Istio always does on HTTPRoutes; on VirtualServices with PILOT_ENABLE_STATUS). Creating a version
+// Service first costs one round more (it has no status to wait for, where a DestinationRule subset added
+// first costs a write and a wait). Rounds are counted from the request spans at an injected latency
+// (bench/support/timeline.ts), not timed; each round is named by the request that opened it.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { roundTrips, RequestTimeline } from '../../bench/support/timeline.js';
+import { runStage } from '../../src/run-stage.js';
+import type { RunOptions } from '../../src/types.js';
+import { loadBookinfo, loadBookinfoGatewayApi, reviewsOptions } from '../../test/support/bookinfo.js';
+import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
+
+/** Long enough that requests sent together overlap on the server, whatever the machine's load. */
+const LATENCY_MS = 150;
+const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
+
+let server: ApiServer | undefined;
+afterEach(() => server?.close());
+
+async function cluster(load: (server: ApiServer) => void): Promise<RequestTimeline> {
+  server = await startApiServer();
+  load(server);
+  // PILOT_ENABLE_STATUS: the VirtualService path waits on istiod's status as the HTTPRoute path always does.
+  server.istiod.writeReconciled(true);
+  // The objects carry istiod's status before the run reads them, as on a cluster where it runs.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return new RequestTimeline(server);
+}
+
+/** The rounds of one stage at the injected latency, each as its requests. */
+async function rounds(timeline: RequestTimeline, options: Partial<RunOptions>): Promise<string[]> {
+  const s = server!;
+  s.faults.latencyMs = LATENCY_MS;
+  const mark = timeline.now();
+  const result = await runStage(reviewsOptions(options), { kubeConfig: s.kubeConfig() });
+  s.faults.latencyMs = 0;
+  expect(result.error).toBeUndefined();
+  expect(result.changed).toBe(true);
+  return roundTrips(timeline.since(mark)).rounds;
+}
+
+/** Each round named by the request that opened it. */
+function opened(rounds: string[]): string[] {
+  return rounds.map((round) => round.split(', ')[0] ?? '');
+}
+
+describe('sequential round trips of a stage, VirtualService vs HTTPRoute', () => {
+  it('shift: four on either path (read, write, status wait, lease release)', async () => {
+    const vs = await rounds(await cluster(loadBookinfo), { stage: 'shift', weight: 50 });
+    await server?.close();
+    const http = await rounds(await cluster(loadBookinfoGatewayApi), { stage: 'shift', weight: 50 });
+    expect(opened(vs).slice(1)).toEqual([
+      'PUT virtualservices/reviews',
+      'GET virtualservices',
+      'DELETE leases/istio-canary-reviews',
+    ]);
+    expect(opened(http).slice(1)).toEqual([
+      'PUT httproutes/reviews',
+      'GET httproutes',
+      'DELETE leases/istio-canary-reviews',
+    ]);
+    // The first round holds every read of both APIs, the lease and the Deployments.
+    for (const first of [vs[0], http[0]]) {
+      const reads = [
+        'GET virtualservices',
+        'GET httproutes',
+        'GET services',
+        'GET deployments',
+        'POST leases',
+      ];
+      expect(reads.filter((read) => !first?.includes(read))).toEqual([]);
+    }
+  });
+
+  it('creating the canary version Service first: one round more than a shift (a subset added: its write and its wait)', async () => {
+    const withoutCanarySubset = (s: ApiServer) => {
+      loadBookinfo(s);
+      const rule = s.store.get('networking.istio.io/v1', 'DestinationRule', 'default', 'reviews') as {
+        spec: { subsets: { name: string }[] };
+      };
+      rule.spec.subsets = rule.spec.subsets.filter((subset) => subset.name !== 'v2');
+      s.store.put(rule);
+    };
+    const withoutCanaryService = (s: ApiServer) => {
+      loadBookinfoGatewayApi(s);
+      s.store.delete('v1', 'Service', 'default', 'reviews-v2');
+    };
+    const route = { stage: 'route' as const, headerMatch: testUser };
+    const vs = await rounds(await cluster(withoutCanarySubset), route);
+    await server?.close();
+    const http = await rounds(await cluster(withoutCanaryService), route);
+    expect(opened(vs).slice(1)).toEqual([
+      'PUT destinationrules/reviews',
+      'GET destinationrules',
+      'PUT virtualservices/reviews',
+      'GET virtualservices',
+      'DELETE leases/istio-canary-reviews',
+    ]);
+    expect(opened(http).slice(1)).toEqual([
+      'POST services',
+      'PUT httproutes/reviews',
+      'GET httproutes',
+      'DELETE leases/istio-canary-reviews',
+    ]);
+  });
+});
