@@ -40,9 +40,6 @@ function build(entry, out) {
       format: 'esm',
       target: 'node24',
       legalComments: 'none', // the licences are in licenses.txt beside
-      // Drops top-level code nothing uses. Code ncc wraps in module functions (client-node's generated API
-      // classes, which src/kube/client-node.ts shares with the lazily loaded chunks) is out of its reach.
-      treeShaking: true,
     });
     writeFileSync(path, code);
   }

@@ -1,26 +1,25 @@
-// The one door to @kubernetes/client-node: every src file imports the client from here.
-//
-// Why deep paths: the package's index re-exports every generated API group, exec/attach/cp/log/metrics/
-// port-forward and the rest, and it has neither an `exports` map nor a `sideEffects` field, so a bundler
-// must keep and evaluate all of it; start-up of the bundled action and CLI is mostly that. Importing the
-// files the code uses lets the bundle's minifier drop the API classes and modules nobody calls (see
-// scripts/bundle.mjs). The paths are the package's own `dist/` layout, which is not a public contract:
-// the version is pinned by the lockfile, and __tests__/kube/client-node-imports.test.ts checks that each
-// path still exports what is imported from it. Types cost nothing at run time and come from the index.
-export { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+// The one door to @kubernetes/client-node: every src file imports the client from here, so that how the
+// package is loaded is decided in one place. Importing its files by path instead of the index (the package
+// has no `exports` map, so `dist/config.js`, `dist/gen/types/ObjectParamAPI.js` … resolve) was measured in
+// the bundles and made start-up slower, not faster: the generated API classes sit in three files that hold
+// every API group, which ncc keeps whole (bench/RESULTS.md, "One import path for client-node").
 export {
-  ObjectApisApi as ApisApi,
-  ObjectAppsV1Api as AppsV1Api,
-  ObjectCoordinationV1Api as CoordinationV1Api,
-  ObjectCoreV1Api as CoreV1Api,
-  ObjectCustomObjectsApi as CustomObjectsApi,
-} from '@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js';
-export { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
-export { Observable } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
-export { ListWatch } from '@kubernetes/client-node/dist/cache.js';
-export { ADD, DELETE, ERROR, UPDATE } from '@kubernetes/client-node/dist/informer.js';
-export { Watch } from '@kubernetes/client-node/dist/watch.js';
-export { V1MicroTime } from '@kubernetes/client-node/dist/types.js';
+  ADD,
+  ApiException,
+  ApisApi,
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  DELETE,
+  ERROR,
+  KubeConfig,
+  ListWatch,
+  Observable,
+  UPDATE,
+  V1MicroTime,
+  Watch,
+} from '@kubernetes/client-node';
 export type {
   ConfigurationOptions,
   KubernetesListObject,
