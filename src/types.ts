@@ -226,5 +226,5 @@ export interface RunContext {
   /** Cancellation (SIGINT/SIGTERM): the run stops, rolls back when it had written, and reports. */
   signal?: AbortSignal;
   /** A ready client configuration; when absent it is loaded from RunOptions.kubeconfig / the environment. */
-  kubeConfig?: import('@kubernetes/client-node').KubeConfig;
+  kubeConfig?: import('./kube/client-node.js').KubeConfig;
 }

@@ -3,7 +3,7 @@
 // `status.observedGeneration` on each object; without it nothing is written and only a settle delay
 // is left. Each object is watched (list + watch by name): istiod's status writes arrive as they
 // happen, with no request per poll and no poll interval added to the wait.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '../kube/client-node.js';
 import type { HealthCheckResult } from '../types.js';
 import { CheckClock, seconds, type HealthCheckFailure } from './check.js';
 import { pluralOf, splitApiVersion, StatusWait, type StatusWaitOptions } from './status-wait.js';

@@ -1,12 +1,6 @@
 // Waits, by watching, until the canary Deployment(s) have rolled out, failing early when a pod cannot
 // start or the Deployment reports that it stopped progressing.
-import {
-  AppsV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type V1Deployment,
-  type V1Pod,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod } from '../kube/client-node.js';
 import type { HealthCheckResult } from '../types.js';
 import { CheckClock, seconds, type HealthCheckFailure } from './check.js';
 import { WatchWait } from './watch-wait.js';

@@ -18,7 +18,7 @@
 //
 // One list + watch per namespace of the batch (narrowed to the name when the namespace has one route)
 // sees the controller's status writes as they happen, with no request per poll.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '../kube/client-node.js';
 import type { HealthCheckResult } from '../types.js';
 import { CheckClock, seconds, type HealthCheckFailure } from './check.js';
 import {

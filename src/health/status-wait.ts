@@ -2,7 +2,7 @@
 // controller's parents on HTTPRoutes): list + watch of the written objects' collections, a settle delay
 // that starts with the wait and stands in for status nobody writes, progress lines only when they change,
 // and the same failures for a deleted object and for the timeout.
-import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '../kube/client-node.js';
 import { seconds, type CheckClock, type HealthCheckFailure } from './check.js';
 import { WatchWait } from './watch-wait.js';
 import { WatchedSet } from './watched-set.js';

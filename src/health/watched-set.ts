@@ -13,7 +13,7 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
-} from '@kubernetes/client-node';
+} from '../kube/client-node.js';
 import type { CanaryError } from '../errors.js';
 import { statusCodeOf } from '../kube/api-error-shape.js';
 import { describeApiError, type ApiAttempt } from '../kube/errors.js';

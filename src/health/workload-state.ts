@@ -1,6 +1,6 @@
 // Reading Deployments and Pods: is a rollout done, is it stuck, is a pod failing to start.
 // Pure functions over the objects, so that the wait itself is only about watching.
-import type { V1ContainerStatus, V1Deployment, V1LabelSelector, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Deployment, V1LabelSelector, V1Pod } from '../kube/client-node.js';
 
 export interface RolloutProgress {
   done: boolean;

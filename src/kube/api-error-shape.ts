@@ -1,7 +1,7 @@
 // What a failed client-node call looks like, read without trusting its shape: an ApiException carries
 // `.code`, `.headers` and the server's Status as `.body` (a JSON string, an object, or nothing on 401);
 // a connection failure is undici's `TypeError: fetch failed` with the system error as `.cause`.
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException } from './client-node.js';
 
 /** The fields of a Kubernetes `Status` that messages use. */
 export interface ApiStatus {

@@ -10,8 +10,8 @@ import {
   type ConfigurationOptions,
   type KubeConfig,
   type RequestContext,
-} from '@kubernetes/client-node';
-import type { V1APIGroup, V1Deployment } from '@kubernetes/client-node';
+} from './client-node.js';
+import type { V1APIGroup, V1Deployment } from './client-node.js';
 import { CanaryError } from '../errors.js';
 import type { ClusterState, RoutingObject } from '../plan/types.js';
 import { describeApiError, ISTIO_GROUP, kubeMessages, type ApiAttempt } from './errors.js';

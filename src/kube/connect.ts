@@ -1,6 +1,6 @@
 // From a run's options to a ready client: credentials loaded, every secret handed to the masker before
 // anything can be logged.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from './client-node.js';
 import { ClusterClient, type ClusterClientOptions } from './client.js';
 import { loadKubeConfig, type KubeConfigEnvironment } from './kubeconfig.js';
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from './client-node.js';
 import { parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
 import { kubeconfigMasks } from './credentials.js';

@@ -3,7 +3,7 @@
 // resourceVersion precondition, so two runs racing for it cannot both win.
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { V1MicroTime, type V1Lease } from './client-node.js';
 import { CanaryError } from '../errors.js';
 import type { ClusterClient } from './client.js';
 import { isCode, kubeMessages } from './errors.js';

@@ -11,7 +11,7 @@
 // their streams (HTTP/2) or the connection carrying that one request (HTTP/1.1), never another run's.
 // A pool is closed when the last client holding it is closed.
 import { createHash } from 'node:crypto';
-import type { KubeConfig, RequestContext } from '@kubernetes/client-node';
+import type { KubeConfig, RequestContext } from './client-node.js';
 
 export type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 

@@ -1,6 +1,6 @@
 // The port a client inside the mesh uses to reach the Service (Bookinfo's reviews: 9080), so that the curl
 // in the pull-request comment reaches the canary as written.
-import { CoreV1Api, type V1ServicePort } from '@kubernetes/client-node';
+import { CoreV1Api, type V1ServicePort } from './client-node.js';
 import type { ClusterClient } from './client.js';
 
 /** Istio picks HTTP for a port named `http` or `http-…`: that one, else the only port, else the first. */

@@ -1,6 +1,6 @@
 // Services through core/v1: the namespace's list (the main Service and its per-version Services), creating
 // a version Service, deleting one with a resourceVersion precondition, and putting one back as it was.
-import { CoreV1Api, type V1DeleteOptions, type V1Service } from '@kubernetes/client-node';
+import { CoreV1Api, type V1DeleteOptions, type V1Service } from './client-node.js';
 import type { Service } from '../plan/gateway-api/types.js';
 import type { ClusterClient } from './client.js';
 import { isCode } from './errors.js';

@@ -1,5 +1,5 @@
 // The Deployments behind a service's versions: found by label selector, named in errors, deleted at finalize.
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment } from './client-node.js';
 import type { ClusterClient } from './client.js';
 
 const DEPLOYMENTS = { group: 'apps', resource: 'deployments' };

@@ -1,6 +1,6 @@
 // Opening the cluster for a run: credentials (masked before anything is logged) and two clients — one
 // that stops when the run is cancelled, one that does not, so a cancelled run can still put things back.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '../kube/client-node.js';
 import { connect as connectClient, type ClusterClient } from '../kube/index.js';
 import type { RunContext, RunOptions, RunReporter } from '../types.js';
 

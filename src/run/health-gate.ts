@@ -1,7 +1,7 @@
 // The health checks of one step, in the order that fails cheapest first: the canary's rollout (before any
 // traffic goes to it), then, once the routing is written, the HTTP probe and the metric analyses (fixed
 // thresholds and the comparison with the stable, both on the traffic after the write).
-import type { KubeConfig, V1Deployment } from '@kubernetes/client-node';
+import type { KubeConfig, V1Deployment } from '../kube/client-node.js';
 import {
   analyzeCanary,
   compareWithStable,

@@ -1,6 +1,6 @@
 // Before any write: the versions a stage sends traffic to must exist as Deployments. A missing one is named
 // together with the versions that do exist, so a typo in `canary` reads as one.
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment } from '../kube/client-node.js';
 import { CanaryError } from '../errors.js';
 import { kubeMessages, type ClusterClient } from '../kube/index.js';
 import type { RunOptions, RunReporter } from '../types.js';

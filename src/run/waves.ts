@@ -9,7 +9,7 @@
 //   every lease released, every connection closed
 import { CanaryError } from '../errors.js';
 import { loadKubeConfigContexts } from '../kube/index.js';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '../kube/client-node.js';
 import { checkClusterWaves } from '../options/clusters.js';
 import { splitDrift } from '../report/clusters.js';
 import type {
