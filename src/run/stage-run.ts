@@ -13,7 +13,6 @@ import {
   kubeMessages,
   leaseHolderIdentity,
   readServicePort,
-  readVirtualServicesElsewhere,
   releaseIfHeldBy,
   type LeaseHandle,
 } from '../kube/index.js';
