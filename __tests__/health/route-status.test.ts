@@ -52,7 +52,7 @@ async function write(
   backends: string[],
   parentRefs?: ParentRefs,
   apiVersion = 'v1',
-): Promise<WrittenRoute> {
+): Promise<WrittenRoute & { answer: RouteObject }> {
   const target = { group: GROUP, version: apiVersion, namespace: cluster.namespace, plural: 'httproutes' };
   const spec = routeSpec(backends, parentRefs);
   const exists = cluster.server.store.get(`${GROUP}/v1`, 'HTTPRoute', cluster.namespace, name) !== undefined;
@@ -66,12 +66,13 @@ async function write(
           ...target,
           body: { apiVersion: `${GROUP}/${apiVersion}`, kind: 'HTTPRoute', metadata: { name }, spec },
         })
-  ) as { metadata: { generation: number } };
+  ) as RouteObject & { metadata: { generation: number } };
   return {
     apiVersion: `${GROUP}/${apiVersion}`,
     namespace: cluster.namespace,
     name,
     generation: answer.metadata.generation,
+    answer,
   };
 }
 
@@ -125,11 +126,10 @@ const meshParent = () => `HTTPRoute reviews in ${cluster.namespace}, parent Serv
 const acceptedAt = (generation: number) =>
   `accepted: HTTPRoute reviews in ${cluster.namespace} (generation ${generation}: Service reviews port 9080)`;
 
+const routesPath = () => `/apis/${GROUP}/v1/namespaces/${cluster.namespace}/httproutes`;
 const routeReads = () =>
   cluster.server.requests
-    .filter(
-      (r) => r.method === 'GET' && r.path === `/apis/${GROUP}/v1/namespaces/${cluster.namespace}/httproutes`,
-    )
+    .filter((r) => r.method === 'GET' && r.path === routesPath())
     .map((r) => `${r.verb} ${r.query.fieldSelector ?? '(all)'}`);
 
 describe('waitForRouteStatus', () => {
@@ -156,6 +156,41 @@ describe('waitForRouteStatus', () => {
         `HTTPRoute reviews-beta in ${cluster.namespace} (generation 1: Service reviews port 9080)`,
     );
     expect(routeReads()).toEqual(['list (all)', 'watch (all)']);
+  });
+
+  test('given the write answers: no list, one watch from the first answer, and a status written between the writes is seen', async () => {
+    const options = statusAfterFirstList();
+    const reviews = await write('reviews', ['reviews-v1']);
+    // istiod takes reviews before reviews-beta is written: that status is older than the second answer.
+    cluster.server.istiod.writeRouteStatus(true);
+    cluster.server.istiod.writeRouteStatus(false);
+    const beta = await write('reviews-beta', ['reviews-v2']);
+    const result = await wait(
+      [reviews, beta].map((route) => ({ ...route, written: route.answer })),
+      options,
+    );
+    expect(result.detail).toBe(
+      `accepted: HTTPRoute reviews in ${cluster.namespace} (generation 1: Service reviews port 9080), ` +
+        `HTTPRoute reviews-beta in ${cluster.namespace} (generation 1: Service reviews port 9080)`,
+    );
+    expect(routeReads()).toEqual(['watch (all)']);
+    const watch = cluster.server.requests.find((r) => r.verb === 'watch' && r.path === routesPath());
+    expect(watch?.query.resourceVersion).toBe(reviews.answer.metadata?.resourceVersion);
+  });
+
+  test('given the write answers, a watch from a compacted resourceVersion (410 Expired) lists and watches again', async () => {
+    const options = statusAfterFirstList();
+    const route = await write('reviews', ['reviews-v1']);
+    // A later write, then a compaction: the answer's resourceVersion is no longer watchable.
+    await core.createNamespacedService({
+      namespace: cluster.namespace,
+      body: { metadata: { name: 'later' } },
+    });
+    cluster.server.store.compact();
+    const result = await wait([{ ...route, written: route.answer }], options);
+    expect(result.detail).toBe(acceptedAt(1));
+    // The list may already hold the status: the wait can end before watching again.
+    expect(routeReads().slice(0, 2)).toEqual(['watch metadata.name=reviews', 'list metadata.name=reviews']);
   });
 
   test('a status for an older generation is not enough: waits for the written one', async () => {

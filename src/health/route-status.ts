@@ -17,7 +17,11 @@
 // there is unconfirmed rather than wrong.
 //
 // One list + watch per namespace of the batch (narrowed to the name when the namespace has one route)
-// sees the controller's status writes as they happen, with no request per poll.
+// sees the controller's status writes as they happen, with no request per poll. Given the write answers,
+// the wait skips the list: it starts from the answers and watches from the lowest of their
+// resourceVersions, so every status write after the first PUT of the namespace arrives as an event (the
+// watch replays events after that resourceVersion, those of the other routes' own PUTs included). A 410
+// Expired (the resourceVersion compacted meanwhile) makes ListWatch list and watch as without answers.
 import type { KubeConfig, KubernetesObject } from '../kube/client-node.js';
 import type { HealthCheckResult } from '../types.js';
 import { CheckClock, seconds, type HealthCheckFailure } from './check.js';
@@ -38,6 +42,11 @@ export interface WrittenRoute {
   name: string;
   /** metadata.generation as the write returned it. */
   generation: number;
+  /**
+   * The object as the write answered it (its resourceVersion and status as stored). When every route of a
+   * namespace has it, the wait starts from these answers and watches from their resourceVersion: no list.
+   */
+  written?: KubernetesObject;
 }
 
 export interface WaitForRouteStatusOptions extends StatusWaitOptions {
@@ -230,8 +239,21 @@ function collectionsOf(routes: WrittenRoute[]): WatchedCollection[] {
       plural: pluralOf(first!.kind ?? 'HTTPRoute'),
       namespace,
       ...(others.length === 0 ? { name: first!.name } : {}),
+      ...seedOf([first!, ...others]),
     };
   });
+}
+
+/**
+ * The write answers of one namespace's routes, and the lowest of their resourceVersions: a status write
+ * that came between two PUTs of the batch is newer than the first. Without an answer for every route
+ * (or with a resourceVersion that is not etcd's revision number), the wait lists.
+ */
+function seedOf(routes: WrittenRoute[]): Pick<WatchedCollection, 'seed'> {
+  const versions = routes.map((route) => route.written?.metadata?.resourceVersion ?? '');
+  if (!versions.every((version) => /^[0-9]+$/.test(version))) return {};
+  const lowest = versions.reduce((low, version) => (BigInt(version) < BigInt(low) ? version : low));
+  return { seed: { items: routes.map((route) => route.written!), resourceVersion: lowest } };
 }
 
 class RouteStatusWait extends StatusWait<RouteObject> {

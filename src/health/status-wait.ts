@@ -1,8 +1,14 @@
 // What the waits for a controller's status share (istiod's Reconciled on Istio's kinds, the Gateway API
-// controller's parents on HTTPRoutes): list + watch of the written objects' collections, a settle delay
+// controller's parents on HTTPRoutes): list + watch of the written objects' collections (or, given the
+// write answers, a watch from their resourceVersion with no list), a settle delay
 // that starts with the wait and stands in for status nobody writes, progress lines only when they change,
 // and the same failures for a deleted object and for the timeout.
-import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '../kube/client-node.js';
+import {
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '../kube/client-node.js';
 import { seconds, type CheckClock, type HealthCheckFailure } from './check.js';
 import { WatchWait } from './watch-wait.js';
 import { WatchedSet } from './watched-set.js';
@@ -22,6 +28,12 @@ export interface WatchedCollection {
   plural: string;
   namespace: string;
   name?: string;
+  /**
+   * The collection's objects as the writes just answered them, and the resourceVersion to watch from (the
+   * lowest of those answers): the wait starts from them and watches, with no list. A later relist (a 410
+   * Expired on the watch, a failed stream) lists as usual.
+   */
+  seed?: { items: KubernetesObject[]; resourceVersion: string };
 }
 
 /** Istio's kinds and the Gateway API routes, by plural; others by the usual lower-case + s. */
@@ -61,12 +73,20 @@ export abstract class StatusWait<T extends KubernetesObject> extends WatchWait {
   ) {
     super(clock, what, options);
     const api = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.watches = collections.map(({ group, version, plural, namespace, name }) => {
+    this.watches = collections.map(({ group, version, plural, namespace, name, seed }) => {
       const fieldSelector = name === undefined ? undefined : `metadata.name=${name}`;
+      let first = seed && { items: seed.items as T[], metadata: { resourceVersion: seed.resourceVersion } };
+      const list = (): Promise<KubernetesListObject<T>> =>
+        api.listNamespacedCustomObject({ group, version, namespace, plural, fieldSelector });
       return new WatchedSet<T>({
         kubeConfig,
         path: `/apis/${group}/${version}/namespaces/${encodeURIComponent(namespace)}/${plural}`,
-        list: () => api.listNamespacedCustomObject({ group, version, namespace, plural, fieldSelector }),
+        // The seed stands in for the first list only: ListWatch watches from its resourceVersion.
+        list: () => {
+          const answer = first;
+          first = undefined;
+          return answer ? Promise.resolve(answer) : list();
+        },
         fieldSelector,
         attempt: { group, resource: plural, namespace, ...(name === undefined ? {} : { name }) },
         onChange: () => this.changed(),

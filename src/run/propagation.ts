@@ -55,6 +55,8 @@ export async function waitForRoutesOf(gate: GateContext, routes: HTTPRoute[]): P
       namespace: route.metadata.namespace ?? gate.options.namespace,
       name: route.metadata.name,
       generation: route.metadata.generation ?? 0,
+      // The PUT's answer: the wait watches from it instead of listing the routes again.
+      written: route,
     })),
     {
       ...waitOptions(gate),
