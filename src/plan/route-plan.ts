@@ -9,6 +9,7 @@ import { routeTargets } from './mirror.js';
 import {
   cleanFields,
   cleanObject,
+  copy,
   ISTIO_API_VERSION,
   namespaceOf,
   resourceName,
@@ -59,6 +60,19 @@ export interface RoutingPlan {
   after: RouteRow[];
 }
 
+/**
+ * The merged object as cleanObject would leave it, copying only what needs it: mergeVirtualService copies
+ * what it is given (the clean fields of `before`), so only the routes it builds, ours, may still hold
+ * undefined members. On a thousand routes a second copy of the whole object is a cost of its own.
+ */
+function withOurRoutesCopied(merged: VirtualService, names: Record<string, string>): VirtualService {
+  const ours = new Set(Object.values(names));
+  const http = merged.spec.http?.map((route) =>
+    route.name !== undefined && ours.has(route.name) ? copy(route) : route,
+  );
+  return { ...merged, spec: { ...merged.spec, ...(http ? { http } : {}) } };
+}
+
 /** The mesh VirtualService of the service, its default route ours, then its other stable-bound routes. */
 function planPrimary(
   before: VirtualService | undefined,
@@ -66,9 +80,11 @@ function planPrimary(
   options: StageOptions,
   apiVersion: string | undefined,
 ): VirtualServicePlan {
-  // mergeVirtualService copies what it is given: the clean fields of `before`, copied once there.
-  const merged = cleanObject(mergeVirtualService(before && cleanFields(before), intent, options, apiVersion));
   const names = ownedRouteNames(options.service);
+  const merged = withOurRoutesCopied(
+    mergeVirtualService(before && cleanFields(before), intent, options, apiVersion),
+    names,
+  );
   const skip = new Set([names.header, names.sticky, names.primary]);
   const { virtualService, moved } = moveStableBoundRoutes(merged, intent, options, managedByUs(before), skip);
   const namespace = options.namespace;

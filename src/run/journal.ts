@@ -40,7 +40,9 @@ export class WriteJournal {
     if (this.entries.has(key)) return;
     this.entries.set(key, {
       group,
-      original: before ? structuredClone(before) : undefined,
+      // The object as read, kept as it is: nothing changes what it read (a write sends its own copy of
+      // what it changes), and a copy of a thousand-route VirtualService per write costs as much as its plan.
+      original: before,
       ref: {
         kind: after.kind,
         name: after.metadata.name,

@@ -11,7 +11,7 @@ import {
   type ManagedFieldsEntry,
 } from './managed-fields.js';
 import { failure, type ApiError } from './status.js';
-import { clone, type KubeObject } from './store.js';
+import { clone, sameJsonText, type KubeObject } from './store.js';
 
 interface Owner {
   entry: ManagedFieldsEntry;
@@ -27,9 +27,8 @@ function now(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
+/** Equal as JSON text (member order counts, as in the field manager's own comparison of values). */
+const same = sameJsonText;
 
 /** Whether an apply changes the field at `path`; a list item's own entry ('.') is about presence only. */
 function changes(live: unknown, applied: unknown, path: string): boolean {

@@ -78,6 +78,11 @@ export class FaultState implements Faults {
     return take(this.resets, method, path) !== undefined;
   }
 
+  /** Whether a test waits on writes: only then is a write's body parsed for it (a large object costs). */
+  get hasWriteHooks(): boolean {
+    return this.hooks.length > 0;
+  }
+
   async runWriteHooks(attempt: WriteAttempt): Promise<void> {
     for (const hook of [...this.hooks]) await hook(attempt);
   }

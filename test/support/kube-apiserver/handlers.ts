@@ -2,7 +2,7 @@
 import { parse as parseYaml } from 'yaml';
 import { recordUpdate, serverSideApply } from './apply.js';
 import type { FaultState } from './faults.js';
-import { checkObject, fieldValidationOf, listOf, toWire } from './objects.js';
+import { checkObject, fieldValidationOf, listOf, replyWire, toWire } from './objects.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { ResourceRegistry, type ResourceType } from './resources.js';
 import { typedObjectErrors, type Schema } from './schema.js';
@@ -132,8 +132,13 @@ function wire(obj: KubeObject, req: ResourceRequest): unknown {
   return req.subresource === 'scale' ? scaleOf(obj) : toWire(obj, req.type, req.version);
 }
 
+/** wire for a reply body, written out at once (see replyWire). */
+function reply(obj: KubeObject, req: ResourceRequest): unknown {
+  return req.subresource === 'scale' ? scaleOf(obj) : replyWire(obj, req.type, req.version);
+}
+
 export function getObject(cluster: Cluster, req: ResourceRequest): Reply {
-  return { status: 200, body: wire(stored(cluster, req), req) };
+  return { status: 200, body: reply(stored(cluster, req), req) };
 }
 
 export function listObjects(cluster: Cluster, req: ResourceRequest): Reply {
@@ -317,7 +322,7 @@ function finishWrite(cluster: Cluster, req: ResourceRequest, existing: KubeObjec
   const { object, warnings } = prepare(cluster, req, next, existing);
   object.metadata.resourceVersion = existing.metadata.resourceVersion;
   recordUpdate(existing, object, updateManager(req), apiVersionOf(req), req.type.kind, req.subresource);
-  return { status: 200, body: wire(commit(cluster, req, object), req), warnings };
+  return { status: 200, body: reply(commit(cluster, req, object), req), warnings };
 }
 
 export function updateObject(cluster: Cluster, req: ResourceRequest): Reply {

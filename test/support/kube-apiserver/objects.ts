@@ -2,7 +2,7 @@
 import { celErrors, hasRules, hasTransitionRules } from './cel.js';
 import { schemaOf } from './crds.js';
 import { ResourceRegistry, type ResourceType } from './resources.js';
-import { applyDefaults, validateAndPrune, type Schema } from './schema.js';
+import { applyDefaults, hasDefaults, validateAndPrune, type Schema } from './schema.js';
 import { badRequest, invalid, type FieldError } from './status.js';
 import { clone, type KubeObject } from './store.js';
 
@@ -22,12 +22,24 @@ export function toWire(obj: KubeObject, t: ResourceType, version: string): KubeO
   return wire;
 }
 
+/**
+ * toWire for a reply body, which is written out as JSON at once and never changed: when the schema gives no
+ * defaults to fill in, the stored object's fields are shared rather than copied (a list of large objects
+ * would otherwise be copied whole before being written).
+ */
+export function replyWire(obj: KubeObject, t: ResourceType, version: string): KubeObject {
+  if (hasDefaults(schemaOf(t, version))) return toWire(obj, t, version);
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
+  return { apiVersion: ResourceRegistry.groupVersion(t.group, version), kind: t.kind, ...rest } as KubeObject;
+}
+
+/** A list reply (see replyWire: its items share the stored objects' fields). */
 export function listOf(t: ResourceType, version: string, items: KubeObject[], resourceVersion: number) {
   return {
     apiVersion: ResourceRegistry.groupVersion(t.group, version),
     kind: `${t.kind}List`,
     metadata: { resourceVersion: String(resourceVersion) },
-    items: items.map((o) => toWire(o, t, version)),
+    items: items.map((o) => replyWire(o, t, version)),
   };
 }
 

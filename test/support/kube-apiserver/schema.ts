@@ -247,7 +247,7 @@ const withDefaults = new WeakMap<Schema, boolean>();
  * Whether a schema (or anything below it) declares a default: only then can defaulting change a value, so
  * the walk skips the rest (Istio's CRDs declare none; the Gateway API's do, on a few fields).
  */
-function hasDefaults(schema: Schema | undefined): boolean {
+export function hasDefaults(schema: Schema | undefined): boolean {
   if (!schema) return false;
   let found = withDefaults.get(schema);
   if (found === undefined) {

@@ -297,7 +297,7 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
       let object: object | undefined;
       try {
         object =
-          body.length > 0 && entry.contentType !== 'application/apply-patch+yaml'
+          faults.hasWriteHooks && body.length > 0 && entry.contentType !== 'application/apply-patch+yaml'
             ? JSON.parse(body.toString())
             : undefined;
       } catch {

@@ -87,7 +87,35 @@ function specPart(obj: KubeObject): unknown {
 export function nextGeneration(previous: KubeObject | undefined, next: KubeObject): number {
   if (!previous) return 1;
   const generation = previous.metadata.generation ?? 1;
-  return JSON.stringify(specPart(previous)) !== JSON.stringify(specPart(next)) ? generation + 1 : generation;
+  return sameJsonText(specPart(previous), specPart(next)) ? generation : generation + 1;
+}
+
+/** A JSON member as JSON.stringify sees it: undefined and functions are left out of an object. */
+const written = (member: unknown) => member !== undefined && typeof member !== 'function';
+
+/**
+ * Whether JSON.stringify would write `a` and `b` as the same text (same members in the same order), without
+ * writing either: a write of a large object compares two specs that differ early or not at all.
+ */
+export function sameJsonText(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    // JSON writes an undefined or function item as null.
+    const item = (value: unknown) => (written(value) ? value : null);
+    return a.every((value: unknown, i) => sameJsonText(item(value), item(b[i])));
+  }
+  const ours = Object.keys(a).filter((key) => written((a as Record<string, unknown>)[key]));
+  const theirs = Object.keys(b).filter((key) => written((b as Record<string, unknown>)[key]));
+  return (
+    ours.length === theirs.length &&
+    ours.every(
+      (key, i) =>
+        key === theirs[i] &&
+        sameJsonText((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+    )
+  );
 }
 
 export class ObjectStore {
