@@ -10,7 +10,7 @@ import type {
   HTTPRoute,
   Service,
 } from '../plan/gateway-api/types.js';
-import { DEFAULT_VERSION_SERVICE } from '../plan/gateway-api/version-service.js';
+import { gatewayApiOptions } from '../plan/gateway-api/version-service.js';
 import type { StageOptions } from '../plan/types.js';
 import type { Applied, PlanIo } from './apply-plan.js';
 import { PlanningPath, replaceWritten } from './routing-path.js';
@@ -19,8 +19,7 @@ export class GatewayPath extends PlanningPath<GatewayApiState, GatewayWriteStep,
   readonly api = 'gateway-api' as const;
 
   protected plan(options: StageOptions, state: GatewayApiState, stepWeight?: number): GatewayApiPlan {
-    const versionService = options.versionService ?? DEFAULT_VERSION_SERVICE;
-    return planGatewayApiStage({ ...options, versionService }, state, stepWeight);
+    return planGatewayApiStage(gatewayApiOptions(options), state, stepWeight);
   }
 
   protected io(): PlanIo<GatewayApiState, GatewayWriteStep> {
