@@ -54,6 +54,8 @@ function listFiles(dir, base = dir, skip = []) {
   });
 }
 
+// ncc bundles client-node through src/kube/client-node.lean.js: make sure it is the installed package's.
+execFileSync(process.execPath, ['scripts/client-node-lean.mjs'], { stdio: 'inherit' });
 if (!check) rmSync('dist', { recursive: true, force: true });
 for (const { entry, out } of entries) build(entry, join(root, out));
 

@@ -1,6 +1,6 @@
 // The wording of answers the stand-in is not asked to give in errors.test.ts: cluster-scoped RBAC, a
 // Status without a user, server errors, aborts and the unknown. client-node's own ApiException is used.
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException } from '../../src/kube/client-node.js';
 import { CanaryError } from '../../src/errors.js';
 import { describeApiError, type ApiAttempt } from '../../src/kube/index.js';
 

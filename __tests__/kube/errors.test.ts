@@ -1,6 +1,5 @@
 // Every failure of a call, as the user reads it: one line, cause and remedy, exact text.
 import { createServer } from 'node:net';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import { CanaryError } from '../../src/errors.js';
 import { ClusterClient, loadKubeConfig } from '../../src/kube/index.js';
@@ -28,13 +27,9 @@ async function failure(promise: Promise<unknown>): Promise<CanaryError> {
   throw new Error('expected a failure');
 }
 
-/** A direct call on one Istio object in default: the call's description and its request parameters. */
-function onIstioObject(verb: string, plural: string, name: string) {
-  const group = 'networking.istio.io';
-  return {
-    attempt: { verb, group, resource: plural, namespace: 'default', name },
-    target: { group, version: 'v1', namespace: 'default', plural, name },
-  };
+/** A direct request on one Istio object in default. */
+function onIstioObject<V extends 'get' | 'patch'>(verb: V, resource: string, name: string) {
+  return { verb, group: 'networking.istio.io', version: 'v1', resource, namespace: 'default', name };
 }
 
 function clientFor(kubeconfig: string): ClusterClient {
@@ -165,14 +160,13 @@ test('500 from server-side apply of a schema-invalid object: the message, not re
   bad.metadata.name = 'bad-apply';
   bad.spec.http[0]!.route[0]!.wieght = 50;
   const mark = cluster.mark();
-  const { attempt, target } = onIstioObject('patch', 'virtualservices', 'bad-apply');
   const error = await failure(
-    client.call(attempt, (options) =>
-      client.customObjects.patchNamespacedCustomObject(
-        { ...target, body: bad, fieldManager: 'istio-canary' },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, options),
-      ),
-    ),
+    client.send({
+      ...onIstioObject('patch', 'virtualservices', 'bad-apply'),
+      body: bad,
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: 'istio-canary' },
+    }),
   );
   expect(error.code).toBe('api-error');
   expect(error.message).toBe(
@@ -183,10 +177,7 @@ test('500 from server-side apply of a schema-invalid object: the message, not re
 
 test('404 on a named object', async () => {
   const client = cluster.client();
-  const { attempt, target } = onIstioObject('get', 'destinationrules', 'ratings');
-  const error = await failure(
-    client.call(attempt, (options) => client.customObjects.getNamespacedCustomObject(target, options)),
-  );
+  const error = await failure(client.send(onIstioObject('get', 'destinationrules', 'ratings')));
   expect(error.code).toBe('not-found');
   expect(error.message).toBe(
     'destinationrules.networking.istio.io "ratings" in namespace "default" was not found (404 Not Found): it was deleted while the run worked; run the stage again',

@@ -88,11 +88,12 @@ describe('readGatewayRouting', () => {
     const c = await bookinfo();
     ingressRoute(c);
     // A v1beta1 create through the API, as kubectl would do it: the managedFields remember the version.
-    await c.client().customObjects.createNamespacedCustomObject({
+    await c.client().send({
+      verb: 'create',
       group: GW,
       version: 'v1beta1',
+      resource: 'httproutes',
       namespace: 'ingress',
-      plural: 'httproutes',
       body: {
         apiVersion: `${GW}/v1beta1`,
         kind: 'HTTPRoute',

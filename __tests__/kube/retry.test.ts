@@ -1,6 +1,6 @@
 // The retry policy on its own: which failures are retried, how long it waits, when it gives up.
 // The errors are client-node's own ApiException and undici-shaped connection errors; no client involved.
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException } from '../../src/kube/client-node.js';
 import { CanaryError } from '../../src/errors.js';
 import { backoffMs, retryAfterMs, retryReason, withRetry, type RetryInfo } from '../../src/kube/index.js';
 

@@ -19,14 +19,9 @@ export function ensureLibraryBuilt(): void {
   if (checked) return;
   const built = join(ROOT, 'lib/run-stage.js');
   if (!existsSync(built) || statSync(built).mtimeMs < newest(join(ROOT, 'src'))) {
-    execFileSync(
-      process.execPath,
-      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: ROOT,
-        stdio: 'inherit',
-      },
-    );
+    const run = (args: string[]) => execFileSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+    run([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
+    run([join(ROOT, 'scripts/client-node-lean.mjs'), '--lib']);
   }
   checked = true;
 }

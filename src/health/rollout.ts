@@ -1,6 +1,7 @@
 // Waits, by watching, until the canary Deployment(s) have rolled out, failing early when a pod cannot
 // start or the Deployment reports that it stopped progressing.
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod } from '../kube/client-node.js';
+import type { KubeConfig, KubernetesListObject, V1Deployment, V1Pod } from '../kube/client-node.js';
+import { sendCall } from '../kube/rest.js';
 import type { HealthCheckResult } from '../types.js';
 import { CheckClock, seconds, type HealthCheckFailure } from './check.js';
 import { WatchWait } from './watch-wait.js';
@@ -39,7 +40,6 @@ class RolloutWait extends WatchWait {
   private readonly deployments: WatchedSet<V1Deployment>;
   /** One pod watch per Deployment (by uid), with that Deployment's own pod selector. */
   private readonly pods = new Map<string, WatchedSet<V1Pod>>();
-  private readonly core: CoreV1Api;
   private lastProgress = '';
 
   constructor(
@@ -52,12 +52,18 @@ class RolloutWait extends WatchWait {
       options,
     );
     const { namespace, selector } = options;
-    const apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.deployments = new WatchedSet<V1Deployment>({
       kubeConfig,
       path: `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments`,
-      list: () => apps.listNamespacedDeployment({ namespace, labelSelector: selector }),
+      list: () =>
+        sendCall<KubernetesListObject<V1Deployment>>(kubeConfig, {
+          verb: 'list',
+          group: 'apps',
+          version: 'v1',
+          resource: 'deployments',
+          namespace,
+          query: { labelSelector: selector },
+        }),
       labelSelector: selector,
       attempt: { group: 'apps', resource: 'deployments', namespace },
       onChange: () => this.evaluate(),
@@ -134,7 +140,15 @@ class RolloutWait extends WatchWait {
       const pods = new WatchedSet<V1Pod>({
         kubeConfig: this.kubeConfig,
         path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-        list: () => this.core.listNamespacedPod({ namespace, labelSelector }),
+        list: () =>
+          sendCall<KubernetesListObject<V1Pod>>(this.kubeConfig, {
+            verb: 'list',
+            group: '',
+            version: 'v1',
+            resource: 'pods',
+            namespace,
+            query: { labelSelector },
+          }),
         labelSelector,
         attempt: { group: '', resource: 'pods', namespace },
         onChange: () => this.evaluate(),

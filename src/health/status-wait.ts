@@ -3,12 +3,8 @@
 // write answers, a watch from their resourceVersion with no list), a settle delay
 // that starts with the wait and stands in for status nobody writes, progress lines only when they change,
 // and the same failures for a deleted object and for the timeout.
-import {
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-} from '../kube/client-node.js';
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from '../kube/client-node.js';
+import { sendCall } from '../kube/rest.js';
 import { seconds, type CheckClock, type HealthCheckFailure } from './check.js';
 import { WatchWait } from './watch-wait.js';
 import { WatchedSet } from './watched-set.js';
@@ -72,12 +68,18 @@ export abstract class StatusWait<T extends KubernetesObject> extends WatchWait {
     protected readonly options: StatusWaitOptions,
   ) {
     super(clock, what, options);
-    const api = kubeConfig.makeApiClient(CustomObjectsApi);
     this.watches = collections.map(({ group, version, plural, namespace, name, seed }) => {
       const fieldSelector = name === undefined ? undefined : `metadata.name=${name}`;
       let first = seed && { items: seed.items as T[], metadata: { resourceVersion: seed.resourceVersion } };
       const list = (): Promise<KubernetesListObject<T>> =>
-        api.listNamespacedCustomObject({ group, version, namespace, plural, fieldSelector });
+        sendCall<KubernetesListObject<T>>(kubeConfig, {
+          verb: 'list',
+          group,
+          version,
+          resource: plural,
+          namespace,
+          query: { fieldSelector },
+        });
       return new WatchedSet<T>({
         kubeConfig,
         path: `/apis/${group}/${version}/namespaces/${encodeURIComponent(namespace)}/${plural}`,

@@ -1,30 +1,27 @@
 // The one door to @kubernetes/client-node: every src file imports the client from here, so that how the
-// package is loaded is decided in one place. Importing its files by path instead of the index (the package
-// has no `exports` map, so `dist/config.js`, `dist/gen/types/ObjectParamAPI.js` … resolve) was measured in
-// the bundles and made start-up slower, not faster: the generated API classes sit in three files that hold
-// every API group, which ncc keeps whole (bench/RESULTS.md, "One import path for client-node").
+// package is loaded is decided in one place. Its values come from client-node.lean.js, the parts of the
+// package the project uses built into one file by scripts/client-node-lean.mjs (KubeConfig and its auth
+// plugins, the HTTP transport, ApiException, Watch): the package's own index evaluates every generated API
+// group and model on import, ≈4 MB of code before the first request. Types come from the package itself.
 export {
-  ADD,
   ApiException,
-  ApisApi,
-  AppsV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  DELETE,
-  ERROR,
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
   KubeConfig,
-  ListWatch,
-  Observable,
-  UPDATE,
+  RequestContext,
   V1MicroTime,
   Watch,
-} from '@kubernetes/client-node';
+} from './client-node.lean.js';
+// Until WatchedSet keeps its own list + watch: ListWatch and its event names load the whole package.
+export { ADD, DELETE, ERROR, ListWatch, UPDATE } from '@kubernetes/client-node';
+import clientNodePackage from '@kubernetes/client-node/package.json' with { type: 'json' };
+
+/** The User-Agent client-node's generated API clients send. */
+export const CLIENT_NODE_USER_AGENT = `kubernetes-client-javascript/${clientNodePackage.version}`;
+
 export type {
-  ConfigurationOptions,
   KubernetesListObject,
   KubernetesObject,
-  RequestContext,
   V1APIGroup,
   V1ContainerStatus,
   V1DeleteOptions,

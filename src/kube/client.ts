@@ -1,22 +1,13 @@
-// The one door to the cluster: every call goes through `call()`, which retries what is transient and turns
-// every failure into one CanaryError line. Typed APIs and CustomObjectsApi with known plurals keep a call at
-// one HTTP request (KubernetesObjectApi would add a discovery request per group/version).
-import {
-  AppsV1Api,
-  ApisApi,
-  CoordinationV1Api,
-  CustomObjectsApi,
-  Observable,
-  type ConfigurationOptions,
-  type KubeConfig,
-  type RequestContext,
-} from './client-node.js';
-import type { V1APIGroup, V1Deployment } from './client-node.js';
+// The one door to the cluster: every request goes through `send()`, which retries what is transient and
+// turns every failure into one CanaryError line. A request names its resource as RBAC does (verb, group,
+// version, resource), which is also its path: one HTTP request per call, no discovery per group/version.
+import { HttpMethod, type KubeConfig, type V1APIGroup, type V1Deployment } from './client-node.js';
 import { CanaryError } from '../errors.js';
 import type { ClusterState, RoutingObject } from '../plan/types.js';
 import { describeApiError, ISTIO_GROUP, kubeMessages, type ApiAttempt } from './errors.js';
 import { serverOf } from './kubeconfig.js';
 import { PoolShare, poolKey } from './pool.js';
+import { sendCall, sendPath, type KubeCall, type SendOptions } from './rest.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { readRouting, readVersionOf } from './routing-read.js';
 import {
@@ -47,12 +38,8 @@ export class ClusterClient {
   readonly kubeConfig: KubeConfig;
   /** The API server address of the selected context, for messages. */
   readonly server: string;
-  readonly customObjects: CustomObjectsApi;
-  readonly apps: AppsV1Api;
-  readonly coordination: CoordinationV1Api;
   readonly runUrl: string | undefined;
   readonly now: () => Date;
-  private readonly apis: ApisApi;
   private readonly options: ClusterClientOptions;
   private istioVersionsPromise: Promise<string[]> | undefined;
   /** This client's hold on the process's connection pool for its server and credentials (see pool.ts). */
@@ -62,10 +49,6 @@ export class ClusterClient {
   constructor(kubeConfig: KubeConfig, options: ClusterClientOptions = {}) {
     this.kubeConfig = kubeConfig;
     this.server = serverOf(kubeConfig);
-    this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.coordination = kubeConfig.makeApiClient(CoordinationV1Api);
-    this.apis = kubeConfig.makeApiClient(ApisApi);
     this.pool = new PoolShare(poolKey(kubeConfig));
     this.options = options;
     this.runUrl = options.runUrl;
@@ -89,27 +72,11 @@ export class ClusterClient {
     return copy;
   }
 
-  /**
-   * Per-request options: an abort signal joining the run's cancellation and a per-request timeout, set
-   * through a middleware because the generated methods take no signal parameter.
-   */
-  private requestOptions(): ConfigurationOptions {
+  /** Per-request options: an abort signal joining the run's cancellation and a per-request timeout. */
+  private sendOptions(): SendOptions {
     const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
-    return {
-      middleware: [
-        {
-          pre: (request: RequestContext) => {
-            request.setSignal(signal);
-            const dispatcher = this.pool.dispatcher(request.getDispatcher());
-            if (dispatcher) request.setDispatcher(dispatcher);
-            return new Observable(Promise.resolve(request));
-          },
-          post: (response) => new Observable(Promise.resolve(response)),
-        },
-      ],
-      middlewareMergeStrategy: 'append',
-    };
+    return { signal, dispatcher: (built) => this.pool.dispatcher(built) };
   }
 
   /**
@@ -120,10 +87,17 @@ export class ClusterClient {
     await this.pool.release();
   }
 
-  /** One API call: retried while transient, then described in one line. */
-  async call<T>(attempt: CallAttempt, send: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+  /** One API request: retried while transient, then described in one line; answers the JSON body. */
+  send<T>(call: KubeCall): Promise<T> {
+    const { verb, group, resource, namespace, name } = call;
+    return this.call({ verb, group, resource, namespace, name }, (options) =>
+      sendCall<T>(this.kubeConfig, call, options),
+    );
+  }
+
+  private async call<T>(attempt: CallAttempt, send: (options: SendOptions) => Promise<T>): Promise<T> {
     try {
-      return await withRetry(() => send(this.requestOptions()), {
+      return await withRetry(() => send(this.sendOptions()), {
         ...this.options.retry,
         signal: this.options.signal,
       });
@@ -159,7 +133,7 @@ export class ClusterClient {
   apiGroups(): Promise<V1APIGroup[]> {
     if (!this.apiGroupsPromise) {
       const discovery = this.call({ verb: 'get', group: '', resource: 'apis' }, (options) =>
-        this.apis.getAPIVersions({}, options),
+        sendPath<{ groups: V1APIGroup[] }>(this.kubeConfig, HttpMethod.GET, '/apis', {}, options),
       ).then((list) => list.groups);
       this.apiGroupsPromise = discovery;
       discovery.catch(() => {

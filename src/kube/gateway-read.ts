@@ -28,27 +28,23 @@ interface RawList {
 const REFERENCE_GRANT_VERSION = 'v1beta1';
 
 function listHttpRoutes(client: ClusterClient, version: string, namespace?: string): Promise<RawList> {
-  const plural = 'httproutes';
-  const attempt = { verb: 'list', group: GATEWAY_API_GROUP, resource: plural, namespace };
-  return client.call(attempt, (options) =>
-    namespace === undefined
-      ? client.customObjects.listClusterCustomObject({ group: GATEWAY_API_GROUP, version, plural }, options)
-      : client.customObjects.listNamespacedCustomObject(
-          { group: GATEWAY_API_GROUP, version, namespace, plural },
-          options,
-        ),
-  ) as Promise<RawList>;
+  return client.send<RawList>({
+    verb: 'list',
+    group: GATEWAY_API_GROUP,
+    version,
+    resource: 'httproutes',
+    namespace,
+  });
 }
 
 function listReferenceGrants(client: ClusterClient, namespace: string): Promise<RawList> {
-  const plural = 'referencegrants';
-  const attempt = { verb: 'list', group: GATEWAY_API_GROUP, resource: plural, namespace };
-  return client.call(attempt, (options) =>
-    client.customObjects.listNamespacedCustomObject(
-      { group: GATEWAY_API_GROUP, version: REFERENCE_GRANT_VERSION, namespace, plural },
-      options,
-    ),
-  ) as Promise<RawList>;
+  return client.send<RawList>({
+    verb: 'list',
+    group: GATEWAY_API_GROUP,
+    version: REFERENCE_GRANT_VERSION,
+    resource: 'referencegrants',
+    namespace,
+  });
 }
 
 /** The versions of gateway.networking.k8s.io the cluster serves that we read and write, preferred first. */

@@ -42,7 +42,7 @@ export interface LeaseHandle {
   release(): Promise<void>;
 }
 
-const LEASES = { group: 'coordination.k8s.io', resource: 'leases' };
+const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
 
 export function leaseName(service: string): string {
   return `istio-canary-${service}`;
@@ -187,36 +187,31 @@ async function deleteLease(
   resourceVersion: string | undefined,
 ): Promise<void> {
   try {
-    await client.call({ verb: 'delete', ...LEASES, namespace, name }, (options) =>
-      client.coordination.deleteNamespacedLease(
-        { name, namespace, body: { preconditions: resourceVersion ? { resourceVersion } : {} } },
-        options,
-      ),
-    );
+    await client.send({
+      verb: 'delete',
+      ...LEASES,
+      namespace,
+      name,
+      body: { preconditions: resourceVersion ? { resourceVersion } : {} },
+    });
   } catch (err) {
     if (!isCode(err, 'conflict') && !isCode(err, 'not-found')) throw err;
   }
 }
 
 function readLease(client: ClusterClient, namespace: string, name: string): Promise<V1Lease> {
-  return client.call({ verb: 'get', ...LEASES, namespace, name }, (options) =>
-    client.coordination.readNamespacedLease({ name, namespace }, options),
-  );
+  return client.send({ verb: 'get', ...LEASES, namespace, name });
 }
 
 function replaceLease(client: ClusterClient, body: V1Lease): Promise<V1Lease> {
   const name = body.metadata?.name ?? '';
   const namespace = body.metadata?.namespace ?? '';
-  return client.call({ verb: 'update', ...LEASES, namespace, name }, (options) =>
-    client.coordination.replaceNamespacedLease({ name, namespace, body }, options),
-  );
+  return client.send({ verb: 'update', ...LEASES, namespace, name, body });
 }
 
 function createLease(client: ClusterClient, body: V1Lease): Promise<V1Lease> {
   const namespace = body.metadata?.namespace ?? '';
-  return client.call({ verb: 'create', ...LEASES, namespace, name: body.metadata?.name }, (options) =>
-    client.coordination.createNamespacedLease({ namespace, body }, options),
-  );
+  return client.send({ verb: 'create', ...LEASES, namespace, name: body.metadata?.name, body });
 }
 
 async function waitBeforeRetry(ms: number, signal: AbortSignal | undefined, name: string): Promise<void> {

@@ -16,10 +16,12 @@ export interface RoutesElsewhere {
 }
 
 function listEverywhere(client: ClusterClient, version: string): Promise<RawList> {
-  const plural = PLURALS.VirtualService;
-  return client.call({ verb: 'list', group: ISTIO_GROUP, resource: plural }, (options) =>
-    client.customObjects.listClusterCustomObject({ group: ISTIO_GROUP, version, plural }, options),
-  ) as Promise<RawList>;
+  return client.send<RawList>({
+    verb: 'list',
+    group: ISTIO_GROUP,
+    version,
+    resource: PLURALS.VirtualService,
+  });
 }
 
 /**

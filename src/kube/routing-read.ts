@@ -22,13 +22,13 @@ function listKind(
   kind: RoutingKind,
   version: string,
 ): Promise<RawList> {
-  const plural = PLURALS[kind];
-  return client.call({ verb: 'list', group: ISTIO_GROUP, resource: plural, namespace }, (options) =>
-    client.customObjects.listNamespacedCustomObject(
-      { group: ISTIO_GROUP, version, namespace, plural },
-      options,
-    ),
-  ) as Promise<RawList>;
+  return client.send<RawList>({
+    verb: 'list',
+    group: ISTIO_GROUP,
+    version,
+    resource: PLURALS[kind],
+    namespace,
+  });
 }
 
 export function toObjects(

@@ -8,7 +8,7 @@
 // servers answer SSA with a 500 instead of a 422. A restore is the same PUT with the spec, labels and
 // annotations read at the start: byte-for-byte what was there.
 // The same code writes Gateway API's HTTPRoutes: the group comes from the object's apiVersion.
-import type { CallAttempt, ClusterClient } from './client.js';
+import type { ClusterClient } from './client.js';
 import { isCode, ISTIO_GROUP } from './errors.js';
 import { withRetry } from './retry.js';
 import {
@@ -37,17 +37,10 @@ export interface RoutingRef {
   apiVersion?: string;
 }
 
-interface Target {
-  group: string;
-  version: string;
-  namespace: string;
-  name: string;
-  plural: string;
-}
-
-function targetOf(ref: RoutingRef): Target {
+/** The object's resource in the API: `virtualservices.networking.istio.io/v1`, its namespace and name. */
+function targetOf(ref: RoutingRef) {
   const { group, version } = splitApiVersion(ref.apiVersion ?? `${ISTIO_GROUP}/v1`);
-  return { group, version, namespace: ref.namespace, name: ref.name, plural: PLURALS[ref.kind] };
+  return { group, version, namespace: ref.namespace, name: ref.name, resource: PLURALS[ref.kind] };
 }
 
 function refOf(object: CustomRoutingObject): RoutingRef {
@@ -79,17 +72,6 @@ function replaceBody<T extends CustomRoutingObject>(object: T): T {
   return { ...body, metadata } as T;
 }
 
-/** One routing call's description for errors: `update virtualservices.networking.istio.io "reviews" …`. */
-function attemptOn(target: Target, verb: string): CallAttempt {
-  return {
-    verb,
-    group: target.group,
-    resource: target.plural,
-    namespace: target.namespace,
-    name: target.name,
-  };
-}
-
 async function send<T extends CustomRoutingObject>(
   client: ClusterClient,
   verb: 'create' | 'update',
@@ -97,18 +79,12 @@ async function send<T extends CustomRoutingObject>(
   body: T,
   dryRun: boolean,
 ): Promise<T> {
-  const target = targetOf(ref);
-  const request = {
-    ...target,
+  const written: unknown = await client.send({
+    verb,
+    ...targetOf(ref),
     body,
-    fieldManager: FIELD_MANAGER,
-    ...(dryRun ? { dryRun: 'All' } : {}),
-  };
-  const written: unknown = await client.call(attemptOn(target, verb), (options) =>
-    verb === 'create'
-      ? client.customObjects.createNamespacedCustomObject(request, options)
-      : client.customObjects.replaceNamespacedCustomObject(request, options),
-  );
+    query: { fieldManager: FIELD_MANAGER, dryRun: dryRun ? 'All' : undefined },
+  });
   return asRoutingObject<T>(written, ref.kind, body.apiVersion);
 }
 
@@ -159,11 +135,8 @@ async function readCurrent<T extends CustomRoutingObject>(
   client: ClusterClient,
   ref: RoutingRef,
 ): Promise<T | undefined> {
-  const target = targetOf(ref);
   try {
-    const current: unknown = await client.call(attemptOn(target, 'get'), (options) =>
-      client.customObjects.getNamespacedCustomObject(target, options),
-    );
+    const current: unknown = await client.send({ verb: 'get', ...targetOf(ref) });
     return asRoutingObject<T>(current, ref.kind, ref.apiVersion ?? `${ISTIO_GROUP}/v1`);
   } catch (err) {
     if (isCode(err, 'not-found')) return undefined;
@@ -172,11 +145,8 @@ async function readCurrent<T extends CustomRoutingObject>(
 }
 
 async function deleteIfPresent(client: ClusterClient, ref: RoutingRef): Promise<void> {
-  const target = targetOf(ref);
   try {
-    await client.call(attemptOn(target, 'delete'), (options) =>
-      client.customObjects.deleteNamespacedCustomObject(target, options),
-    );
+    await client.send({ verb: 'delete', ...targetOf(ref) });
   } catch (err) {
     if (!isCode(err, 'not-found')) throw err;
   }

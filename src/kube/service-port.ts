@@ -1,6 +1,6 @@
 // The port a client inside the mesh uses to reach the Service (Bookinfo's reviews: 9080), so that the curl
 // in the pull-request comment reaches the canary as written.
-import { CoreV1Api, type V1ServicePort } from './client-node.js';
+import type { V1Service, V1ServicePort } from './client-node.js';
 import type { ClusterClient } from './client.js';
 
 /** Istio picks HTTP for a port named `http` or `http-…`: that one, else the only port, else the first. */
@@ -15,12 +15,15 @@ export async function readServicePort(
   namespace: string,
   name: string,
 ): Promise<number | undefined> {
-  const core = client.kubeConfig.makeApiClient(CoreV1Api);
   try {
-    const service = await client.call(
-      { verb: 'get', group: '', resource: 'services', namespace, name },
-      (options) => core.readNamespacedService({ name, namespace }, options),
-    );
+    const service = await client.send<V1Service>({
+      verb: 'get',
+      group: '',
+      version: 'v1',
+      resource: 'services',
+      namespace,
+      name,
+    });
     return httpPort(service.spec?.ports ?? []);
   } catch {
     return undefined;

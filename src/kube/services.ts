@@ -1,21 +1,16 @@
 // Services through core/v1: the namespace's list (the main Service and its per-version Services), creating
 // a version Service, deleting one with a resourceVersion precondition, and putting one back as it was.
-import { CoreV1Api, type V1DeleteOptions, type V1Service } from './client-node.js';
+import type { V1DeleteOptions } from './client-node.js';
 import type { Service } from '../plan/gateway-api/types.js';
 import type { ClusterClient } from './client.js';
 import { isCode } from './errors.js';
 import { withoutServerFields } from './routing-objects.js';
 import { FIELD_MANAGER, type WriteOptions } from './routing-write.js';
 
-const SERVICES = { group: '', resource: 'services' };
+const SERVICES = { group: '', version: 'v1', resource: 'services' };
 
-function core(client: ClusterClient): CoreV1Api {
-  return client.kubeConfig.makeApiClient(CoreV1Api);
-}
-
-/** The typed client's answer as plain JSON (timestamps as strings), without managedFields. */
-function asService(item: V1Service): Service {
-  const service = JSON.parse(JSON.stringify(item)) as Service;
+/** The answer as a Service object (a list's items carry no apiVersion and kind), without managedFields. */
+function asService(service: Service): Service {
   service.apiVersion = 'v1';
   service.kind = 'Service';
   delete service.metadata.managedFields;
@@ -23,17 +18,13 @@ function asService(item: V1Service): Service {
 }
 
 export async function listServices(client: ClusterClient, namespace: string): Promise<Service[]> {
-  const list = await client.call({ verb: 'list', ...SERVICES, namespace }, (options) =>
-    core(client).listNamespacedService({ namespace }, options),
-  );
+  const list = await client.send<{ items: Service[] }>({ verb: 'list', ...SERVICES, namespace });
   return list.items.map(asService);
 }
 
 async function readService(client: ClusterClient, namespace: string, name: string) {
   try {
-    const found = await client.call({ verb: 'get', ...SERVICES, namespace, name }, (options) =>
-      core(client).readNamespacedService({ namespace, name }, options),
-    );
+    const found = await client.send<Service>({ verb: 'get', ...SERVICES, namespace, name });
     return asService(found);
   } catch (err) {
     if (isCode(err, 'not-found')) return undefined;
@@ -52,19 +43,15 @@ export async function createService(
 ): Promise<Service> {
   const namespace = service.metadata.namespace ?? 'default';
   const name = service.metadata.name;
-  const body = withoutServerFields(service) as unknown as V1Service;
   try {
-    const created = await client.call({ verb: 'create', ...SERVICES, namespace, name }, (request) =>
-      core(client).createNamespacedService(
-        {
-          namespace,
-          body,
-          fieldManager: FIELD_MANAGER,
-          ...(options.dryRun ? { dryRun: 'All' } : {}),
-        },
-        request,
-      ),
-    );
+    const created = await client.send<Service>({
+      verb: 'create',
+      ...SERVICES,
+      namespace,
+      name,
+      body: withoutServerFields(service),
+      query: { fieldManager: FIELD_MANAGER, dryRun: options.dryRun ? 'All' : undefined },
+    });
     return asService(created);
   } catch (err) {
     if (!isCode(err, 'conflict') || options.dryRun) throw err;
@@ -90,12 +77,14 @@ export async function deleteService(
   const name = service.metadata.name;
   const body: V1DeleteOptions = resourceVersion ? { preconditions: { resourceVersion } } : {};
   try {
-    await client.call({ verb: 'delete', ...SERVICES, namespace, name }, (request) =>
-      core(client).deleteNamespacedService(
-        { namespace, name, body, ...(options.dryRun ? { dryRun: 'All' } : {}) },
-        request,
-      ),
-    );
+    await client.send({
+      verb: 'delete',
+      ...SERVICES,
+      namespace,
+      name,
+      body,
+      query: { dryRun: options.dryRun ? 'All' : undefined },
+    });
   } catch (err) {
     if (!isCode(err, 'not-found') || options.dryRun) throw err;
   }

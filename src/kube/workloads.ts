@@ -1,17 +1,20 @@
 // The Deployments behind a service's versions: found by label selector, named in errors, deleted at finalize.
-import type { V1Deployment } from './client-node.js';
+import type { KubernetesListObject, V1Deployment } from './client-node.js';
 import type { ClusterClient } from './client.js';
 
-const DEPLOYMENTS = { group: 'apps', resource: 'deployments' };
+const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' };
 
 export async function listDeployments(
   client: ClusterClient,
   namespace: string,
   selector: string,
 ): Promise<V1Deployment[]> {
-  const list = await client.call({ verb: 'list', ...DEPLOYMENTS, namespace }, (options) =>
-    client.apps.listNamespacedDeployment({ namespace, labelSelector: selector }, options),
-  );
+  const list = await client.send<KubernetesListObject<V1Deployment>>({
+    verb: 'list',
+    ...DEPLOYMENTS,
+    namespace,
+    query: { labelSelector: selector },
+  });
   return list.items;
 }
 
@@ -52,12 +55,13 @@ export async function deleteDeployments(
     .filter((name) => name !== '');
   await Promise.all(
     names.map((name) =>
-      client.call({ verb: 'delete', ...DEPLOYMENTS, namespace, name }, (requestOptions) =>
-        client.apps.deleteNamespacedDeployment(
-          { name, namespace, propagationPolicy: 'Background', ...(options.dryRun ? { dryRun: 'All' } : {}) },
-          requestOptions,
-        ),
-      ),
+      client.send({
+        verb: 'delete',
+        ...DEPLOYMENTS,
+        namespace,
+        name,
+        query: { propagationPolicy: 'Background', dryRun: options.dryRun ? 'All' : undefined },
+      }),
     ),
   );
   return names;

@@ -1,0 +1,11 @@
+// Types of src/kube/client-node.lean.js (built by scripts/client-node-lean.mjs from @kubernetes/client-node):
+// the package's own declarations for the parts that file holds.
+export {
+  ApiException,
+  HttpMethod,
+  KubeConfig,
+  RequestContext,
+  V1MicroTime,
+  Watch,
+} from '@kubernetes/client-node';
+export { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';

@@ -1,0 +1,111 @@
+// One request to the API server through client-node's own transport: its RequestContext, its KubeConfig's
+// authentication (tokens, client certificates, exec and auth-provider plugins, TLS options, proxies) and its
+// fetch-based HTTP library — the steps a generated API method takes, minus the typed (de)serialization.
+//
+// Why not the generated API classes: every object here is read and written as plain JSON (custom resources
+// always were); the typed classes would turn each Deployment of a list into model instances only for us to
+// read a few fields, and importing them loads every API group and model of the package (see
+// scripts/client-node-lean.mjs). Failures are client-node's ApiException, shaped as the generated methods
+// shape them, so describeApiError reads both alike.
+import {
+  ApiException,
+  CLIENT_NODE_USER_AGENT,
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  RequestContext,
+} from './client-node.js';
+import type { KubeConfig } from './client-node.js';
+import type { Dispatcher } from './pool.js';
+
+/** A request in RBAC's words: the verb on a resource of a group/version, in a namespace, by name. */
+export interface KubeCall {
+  verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
+  /** '' for the core group (/api/v1). */
+  group: string;
+  version: string;
+  /** The plural resource name, e.g. `virtualservices`; `''` with group '' asks GET /apis (discovery). */
+  resource: string;
+  namespace?: string;
+  name?: string;
+  query?: Record<string, string | undefined>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** The body's media type when not plain JSON (a patch: `application/merge-patch+json` …). */
+  contentType?: string;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** Picks the dispatcher (connection pool) for the request from the one client-node built for it. */
+  dispatcher?: (built: Dispatcher | undefined) => Dispatcher | undefined;
+}
+
+const METHODS: Record<KubeCall['verb'], HttpMethod> = {
+  get: HttpMethod.GET,
+  list: HttpMethod.GET,
+  create: HttpMethod.POST,
+  update: HttpMethod.PUT,
+  patch: HttpMethod.PATCH,
+  delete: HttpMethod.DELETE,
+};
+
+const http = new IsomorphicFetchHttpLibrary();
+
+/** `/apis/apps/v1/namespaces/default/deployments/reviews-v1`, `/api/v1/namespaces/default/services` … */
+export function pathOf(
+  call: Pick<KubeCall, 'verb' | 'group' | 'version' | 'resource' | 'namespace' | 'name'>,
+): string {
+  const segment = encodeURIComponent;
+  let path = call.group === '' ? `/api/${call.version}` : `/apis/${call.group}/${call.version}`;
+  if (call.namespace !== undefined) path += `/namespaces/${segment(call.namespace)}`;
+  path += `/${call.resource}`;
+  // A create is sent to the collection; its name is in the body (and in messages).
+  if (call.name !== undefined && call.verb !== 'create' && call.verb !== 'list')
+    path += `/${segment(call.name)}`;
+  return path;
+}
+
+/**
+ * Sends one request and answers its JSON body; a non-2xx answer throws client-node's ApiException with
+ * the server's Status text as its body (401: none), as the generated methods do.
+ */
+export async function sendCall<T>(
+  kubeConfig: KubeConfig,
+  call: KubeCall,
+  options: SendOptions = {},
+): Promise<T> {
+  return sendPath<T>(kubeConfig, METHODS[call.verb], pathOf(call), call, options);
+}
+
+/** The same for a path of its own (GET /apis). */
+export async function sendPath<T>(
+  kubeConfig: KubeConfig,
+  method: HttpMethod,
+  path: string,
+  { query, body, contentType }: Pick<KubeCall, 'query' | 'body' | 'contentType'>,
+  options: SendOptions = {},
+): Promise<T> {
+  const server = kubeConfig.getCurrentCluster()?.server;
+  if (!server) throw new Error('No active cluster!');
+  const request = new RequestContext(server + path, method);
+  request.setHeaderParam('Accept', 'application/json, */*;q=0.8');
+  request.setHeaderParam('User-Agent', CLIENT_NODE_USER_AGENT);
+  for (const [name, value] of Object.entries(query ?? {}))
+    if (value !== undefined) request.setQueryParam(name, value);
+  if (body !== undefined) {
+    request.setHeaderParam('Content-Type', contentType ?? 'application/json');
+    request.setBody(JSON.stringify(body));
+  }
+  await kubeConfig.applySecurityAuthentication(request);
+  if (options.signal) request.setSignal(options.signal);
+  const dispatcher = options.dispatcher?.(request.getDispatcher());
+  if (dispatcher) request.setDispatcher(dispatcher);
+
+  const response = await http.send(request).toPromise();
+  const status = response.httpStatusCode;
+  if (status === 401) throw new ApiException(status, 'Unauthorized', undefined, response.headers);
+  const text = await response.body.text();
+  if (status < 200 || status > 299)
+    throw new ApiException(status, 'Unknown API Status Code!', text, response.headers);
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
