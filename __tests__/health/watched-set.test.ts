@@ -78,6 +78,22 @@ async function watchesOpen(count: number): Promise<void> {
   await sleep(50);
 }
 
+/**
+ * With a ConfigMap in place and every answer 300 ms late, starts a set and stops it once `sent` reads
+ * (the list, then the watch) have reached the server; resolves when its start is over.
+ */
+async function stopOnceSent(sent: number) {
+  put('a', '1');
+  const watched = watchedConfigMaps();
+  cluster.server.faults.latencyMs = 300;
+  const starting = watched.set.start();
+  await until(`${sent} read(s) sent`, () => reads().length === sent);
+  watched.set.stop();
+  await starting;
+  cluster.server.faults.latencyMs = 0;
+  return watched;
+}
+
 describe('WatchedSet', () => {
   test('a stream the server ends is resumed from the last event seen, with no list', async () => {
     put('a', '1');
@@ -143,13 +159,7 @@ describe('WatchedSet', () => {
   });
 
   test('a stop while the list is in flight: the answer is dropped and no watch is opened', async () => {
-    put('a', '1');
-    const { set, changes } = watchedConfigMaps();
-    cluster.server.faults.latencyMs = 300;
-    const starting = set.start();
-    await until('the list sent', () => reads().length === 1);
-    set.stop();
-    await starting;
+    const { set, changes } = await stopOnceSent(1);
     await sleep(200); // a watch opened after the answer would be logged by now
     expect(reads().map((r) => r.verb)).toEqual(['list']);
     expect(set.synced).toBe(false);
@@ -158,14 +168,7 @@ describe('WatchedSet', () => {
   });
 
   test('a stop while the watch request is in flight: the stream is closed once answered', async () => {
-    put('a', '1');
-    const { set, changes } = watchedConfigMaps();
-    cluster.server.faults.latencyMs = 300;
-    const starting = set.start();
-    await until('the watch sent', () => reads().length === 2);
-    set.stop();
-    await starting;
-    cluster.server.faults.latencyMs = 0;
+    const { set, changes } = await stopOnceSent(2);
     // The stand-in records a stream's status when it closes.
     await until('the stream closed', () => watches()[0]?.status === 200);
     put('a', '2');
