@@ -1,5 +1,9 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
+import {
+  startApiServer,
+  type ApiServer,
+  type StartOptions,
+} from '../../test/support/kube-apiserver/index.js';
 
 export interface StandIn {
   server: ApiServer;
@@ -11,11 +15,11 @@ export interface StandIn {
  * One API server stand-in for the test file (starting it is the slow part) and a fresh namespace for
  * each test, so that tests do not see each other's objects; injected faults are cleared after each.
  */
-export function standInPerFile(prefix: string): StandIn {
+export function standInPerFile(prefix: string, options: StartOptions = {}): StandIn {
   const state = { namespace: '' } as StandIn;
   let count = 0;
   beforeAll(async () => {
-    state.server = await startApiServer();
+    state.server = await startApiServer(options);
   }, 120_000);
   afterAll(async () => {
     await state.server?.close();

@@ -21,7 +21,7 @@
 // the wait skips the list: it starts from the answers and watches from the lowest of their
 // resourceVersions, so every status write after the first PUT of the namespace arrives as an event (the
 // watch replays events after that resourceVersion, those of the other routes' own PUTs included). A 410
-// Expired (the resourceVersion compacted meanwhile) makes ListWatch list and watch as without answers.
+// Expired (the resourceVersion compacted meanwhile) makes the watched set list and watch as without answers.
 import type { KubeConfig, KubernetesObject } from '../kube/client-node.js';
 import type { HealthCheckResult } from '../types.js';
 import { CheckClock, seconds, type HealthCheckFailure } from './check.js';

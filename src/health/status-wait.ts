@@ -26,8 +26,8 @@ export interface WatchedCollection {
   name?: string;
   /**
    * The collection's objects as the writes just answered them, and the resourceVersion to watch from (the
-   * lowest of those answers): the wait starts from them and watches, with no list. A later relist (a 410
-   * Expired on the watch, a failed stream) lists as usual.
+   * lowest of those answers): the wait starts from them and watches, with no list. A later relist (after a
+   * 410 Expired on the watch) lists as usual.
    */
   seed?: { items: KubernetesObject[]; resourceVersion: string };
 }
@@ -83,7 +83,7 @@ export abstract class StatusWait<T extends KubernetesObject> extends WatchWait {
       return new WatchedSet<T>({
         kubeConfig,
         path: `/apis/${group}/${version}/namespaces/${encodeURIComponent(namespace)}/${plural}`,
-        // The seed stands in for the first list only: ListWatch watches from its resourceVersion.
+        // The seed stands in for the first list only: the set watches from its resourceVersion.
         list: () => {
           const answer = first;
           first = undefined;

@@ -1,14 +1,10 @@
-// A live set of objects kept by list + watch: client-node's ListWatch lists, watches from the list's
-// resourceVersion, resumes from the last seen resourceVersion when the stream ends, and lists again
-// after 410 Gone. What it leaves to its user is added here: a stream that fails (reset connection,
-// 5xx) is started again after a pause, and 401/403/404 end the wait with the API error's one line.
+// A live set of objects kept by list + watch: list, then watch from the list's resourceVersion; when a
+// stream ends cleanly, watch again from the last resourceVersion seen (a BOOKMARK's included); after 410
+// Gone, list again and watch from the new list. A stream that fails (reset connection, 5xx) is started
+// again after a pause, and 401/403/404 end the wait with the API error's one line. Only client-node's
+// Watch is used: its informer cache would load the client's model classes for nothing.
 import {
-  ADD,
   ApiException,
-  DELETE,
-  ERROR,
-  ListWatch,
-  UPDATE,
   Watch,
   type KubeConfig,
   type KubernetesListObject,
@@ -18,33 +14,13 @@ import type { CanaryError } from '../errors.js';
 import { statusCodeOf } from '../kube/api-error-shape.js';
 import { describeApiError, type ApiAttempt } from '../kube/errors.js';
 import { serverOf } from '../kube/kubeconfig.js';
+import { GONE, WatchedObjects } from './watched-objects.js';
 
-/** Pause before a failed stream is started again; ListWatch itself backs off repeated reconnects. */
+/** Pause before a failed list or stream is started again. */
 const RESTART_DELAY_MS = 1000;
 
 /** Answers that retrying cannot change: the wait ends with them. */
 const FATAL_STATUS = new Set([401, 403, 404]);
-
-/**
- * ListWatch checks whether it was stopped only before it lists; a stop that comes while a list is in
- * flight would leave the watch that follows open. This Watch opens none once the set is stopped.
- */
-class StoppableWatch extends Watch {
-  constructor(
-    config: KubeConfig,
-    private readonly stopped: () => boolean,
-  ) {
-    super(config);
-  }
-
-  override async watch(...args: Parameters<Watch['watch']>): Promise<AbortController> {
-    const idle = new AbortController();
-    if (this.stopped()) return idle;
-    const controller = await super.watch(...args);
-    if (this.stopped()) controller.abort();
-    return controller;
-  }
-}
 
 export interface WatchedSetOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;
@@ -63,104 +39,149 @@ export interface WatchedSetOptions<T extends KubernetesObject> {
 }
 
 export class WatchedSet<T extends KubernetesObject> {
-  private readonly informer: ListWatch<T>;
+  private readonly objectsSeen = new WatchedObjects<T>();
+  private readonly watch: Watch;
   private stopped = false;
-  private restartTimer: NodeJS.Timeout | undefined;
   private listed = false;
-  /** How many objects the first list returned: the set is complete once it holds them all. */
-  private firstListSize = 0;
-  private populated = false;
+  /** The open stream, to close on stop. */
+  private stream: AbortController | undefined;
+  /** Counts the streams opened: events and ends of an older one than the last are ignored. */
+  private streamCount = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
   /** The last transient failure, for a timeout message. */
   lastError: string | undefined;
 
   constructor(private readonly options: WatchedSetOptions<T>) {
-    this.informer = new ListWatch<T>(
-      options.path,
-      new StoppableWatch(options.kubeConfig, () => this.stopped),
-      async () => {
-        const list = await options.list();
-        if (!this.listed) this.firstListSize = list.items.length;
-        this.listed = true;
-        return list;
-      },
-      false,
-      options.labelSelector,
-      options.fieldSelector,
-    );
-    const changed = () => {
-      if (!this.stopped && this.complete()) options.onChange();
-    };
-    this.informer.on(ADD, changed);
-    this.informer.on(UPDATE, changed);
-    this.informer.on(DELETE, changed);
-    this.informer.on(ERROR, (error: unknown) => this.failed(error));
+    this.watch = new Watch(options.kubeConfig);
   }
 
-  /** Resolves once the first list has been answered (or has failed). */
-  async start(): Promise<void> {
-    await this.startInformer();
-    if (this.complete() && !this.stopped) this.options.onChange();
-  }
-
-  /**
-   * ListWatch adds the first list's objects one by one, each with an ADD event: until the last is in, the
-   * set would look as if the others did not exist (a waited-for object "deleted", a rollout judged on
-   * half its Deployments). Relists keep the objects they had meanwhile, so only the first one matters.
-   */
-  private complete(): boolean {
-    if (!this.populated && this.listed && this.informer.list().length >= this.firstListSize)
-      this.populated = true;
-    return this.populated;
-  }
-
-  /** ListWatch reports list and stream failures through ERROR, but a failure to open a watch rejects. */
-  private async startInformer(): Promise<void> {
-    try {
-      await this.informer.start();
-    } catch (error) {
-      this.failed(error);
-    }
+  /** Resolves once the first list has been answered and its watch opened (or either has failed). */
+  start(): Promise<void> {
+    return this.connect();
   }
 
   /** True once a list succeeded and its objects are in: only then does an absent object mean "not there". */
   get synced(): boolean {
-    return this.populated;
+    return this.listed;
   }
 
   objects(): readonly T[] {
-    return this.informer.list();
+    return this.objectsSeen.list();
   }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.restartTimer);
-    void this.informer.stop();
+    this.streamCount++;
+    this.stream?.abort();
+    this.stream = undefined;
   }
 
-  private failed(error: unknown): void {
+  /** Lists when there is no resourceVersion to watch from, then opens the watch. */
+  private async connect(): Promise<void> {
     if (this.stopped) return;
-    const verb = this.listed ? 'watch' : 'list';
+    if (!this.objectsSeen.resourceVersion) {
+      let answer: KubernetesListObject<T>;
+      try {
+        answer = await this.options.list();
+      } catch (error) {
+        this.failed(error, 'list');
+        return;
+      }
+      // A stop while the list was in flight: no watch after it.
+      if (this.stopped) return;
+      const changed = this.objectsSeen.replace(answer);
+      const first = !this.listed;
+      this.listed = true;
+      if (first || changed) this.options.onChange();
+      if (this.stopped) return;
+    }
+    await this.openStream();
+  }
+
+  private async openStream(): Promise<void> {
+    const stream = ++this.streamCount;
+    const { path, labelSelector, fieldSelector } = this.options;
+    const query = {
+      resourceVersion: this.objectsSeen.resourceVersion,
+      allowWatchBookmarks: true,
+      labelSelector,
+      fieldSelector,
+    };
+    try {
+      const controller = await this.watch.watch(
+        path,
+        query,
+        (type: string, object: unknown) => this.event(stream, type, object),
+        (error: unknown) => this.ended(stream, error),
+      );
+      // Stopped (or superseded) while the request was being answered: close what it opened.
+      if (stream === this.streamCount) this.stream = controller;
+      else controller.abort();
+    } catch (error) {
+      // Credentials could not be had, or the kubeconfig has no cluster: the request was never sent.
+      if (stream === this.streamCount) this.failed(error, 'watch');
+    }
+  }
+
+  private event(stream: number, type: string, object: unknown): void {
+    if (stream !== this.streamCount) return;
+    if (this.objectsSeen.apply(type, object)) this.options.onChange();
+  }
+
+  /**
+   * The stream is over: cleanly (the server's timeout, a cut), after 410 Gone (an ERROR event, then the
+   * end; or the request answered 410), after the client's own inactivity timeout, or with a failure.
+   */
+  private ended(stream: number, error: unknown): void {
+    if (stream !== this.streamCount) return;
+    this.stream = undefined;
+    if (error && errorCode(error) === GONE) this.objectsSeen.expire();
+    else if (isTimeout(error)) this.objectsSeen.resetResumeDelay();
+    else if (error) {
+      this.failed(error, 'watch');
+      return;
+    }
+    this.restartAfter(this.objectsSeen.nextResumeDelay());
+  }
+
+  private failed(error: unknown, verb: 'list' | 'watch'): void {
+    if (this.stopped) return;
     const attempt: ApiAttempt = { ...this.options.attempt, verb, server: serverOf(this.options.kubeConfig) };
-    const status = statusCodeOf(error) ?? watchStatusCode(error);
+    const status = errorCode(error);
     // A refused watch request carries its HTTP status as `statusCode`; give it the ApiException shape.
     const shaped =
       status !== undefined && statusCodeOf(error) === undefined ? withCode(error, status) : error;
     const described = describeApiError(shaped, attempt);
-    if (typeof status === 'number' && FATAL_STATUS.has(status)) {
+    if (status !== undefined && FATAL_STATUS.has(status)) {
       this.stop();
       this.options.onFatal(described);
       return;
     }
     this.lastError = described.message;
-    this.restartTimer = setTimeout(() => {
-      if (!this.stopped) void this.startInformer();
-    }, RESTART_DELAY_MS);
+    this.objectsSeen.resetResumeDelay();
+    this.restartAfter(RESTART_DELAY_MS);
+  }
+
+  private restartAfter(delayMs: number): void {
+    if (this.stopped) return;
+    if (delayMs === 0) {
+      void this.connect();
+      return;
+    }
+    this.restartTimer = setTimeout(() => void this.connect(), delayMs);
   }
 }
 
-function watchStatusCode(error: unknown): number | undefined {
-  const code = (error as { statusCode?: unknown } | undefined)?.statusCode;
+/** The HTTP status of a failed list (ApiException `code`) or watch request (`statusCode`). */
+function errorCode(error: unknown): number | undefined {
+  const code = statusCodeOf(error) ?? (error as { statusCode?: unknown } | undefined)?.statusCode;
   return typeof code === 'number' ? code : undefined;
+}
+
+/** client-node's Watch ends a stream silent for its request timeout with a TimeoutError. */
+function isTimeout(error: unknown): boolean {
+  return (error as { name?: unknown } | undefined)?.name === 'TimeoutError';
 }
 
 function withCode(error: unknown, code: number): ApiException<undefined> {
