@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'lib/', 'node_modules/', 'coverage/', '.ci/', 'src/kube/client-node.lean.js'] },
+  { ignores: ['dist/', 'lib/', 'node_modules/', 'coverage/', '.ci/', 'src/**/*.lean.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -54,8 +54,8 @@ function listFiles(dir, base = dir, skip = []) {
   });
 }
 
-// ncc bundles client-node through src/kube/client-node.lean.js: make sure it is the installed package's.
-execFileSync(process.execPath, ['scripts/client-node-lean.mjs'], { stdio: 'inherit' });
+// ncc bundles client-node and @actions/core through their lean files: make sure they are the installed packages'.
+execFileSync(process.execPath, ['scripts/lean-packages.mjs'], { stdio: 'inherit' });
 if (!check) rmSync('dist', { recursive: true, force: true });
 for (const { entry, out } of entries) build(entry, join(root, out));
 

@@ -23,3 +23,12 @@ test('no src file but the facade imports @kubernetes/client-node', () => {
   );
   expect(importing).toEqual([]);
 });
+
+test('the facade takes only types from the package itself: its values come from the lean build', () => {
+  const facade = readFileSync(join(ROOT, FACADES[0]!), 'utf8');
+  const valueImports = facade
+    .split(/;\s*\n/)
+    .filter((statement) => /^\s*(?:export|import)\s*\{/m.test(statement) && PACKAGE_IMPORT.test(statement));
+  expect(valueImports).toEqual([]);
+  expect(facade).toMatch(/from '\.\/client-node\.lean\.js'/);
+});

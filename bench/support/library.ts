@@ -21,7 +21,7 @@ export function ensureLibraryBuilt(): void {
   if (!existsSync(built) || statSync(built).mtimeMs < newest(join(ROOT, 'src'))) {
     const run = (args: string[]) => execFileSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
     run([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
-    run([join(ROOT, 'scripts/client-node-lean.mjs'), '--lib']);
+    run([join(ROOT, 'scripts/lean-packages.mjs'), '--lib']);
   }
   checked = true;
 }

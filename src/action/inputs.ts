@@ -1,6 +1,6 @@
 // The step's inputs → one typed settings object. Parsing and validation belong to src/options (shared with
 // the CLI's flags); here: read each input by the table's names and mask secrets before anything is logged.
-import * as core from '@actions/core';
+import * as core from './actions-core.js';
 import { InputError } from '../errors.js';
 import {
   ignoredInputWarnings,

@@ -1,7 +1,7 @@
 // The action: inputs → runStage → outputs, job summary, pull-request comment. The one place that fails the step.
 // The summary's renderer and the pull-request code (with @actions/github) are imported only when a run writes
 // them: they are not loaded before the first request to the cluster, and not at all when unused.
-import * as core from '@actions/core';
+import * as core from './actions-core.js';
 import { InputError } from '../errors.js';
 import { abortOnSignals, signalMessages } from '../signals.js';
 import { runStage } from '../run-stage.js';

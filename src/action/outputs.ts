@@ -1,5 +1,5 @@
 // The step outputs: one table of names and descriptions (action.yml is generated from it) and their values.
-import * as core from '@actions/core';
+import * as core from './actions-core.js';
 import { agreedWeight, clustersJson } from '../report/clusters.js';
 import type { StageResult } from '../types.js';
 

@@ -1,5 +1,5 @@
 // runStage's progress as the runner shows it: log lines, collapsible groups, annotations, masks.
-import * as core from '@actions/core';
+import * as core from './actions-core.js';
 import type { RunReporter } from '../types.js';
 
 export const actionReporter: RunReporter = {

@@ -1,4 +1,4 @@
-// Types of src/kube/client-node.lean.js (built by scripts/client-node-lean.mjs from @kubernetes/client-node):
+// Types of src/kube/client-node.lean.js (built by scripts/lean-packages.mjs from @kubernetes/client-node):
 // the package's own declarations for the parts that file holds.
 export {
   ApiException,

@@ -1,6 +1,6 @@
 // The one door to @kubernetes/client-node: every src file imports the client from here, so that how the
 // package is loaded is decided in one place. Its values come from client-node.lean.js, the parts of the
-// package the project uses built into one file by scripts/client-node-lean.mjs (KubeConfig and its auth
+// package the project uses built into one file by scripts/lean-packages.mjs (KubeConfig and its auth
 // plugins, the HTTP transport, ApiException, Watch): the package's own index evaluates every generated API
 // group and model on import, ≈4 MB of code before the first request. Types come from the package itself.
 export {
@@ -12,8 +12,6 @@ export {
   V1MicroTime,
   Watch,
 } from './client-node.lean.js';
-// Until WatchedSet keeps its own list + watch: ListWatch and its event names load the whole package.
-export { ADD, DELETE, ERROR, ListWatch, UPDATE } from '@kubernetes/client-node';
 import clientNodePackage from '@kubernetes/client-node/package.json' with { type: 'json' };
 
 /** The User-Agent client-node's generated API clients send. */

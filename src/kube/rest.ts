@@ -5,7 +5,7 @@
 // Why not the generated API classes: every object here is read and written as plain JSON (custom resources
 // always were); the typed classes would turn each Deployment of a list into model instances only for us to
 // read a few fields, and importing them loads every API group and model of the package (see
-// scripts/client-node-lean.mjs). Failures are client-node's ApiException, shaped as the generated methods
+// scripts/lean-packages.mjs). Failures are client-node's ApiException, shaped as the generated methods
 // shape them, so describeApiError reads both alike.
 import {
   ApiException,
