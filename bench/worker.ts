@@ -1,8 +1,8 @@
 // A separate process that runs stages through the built library (lib/, as users run it) under plain node,
 // against a stand-in the parent process serves: the client and the server do not share one event loop (as
 // with a real cluster), and the memory measured is the library's, not a TypeScript loader's.
-// Started by bench/support/worker-process.ts with an IPC channel; node runs this file as it is (its types
-// are stripped), so it imports nothing but node's own modules and, at run time, lib/.
+// Started by bench/support/worker-process.ts with an IPC channel, as plain JavaScript (the bench strips its
+// types first), so it imports nothing but node's own modules and, at run time, lib/.
 // Each message is a WorkerJob; each answer a WorkerReport.
 import diagnostics from 'node:diagnostics_channel';
 import { getHeapSpaceStatistics } from 'node:v8';
@@ -39,7 +39,9 @@ export interface WorkerReport {
   atPeak: Record<string, number>;
 }
 
-const library = new URL('../lib/run-stage.js', import.meta.url).href;
+// The built library's run-stage.js, as a URL: this file runs as plain JavaScript from elsewhere (see
+// bench/support/worker-process.ts).
+const library = process.argv[2]!;
 const { runStage } = (await import(library)) as typeof import('../src/run-stage.js');
 
 const clock = () => performance.timeOrigin + performance.now();

@@ -1,11 +1,26 @@
 // The bench worker (bench/worker.ts) as a child process of the bench: started once, given jobs one after the
 // other (so that pairs can interleave with other measurements), ended by the bench.
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { stripTypeScriptTypes } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerJob, WorkerReport } from '../worker.js';
 import { ensureLibraryBuilt } from './library.js';
 
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
+const WORKER_JS = fileURLToPath(new URL('../../node_modules/.cache/bench/worker.mjs', import.meta.url));
+const LIBRARY = new URL('../../lib/run-stage.js', import.meta.url).href;
+
+/**
+ * worker.ts as plain JavaScript: run as .ts, node would load its TypeScript parser (a WebAssembly module,
+ * about 17 MB of rss) into the very process whose memory is measured, which a library user's has not.
+ */
+function workerScript(): string {
+  mkdirSync(dirname(WORKER_JS), { recursive: true });
+  writeFileSync(WORKER_JS, stripTypeScriptTypes(readFileSync(WORKER, 'utf8')));
+  return WORKER_JS;
+}
 
 type Answer = { ready: true } | { report: WorkerReport } | { error: string };
 
@@ -21,7 +36,7 @@ export const extraFlags = (process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filt
 export async function startWorker(): Promise<BenchWorker> {
   ensureLibraryBuilt();
   // Plain node (no TypeScript loader in the worker): execArgv is not inherited from the bench.
-  const child: ChildProcess = fork(WORKER, [], {
+  const child: ChildProcess = fork(workerScript(), [LIBRARY], {
     execArgv: ['--disable-warning=ExperimentalWarning', ...extraFlags],
     env: { PATH: process.env.PATH ?? '', NO_PROXY: '127.0.0.1,localhost' },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
