@@ -125,6 +125,18 @@ describe('readVirtualServicesElsewhere', () => {
     ).toEqual([['storefront', 'storefront', 'networking.istio.io/v1']]);
   });
 
+  test('the list across namespaces asks the server to leave out the namespace read beside it', async () => {
+    cluster.server.store.put(storefront());
+    const mark = cluster.mark();
+    const elsewhere = await readVirtualServicesElsewhere(client(), 'default');
+    const listed = cluster.server.requests.slice(mark).find((r) => `${r.method} ${r.path}` === ALL_VS);
+    expect(listed?.query).toEqual({ fieldSelector: 'metadata.namespace!=default' });
+    // default's reviews is in the store, and not in the answer.
+    expect(elsewhere.virtualServices.map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'storefront/storefront',
+    ]);
+  });
+
   test('credentials limited to the namespace: the 403 says not visible, nothing else is refused', async () => {
     cluster.server.setRules([
       { users: ['admin'], verbs: ['*'], groups: ['*'], resources: ['*'], namespaces: ['default'] },

@@ -15,12 +15,18 @@ export interface RoutesElsewhere {
   visible: boolean;
 }
 
-function listEverywhere(client: ClusterClient, version: string): Promise<RawList> {
+/**
+ * The cluster-wide list without the namespace's own VirtualServices (the namespace's list has them): every
+ * resource serves the metadata.namespace field selector, `!=` included. A hundred services of one namespace
+ * released at once would otherwise each parse every other one's VirtualService twice.
+ */
+function listEverywhere(client: ClusterClient, version: string, namespace: string): Promise<RawList> {
   return client.send<RawList>({
     verb: 'list',
     group: ISTIO_GROUP,
     version,
     resource: PLURALS.VirtualService,
+    query: { fieldSelector: `metadata.namespace!=${namespace}` },
   });
 }
 
@@ -33,12 +39,15 @@ export async function readVirtualServicesElsewhere(
   namespace: string,
 ): Promise<RoutesElsewhere> {
   const guess = 'v1';
-  const [served, listed] = await Promise.allSettled([client.istioVersions(), listEverywhere(client, guess)]);
+  const [served, listed] = await Promise.allSettled([
+    client.istioVersions(),
+    listEverywhere(client, guess, namespace),
+  ]);
   if (served.status === 'rejected') throw served.reason;
   const readVersion = readVersionOf(served.value);
   let list: RawList;
   try {
-    if (readVersion !== guess) list = await listEverywhere(client, readVersion);
+    if (readVersion !== guess) list = await listEverywhere(client, readVersion, namespace);
     else if (listed.status === 'rejected') throw listed.reason;
     else list = listed.value;
   } catch (err) {

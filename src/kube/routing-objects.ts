@@ -58,13 +58,32 @@ export function versionOfObject(
   const entries = Array.isArray(metadata.managedFields)
     ? (metadata.managedFields as ManagedFieldsEntry[])
     : [];
-  const timeOf = (entry: ManagedFieldsEntry): number => Date.parse(entry.time ?? '') || -Infinity;
   let latest: ManagedFieldsEntry | undefined;
-  for (const entry of entries) if (!latest || timeOf(entry) >= timeOf(latest)) latest = entry;
+  let latestTime = -Infinity;
+  for (const entry of entries) {
+    const time = Date.parse(entry.time ?? '') || -Infinity;
+    if (latest && time < latestTime) continue;
+    latest = entry;
+    latestTime = time;
+  }
   const written = splitApiVersion(latest?.apiVersion ?? '');
   const chosen =
     written.group === group && servedVersions.includes(written.version) ? written.version : readVersion;
-  return `${group}/${chosen}`;
+  return apiVersionOf(group, chosen);
+}
+
+/**
+ * `group/version`, one string per pair for the process: each object of every list read carries one, and a
+ * hundred runs of one namespace read each other's objects.
+ */
+const apiVersions = new Map<string, string>();
+
+function apiVersionOf(group: string, version: string): string {
+  const joined = `${group}/${version}`;
+  const known = apiVersions.get(joined);
+  if (known !== undefined) return known;
+  apiVersions.set(joined, joined);
+  return joined;
 }
 
 /**
