@@ -16,12 +16,19 @@ export function checkRoutingApi(value: string): RoutingApiChoice {
   return choice;
 }
 
-/** A VirtualService routes the service when it is for the host or sends anything to it. */
+/**
+ * A VirtualService routes the service when it is for the host or sends anything to it. Asked of every
+ * VirtualService of the namespace by every run: it reads them in place rather than listing their hosts.
+ */
 export function virtualServiceRoutes(vs: VirtualService, host: string, namespace: string): boolean {
-  const destinations = [...(vs.spec.http ?? []), ...(vs.spec.tcp ?? []), ...(vs.spec.tls ?? [])].flatMap(
-    (route) => (route.route ?? []).map((destination) => destination.destination.host),
+  const routes = (route: { route?: { destination: { host?: string } }[] }) =>
+    (route.route ?? []).some((destination) => sameHost(destination.destination.host, host, namespace));
+  return (
+    (vs.spec.hosts ?? []).some((each) => sameHost(each, host, namespace)) ||
+    (vs.spec.http ?? []).some(routes) ||
+    (vs.spec.tcp ?? []).some(routes) ||
+    (vs.spec.tls ?? []).some(routes)
   );
-  return [...(vs.spec.hosts ?? []), ...destinations].some((each) => sameHost(each, host, namespace));
 }
 
 /** The routing objects of the namespace that could carry the service's routing. */
