@@ -5,7 +5,8 @@
 // types first), so it imports nothing but node's own modules and, at run time, lib/.
 // Each message is a WorkerJob; each answer a WorkerReport.
 import diagnostics from 'node:diagnostics_channel';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { writeFileSync } from 'node:fs';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { RunOptions } from '../src/types.js';
 
 export interface WorkerJob {
@@ -62,12 +63,45 @@ async function timed(options: RunOptions): Promise<TimedStage> {
   };
 }
 
+/**
+ * BENCH_ALLOC_PROFILE=<file>: V8's sampling heap profile of the job, objects the GC already collected
+ * included (what was allocated, by stack, not only what was left): for Chrome DevTools' Memory tab.
+ */
+async function startAllocationProfile(file: string): Promise<() => Promise<void>> {
+  // Loaded only when asked for: the idle process is part of the figure.
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+/** BENCH_HEAP_SNAPSHOT_MB=<n>: one heap snapshot (into the working directory) when heapUsed first passes n MB. */
+function snapshotAbove(megabytes: number): (heapUsed: number) => void {
+  let taken = megabytes <= 0;
+  return (heapUsed) => {
+    if (taken || heapUsed < megabytes * 1024 * 1024) return;
+    taken = true;
+    writeHeapSnapshot();
+  };
+}
+
 async function run(job: WorkerJob): Promise<WorkerReport> {
   const base = process.memoryUsage();
   const peaks = { rss: base.rss, heap: base.heapUsed };
   let atPeak: Record<string, number> = {};
+  const snapshot = snapshotAbove(Number(process.env.BENCH_HEAP_SNAPSHOT_MB ?? 0));
   const sample = () => {
     const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    snapshot(heapUsed);
     if (rss > peaks.rss) {
       atPeak = Object.fromEntries([
         ...getHeapSpaceStatistics().map((space) => [space.space_name, space.physical_space_size]),
@@ -78,6 +112,8 @@ async function run(job: WorkerJob): Promise<WorkerReport> {
     peaks.rss = Math.max(peaks.rss, rss);
     peaks.heap = Math.max(peaks.heap, heapUsed);
   };
+  const profileFile = process.env.BENCH_ALLOC_PROFILE;
+  const profiled = profileFile ? await startAllocationProfile(profileFile) : undefined;
   const sampler = job.sampleMemory ? setInterval(sample, 5) : undefined;
   const stages: TimedStage[] = [];
   try {
@@ -86,6 +122,7 @@ async function run(job: WorkerJob): Promise<WorkerReport> {
   } finally {
     clearInterval(sampler);
     sample();
+    await profiled?.();
   }
   return {
     stages,

@@ -33,12 +33,21 @@ export interface BenchWorker {
 /** Extra node flags for the worker, to profile it: BENCH_WORKER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
 export const extraFlags = (process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 
+function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+}
+
 export async function startWorker(): Promise<BenchWorker> {
   ensureLibraryBuilt();
   // Plain node (no TypeScript loader in the worker): execArgv is not inherited from the bench.
   const child: ChildProcess = fork(workerScript(), [LIBRARY], {
     execArgv: ['--disable-warning=ExperimentalWarning', ...extraFlags],
-    env: { PATH: process.env.PATH ?? '', NO_PROXY: '127.0.0.1,localhost' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NO_PROXY: '127.0.0.1,localhost',
+      // what to record of the worker's memory (bench/worker.ts)
+      ...pick(process.env, ['BENCH_ALLOC_PROFILE', 'BENCH_HEAP_SNAPSHOT_MB']),
+    },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
