@@ -45,6 +45,44 @@ export { getInput, group, info, setFailed, setOutput, setSecret, summary, warnin
   },
 ];
 
+/**
+ * client-node takes three things from undici (fetch, Agent, ProxyAgent), but undici's index loads every one
+ * of its features on import (mocks, caches with node:sqlite, WebSocket, EventSource, interceptors …).
+ * This module gives client-node those three from undici's own files, fetch wrapped as undici's index wraps
+ * it (the caller's stack appended to a failure).
+ */
+function undiciSubset(undiciDir) {
+  return `
+import Agent from '${undiciDir}/lib/dispatcher/agent.js';
+import ProxyAgent from '${undiciDir}/lib/dispatcher/proxy-agent.js';
+import fetchModule from '${undiciDir}/lib/web/fetch/index.js';
+export { Agent, ProxyAgent };
+export function fetch(init, options = undefined) {
+  return fetchModule.fetch(init, options).catch((err) => {
+    if (err && typeof err === 'object') Error.captureStackTrace(err, fetch);
+    throw err;
+  });
+}
+`;
+}
+
+/** client-node's `import … from 'undici'` resolved to undiciSubset() of the undici it depends on. */
+const undiciForClientNode = {
+  name: 'undici-for-client-node',
+  setup(builder) {
+    builder.onResolve({ filter: /^undici$/ }, async (args) => {
+      if (!/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]/.test(args.importer)) return undefined;
+      const manifest = await builder.resolve('undici/package.json', { kind: args.kind, resolveDir: args.resolveDir });
+      return { path: manifest.path.replace(/[\\/]package\.json$/, ''), namespace: 'undici-subset' };
+    });
+    builder.onLoad({ filter: /.*/, namespace: 'undici-subset' }, (args) => ({
+      contents: undiciSubset(args.path),
+      loader: 'js',
+      resolveDir: args.path,
+    }));
+  },
+};
+
 /** Marks the package's own files as free of import-time side effects, so that esbuild drops what is unused. */
 function withoutSideEffects(packageFiles) {
   return {
@@ -79,7 +117,7 @@ async function leanSource({ entry, packageFiles }) {
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'error',
-    plugins: [withoutSideEffects(packageFiles)],
+    plugins: [undiciForClientNode, withoutSideEffects(packageFiles)],
     // The CommonJS packages inside (undici …) require Node's built-ins.
     banner: {
       js:
