@@ -1,7 +1,8 @@
 // Builds the lean files: the parts of a dependency the project uses, as one ESM file each, with everything
 // else the package would evaluate on import left out.
 //   src/kube/client-node.lean.js    @kubernetes/client-node: KubeConfig with its auth plugins, the HTTP
-//                                   transport, ApiException, Watch, V1MicroTime
+//                                   transport, ApiException, Watch, V1MicroTime, and the YAML parser it
+//                                   reads kubeconfigs with (js-yaml's load)
 //   src/action/actions-core.lean.js @actions/core: inputs, outputs, masking, log lines, the job summary
 //
 // Why: client-node's files import one another through gen/index.js, which re-exports every generated API
@@ -34,6 +35,7 @@ export { HttpMethod, RequestContext } from '${CLIENT_NODE}/gen/http/http.js';
 export { IsomorphicFetchHttpLibrary } from '${CLIENT_NODE}/gen/http/isomorphic-fetch.js';
 export { ApiException } from '${CLIENT_NODE}/gen/apis/exception.js';
 export { V1MicroTime } from '${CLIENT_NODE}/types.js';
+export { load as loadKubeconfigYaml } from 'js-yaml';
 `,
   },
   {
@@ -72,7 +74,10 @@ const undiciForClientNode = {
   setup(builder) {
     builder.onResolve({ filter: /^undici$/ }, async (args) => {
       if (!/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]/.test(args.importer)) return undefined;
-      const manifest = await builder.resolve('undici/package.json', { kind: args.kind, resolveDir: args.resolveDir });
+      const manifest = await builder.resolve('undici/package.json', {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+      });
       return { path: manifest.path.replace(/[\\/]package\.json$/, ''), namespace: 'undici-subset' };
     });
     builder.onLoad({ filter: /.*/, namespace: 'undici-subset' }, (args) => ({

@@ -8,4 +8,5 @@ export {
   V1MicroTime,
   Watch,
 } from '@kubernetes/client-node';
+export { load as loadKubeconfigYaml } from 'js-yaml';
 export { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
