@@ -160,7 +160,9 @@ function moveRoute(
   options: StageOptions,
   vs: VirtualService,
 ): HTTPRoute[] {
-  const moved = copy(before);
+  // `before` is the caller's own copy (see moveStableBoundRoutes) and stays as it is: every change below
+  // replaces a member of the route, never changes one in place, so the members kept can be shared.
+  const moved: HTTPRoute = { ...before };
   // Without our Set-Cookie first, so the twins built from it do not issue the cookie.
   moved.route = destinationsFor(before.route ?? [], intent.split, options.host).map(withoutIssuedCookie);
   applyMirror(moved, intent, options, vs);
@@ -212,9 +214,10 @@ class PlacedRoutes {
 }
 
 /**
- * Writes the intent into every stable-bound route of `vs` (a copy; routes named in `skip` are left to the
- * caller), placing each one's twins right before it. Every other route keeps its place and content.
- * `managed`: whether the object already carried our annotation before this plan.
+ * Writes the intent into every stable-bound route of `vs` (routes named in `skip` are left to the caller),
+ * placing each one's twins right before it. Every other route keeps its place and content. `vs` is the
+ * caller's own copy, which is not changed: its routes are kept, or shared by their moved forms, rather
+ * than copied again. `managed`: whether the object already carried our annotation before this plan.
  */
 export function moveStableBoundRoutes(
   vs: VirtualService,
