@@ -34,13 +34,48 @@ export function replyWire(obj: KubeObject, t: ResourceType, version: string): Ku
 }
 
 /** A list reply (see replyWire: its items share the stored objects' fields). */
-export function listOf(t: ResourceType, version: string, items: KubeObject[], resourceVersion: number) {
+export function listOf(
+  t: ResourceType,
+  version: string,
+  items: KubeObject[],
+  resourceVersion: number,
+  more: Record<string, unknown> = {},
+) {
   return {
     apiVersion: ResourceRegistry.groupVersion(t.group, version),
     kind: `${t.kind}List`,
-    metadata: { resourceVersion: String(resourceVersion) },
+    metadata: { resourceVersion: String(resourceVersion), ...more },
     items: items.map((o) => replyWire(o, t, version)),
   };
+}
+
+const wireTexts = new WeakMap<KubeObject, Map<string, string>>();
+
+/**
+ * `JSON.stringify(replyWire(obj, t, version))`, written once per stored object and version: a stored object
+ * is never changed in place (every write stores a new object), so its text holds until it is replaced, and
+ * a large object read by several clients, or read right after the write that answered with it, is not
+ * written out again for each.
+ */
+export function wireText(obj: KubeObject, t: ResourceType, version: string): string {
+  let texts = wireTexts.get(obj);
+  if (!texts) wireTexts.set(obj, (texts = new Map()));
+  let text = texts.get(version);
+  if (text === undefined) texts.set(version, (text = JSON.stringify(replyWire(obj, t, version))));
+  return text;
+}
+
+/** `JSON.stringify(listOf(...))`, with each item's text from wireText (the same members, in the same order). */
+export function listText(
+  t: ResourceType,
+  version: string,
+  items: KubeObject[],
+  resourceVersion: number,
+  more: Record<string, unknown> = {},
+): string {
+  const head = listOf(t, version, [], resourceVersion, more);
+  const texts = items.map((o) => wireText(o, t, version));
+  return `{"apiVersion":${JSON.stringify(head.apiVersion)},"kind":${JSON.stringify(head.kind)},"metadata":${JSON.stringify(head.metadata)},"items":[${texts.join(',')}]}`;
 }
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';

@@ -176,7 +176,15 @@ function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string>,
+): void {
   res.writeHead(status, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
@@ -332,7 +340,7 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
         }),
       );
     }
-    sendJson(res, reply.status, reply.body, headers);
+    sendJsonText(res, reply.status, reply.text ? reply.text() : JSON.stringify(reply.body), headers);
   }
 
   function dispatch(verb: string, r: ResourceRequest): Reply {
@@ -487,7 +495,7 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
       const t = typeOf(o.apiVersion ?? '', o.kind ?? '');
       o.metadata = o.metadata ?? {};
       if (t.namespaced && !o.metadata.namespace) o.metadata.namespace = 'default';
-      return toWireFor(t, o.apiVersion!, store.write(t, o));
+      return toWireFor(t, o.apiVersion!, store.write(t, o, { owned: true })); // o: a copy of its own
     },
     delete(apiVersion, kind, namespace, name) {
       store.remove(typeOf(apiVersion, kind), namespace, name);
