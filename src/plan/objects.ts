@@ -41,8 +41,21 @@ export function isUnexpandedShortForm(host: string, service: string, namespace: 
   return host !== qualified && host.includes('.') && qualified.startsWith(`${host}.`);
 }
 
+/**
+ * `qualifyHost(a, aNamespace) === qualifyHost(b, bNamespace)`, writing the names only when one is short and
+ * the other not: two short names (no dot) are the same host in the same namespace, two others as written.
+ * The planner asks this for every destination of every route.
+ */
+export function sameQualifiedHost(a: string, aNamespace: string, b: string, bNamespace: string): boolean {
+  const aShort = !a.includes('.') && !a.includes('*');
+  const bShort = !b.includes('.') && !b.includes('*');
+  if (aShort && bShort) return a === b && aNamespace === bNamespace;
+  if (!aShort && !bShort) return a === b;
+  return qualifyHost(a, aNamespace) === qualifyHost(b, bNamespace);
+}
+
 export function sameHost(a: string | undefined, b: string, namespace: string): boolean {
-  return a !== undefined && qualifyHost(a, namespace) === qualifyHost(b, namespace);
+  return a !== undefined && sameQualifiedHost(a, namespace, b, namespace);
 }
 
 export function namespaceOf(object: KubeObject, fallback: string): string {

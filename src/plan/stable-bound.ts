@@ -10,14 +10,7 @@ import { reachesHost } from './routes-to-host.js';
 import { stickyMatch, withIssuedCookie, withoutIssuedCookie } from './sticky-cookie.js';
 import type { HTTPMatchRequest, HTTPRoute, StageOptions, VirtualService } from './types.js';
 import { applyMirror } from './mirror.js';
-import {
-  canaryRoute,
-  destinationsFor,
-  effectiveWeights,
-  matchBlock,
-  retargeted,
-  stickyCookieFor,
-} from './virtual-service.js';
+import { canaryRoute, destinationsFor, matchBlock, retargeted, stickyCookieFor } from './virtual-service.js';
 
 const HEADER_SUFFIX = '-canary-header';
 const STICKY_SUFFIX = '-canary-sticky';
@@ -52,10 +45,15 @@ export function isStableBound(
       (destination.subset === options.stable || destination.subset === options.canary),
   );
   if (!allToOurSubsets) return false;
-  const weights = effectiveWeights(destinations);
-  const carrying = destinations.filter((_, index) => (weights[index] ?? 0) > 0);
-  const versions = managed ? [options.stable, options.canary] : [options.stable];
-  return carrying.some(({ destination }) => versions.includes(destination.subset ?? ''));
+  // One carrying traffic (effective weight above 0) to the stable, or to the canary once managed.
+  const lone = destinations.length === 1;
+  return destinations.some(({ destination, weight }) => {
+    const subset = destination.subset ?? '';
+    return (
+      (lone ? 100 : (weight ?? 0)) > 0 &&
+      (subset === options.stable || (managed && subset === options.canary))
+    );
+  });
 }
 
 /** `reviews-3f2a9c1e`: a name for an unnamed route, from its match (stable while the match is). */
@@ -269,9 +267,12 @@ export function moveStableBoundRoutes(
     );
     const after = routes[routes.length - 1] ?? route;
     moved.push({ before: route, after });
-    // A twin whose every match an earlier route already takes would never be reached (IST0131): left out.
-    const twins = routes.slice(0, -1).filter((twin) => !next.shadow(twin));
-    for (const placed of [...twins, after]) next.add(placed);
+    if (routes.length > 1) {
+      // A twin whose every match an earlier route already takes would never be reached (IST0131): left out.
+      const twins = routes.slice(0, -1).filter((twin) => !next.shadow(twin));
+      for (const twin of twins) next.add(twin);
+    }
+    next.add(after);
   }
   // The routes are new or kept as they were: copy the rest of the object, not the routes again.
   const virtualService: VirtualService = copy({ ...vs, spec: { ...vs.spec, http: [] } });
