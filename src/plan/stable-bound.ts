@@ -232,18 +232,23 @@ export function moveStableBoundRoutes(
       isStableBound(route, namespace, options, managed),
   );
   const twinsOf = new Map(candidates.map((route) => [route, twinNames(route, options)]));
-  const allTwinNames = new Set([...twinsOf.values()].flatMap(({ header, sticky }) => [header, sticky]));
+  // Only a route named as a twin is named (ends) so: without one, no name below can be a twin's, and the
+  // sets of twin names (thousands of names on a large object) are not made.
+  const twinNamed = http.some((route) => route.name !== undefined && isTwinName(route.name));
+  const allTwinNames = twinNamed
+    ? new Set([...twinsOf.values()].flatMap(({ header, sticky }) => [header, sticky]))
+    : new Set<string>();
   const bound = new Set(
     candidates.filter((route) => !(route.name !== undefined && allTwinNames.has(route.name))),
   );
   if (bound.size === 0) return { virtualService: vs, moved: [] };
-  // The first route of each name, as a search from the start finds it.
+  // The first route of each name, as a search from the start finds it (the earlier twins, by name).
   const named = new Map<string, HTTPRoute>();
-  for (const route of http) {
+  for (const route of twinNamed ? http : []) {
     if (route.name !== undefined && !named.has(route.name)) named.set(route.name, route);
   }
   const boundTwinNames = new Set(
-    [...bound].flatMap((route) => {
+    [...(twinNamed ? bound : [])].flatMap((route) => {
       const names = twinsOf.get(route);
       return names ? [names.header, names.sticky] : [];
     }),
