@@ -44,7 +44,7 @@ import {
   pathNotFound,
   unauthorized,
 } from './status.js';
-import { ObjectStore, type KubeObject } from './store.js';
+import { clone, ObjectStore, type KubeObject } from './store.js';
 import { servingTls } from './tls.js';
 import { serveWatch } from './watch.js';
 import { WorkloadSimulator, type Workloads } from './workloads.js';
@@ -491,7 +491,7 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
       return store.list(t, namespace).map((o) => toWireFor(t, apiVersion, o));
     },
     put(obj) {
-      const o = structuredClone(obj) as KubeObject;
+      const o = clone(obj) as KubeObject;
       const t = typeOf(o.apiVersion ?? '', o.kind ?? '');
       o.metadata = o.metadata ?? {};
       if (t.namespaced && !o.metadata.namespace) o.metadata.namespace = 'default';
@@ -505,7 +505,7 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
     },
   };
   function toWireFor(t: ResourceType, apiVersion: string, obj: KubeObject): object {
-    const out = structuredClone(obj);
+    const out = clone(obj); // what structuredClone gives, faster on a large object (store.ts)
     return { ...out, apiVersion: ResourceRegistry.groupVersion(t.group, version(apiVersion)), kind: t.kind };
   }
 
