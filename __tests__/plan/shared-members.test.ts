@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { planStage } from '../../src/plan/index.js';
 import type { ClusterState, StageOptions, VirtualService } from '../../src/plan/index.js';
 import { copy, isJsonData, ownCopy } from '../../src/plan/objects.js';
-import { applyPlan, seedState, stageOptions } from './support.js';
+import { applyPlan, jsonLike, seedState, stageOptions } from './support.js';
 
 const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
 
@@ -86,20 +86,7 @@ describe('sharing the members of what the planner reads', () => {
   });
 });
 
-const value = fc.letrec((tie) => ({
-  leaf: fc.oneof(
-    fc.constant(null),
-    fc.constant(undefined),
-    fc.constant(Number.NaN),
-    fc.constant(-0),
-    fc.boolean(),
-    fc.integer({ min: -3, max: 3 }),
-    fc.constantFrom('a', ''),
-  ),
-  array: fc.array(tie('node'), { maxLength: 3 }),
-  object: fc.dictionary(fc.constantFrom('host', 'subset', 'spec', 'http'), tie('node'), { maxKeys: 4 }),
-  node: fc.oneof({ depthSize: 'small' }, tie('leaf'), tie('array'), tie('object')),
-})).node;
+const value = jsonLike(['host', 'subset', 'spec', 'http'], [fc.constant(Number.NaN), fc.constant(-0)]);
 
 describe('isJsonData and ownCopy', () => {
   test('JSON data is what a copy leaves as it is; ownCopy writes what copy writes', () => {

@@ -4,6 +4,7 @@
 // (x-kubernetes-validations) are left to the API server.
 import { InputError } from '../errors.js';
 import { ISTIO_SPEC_SCHEMAS } from './istio-schemas.generated.js';
+import { memoized } from './lazy.js';
 
 export interface CrdSchema {
   type?: string;
@@ -153,17 +154,11 @@ function exclusiveViolation(value: unknown, schema: CrdSchema, place: Place): st
 /** The first violation in a value at a place (`refuseUnknown`: undeclared fields count), or undefined. */
 type Check = (value: unknown, place: Place, refuseUnknown: boolean) => string | undefined;
 
-const checks = new WeakMap<CrdSchema, Check>();
-
 /**
  * The check of a schema node, compiled on first use and kept (the schemas are constant data): what each node
  * tests is decided once, not read from the schema for every value of every object read.
  */
-function checkOf(schema: CrdSchema): Check {
-  let check = checks.get(schema);
-  if (!check) checks.set(schema, (check = compile(schema)));
-  return check;
-}
+const checkOf: (schema: CrdSchema) => Check = memoized(compile);
 
 function compile(schema: CrdSchema): Check {
   const nullAllowed = Boolean(schema.nullable) || schema.type === undefined;

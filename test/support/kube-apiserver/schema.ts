@@ -2,6 +2,7 @@
 // kube-apiserver gives: 422 field errors, pruning of unknown fields (or 400 under fieldValidation=Strict),
 // structural defaulting, and the typed-object errors server-side apply reports as 500.
 import { pathOf, type CrdSchema, type Place } from '../../../src/plan/crd-schema.js';
+import { memoized } from '../../../src/plan/lazy.js';
 import type { FieldError } from './status.js';
 
 export { crdSchemas as loadCrdSchemas } from './crds.js';
@@ -89,17 +90,11 @@ export function validateAndPrune(value: Json, schema: Schema, path = ''): Valida
 /** A schema node compiled into a function that validates (and prunes) a value at a place. */
 type Validator = (v: Json, place: Place, out: ValidationResult) => void;
 
-const validators = new WeakMap<Schema, Validator>();
-
 /**
  * The validator of a schema node, compiled on first use and kept for the process (the CRDs are read once):
  * what each node checks is decided once, not looked up in the schema for every value of every request.
  */
-function validatorOf(schema: Schema): Validator {
-  let validate = validators.get(schema);
-  if (!validate) validators.set(schema, (validate = compile(schema)));
-  return validate;
-}
+const validatorOf: (schema: Schema) => Validator = memoized(compile);
 
 function compile(schema: Schema): Validator {
   const enumValues = schema.enum;
