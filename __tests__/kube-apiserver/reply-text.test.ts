@@ -1,8 +1,8 @@
-// Replies of stored objects are written from each object's text, made once per stored object and version:
-// the text is what JSON.stringify writes of the reply's objects, and a write (a new stored object) is seen
-// by the next read.
+// Replies of stored objects are written from each object's JSON bytes, made once per stored object and
+// version: the text is what JSON.stringify writes of the reply's objects, and a write (a new stored
+// object) is seen by the next read.
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { listOf, listText, replyWire, wireText } from '../../test/support/kube-apiserver/objects.js';
+import { listBytes, listOf, replyWire, wireBytes } from '../../test/support/kube-apiserver/objects.js';
 import { ResourceRegistry } from '../../test/support/kube-apiserver/resources.js';
 import { ObjectStore } from '../../test/support/kube-apiserver/store.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
@@ -44,13 +44,19 @@ describe('reply texts', () => {
       for (const version of versions) {
         const items = store.list(t, 'default');
         expect(items).toHaveLength(1);
-        expect(wireText(items[0]!, t, version)).toBe(JSON.stringify(replyWire(items[0]!, t, version)));
+        expect(wireBytes(items[0]!, t, version).toString()).toBe(
+          JSON.stringify(replyWire(items[0]!, t, version)),
+        );
         const more = { continue: 'token', remainingItemCount: 2 };
-        expect(listText(t, version, items, 7, more)).toBe(JSON.stringify(listOf(t, version, items, 7, more)));
-        expect(listText(t, version, [], 7)).toBe(JSON.stringify(listOf(t, version, [], 7)));
+        expect(listBytes(t, version, items, 7, more).toString()).toBe(
+          JSON.stringify(listOf(t, version, items, 7, more)),
+        );
+        expect(listBytes(t, version, [], 7).toString()).toBe(JSON.stringify(listOf(t, version, [], 7)));
       }
     }
-    const read = JSON.parse(wireText(store.list(routes, 'default')[0]!, routes, 'v1')) as typeof route;
+    const read = JSON.parse(
+      wireBytes(store.list(routes, 'default')[0]!, routes, 'v1').toString(),
+    ) as typeof route;
     expect(read.spec.rules[0]!.backendRefs[0]).toEqual({
       group: '',
       kind: 'Service',
@@ -63,11 +69,11 @@ describe('reply texts', () => {
   test('a write stores a new object with a text of its own; the one it replaced keeps its text', () => {
     const t = type('gateway.networking.k8s.io/v1', 'HTTPRoute');
     const before = store.write(t, route);
-    const beforeText = wireText(before, t, 'v1');
+    const beforeText = wireBytes(before, t, 'v1').toString();
     const after = store.write(t, { ...route, metadata: { ...route.metadata, labels: { app: 'other' } } });
     expect(after).not.toBe(before);
-    expect(wireText(after, t, 'v1')).toContain('"app":"other"');
-    expect(wireText(before, t, 'v1')).toBe(beforeText);
+    expect(wireBytes(after, t, 'v1').toString()).toContain('"app":"other"');
+    expect(wireBytes(before, t, 'v1').toString()).toBe(beforeText);
     expect(beforeText).toBe(JSON.stringify(replyWire(before, t, 'v1')));
   });
 });

@@ -2,7 +2,15 @@
 import { parse as parseYaml } from 'yaml';
 import { recordUpdate, serverSideApply } from './apply.js';
 import type { FaultState } from './faults.js';
-import { checkObject, fieldValidationOf, listOf, listText, replyWire, toWire, wireText } from './objects.js';
+import {
+  checkObject,
+  fieldValidationOf,
+  listOf,
+  listBytes,
+  replyWire,
+  toWire,
+  wireBytes,
+} from './objects.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { ResourceRegistry, type ResourceType } from './resources.js';
 import { typedObjectErrors, type Schema } from './schema.js';
@@ -45,8 +53,8 @@ export interface ResourceRequest {
 export interface Reply {
   status: number;
   body: unknown;
-  /** The body as JSON text, when the handler writes it faster than JSON.stringify(body) does (same text). */
-  text?: () => string;
+  /** The body's JSON as UTF-8, when the handler has it faster than JSON.stringify(body) (the same text). */
+  bytes?: () => Buffer;
   warnings?: string[];
 }
 
@@ -135,7 +143,7 @@ function wire(obj: KubeObject, req: ResourceRequest): unknown {
 }
 
 /**
- * The reply of one stored object: its body, and its text from the stored object's (see wireText); `scale`:
+ * The reply of one stored object: its body, and its JSON from the stored object's (see wireBytes); `scale`:
  * answered as the Scale of the object (a write to /scale that is not an apply, and a read of it).
  */
 function objectReply(
@@ -149,7 +157,7 @@ function objectReply(
   return {
     status,
     body: replyWire(obj, req.type, req.version),
-    text: () => wireText(obj, req.type, req.version),
+    bytes: () => wireBytes(obj, req.type, req.version),
     ...(warnings ? { warnings } : {}),
   };
 }
@@ -166,13 +174,13 @@ export function listObjects(cluster: Cluster, req: ResourceRequest): Reply {
     .filter((o) => byLabel(o.metadata.labels ?? {}) && byField(o));
   const page = pageOf(req, items, cluster.store.currentRevision);
   const list = [req.type, req.version, page.items, page.resourceVersion, page.metadata] as const;
-  // The body's objects only for an answer that reads them (a Table); the text from the items' own texts.
+  // The body's objects only for an answer that reads them (a Table); its JSON from the items' own.
   return {
     status: 200,
     get body() {
       return listOf(...list);
     },
-    text: () => listText(...list),
+    bytes: () => listBytes(...list),
   };
 }
 

@@ -49,34 +49,48 @@ export function listOf(
   };
 }
 
-const wireTexts = new WeakMap<KubeObject, Map<string, string>>();
+const wireTexts = new WeakMap<KubeObject, Map<string, Buffer>>();
 
 /**
- * `JSON.stringify(replyWire(obj, t, version))`, written once per stored object and version: a stored object
- * is never changed in place (every write stores a new object), so its text holds until it is replaced, and
- * a large object read by several clients, or read right after the write that answered with it, is not
- * written out again for each.
+ * `JSON.stringify(replyWire(obj, t, version))` as UTF-8 bytes, written once per stored object and version: a
+ * stored object is never changed in place (every write stores a new object), so its text holds until it is
+ * replaced, and a large object read by several clients, or read right after the write that answered with
+ * it, is neither written out nor encoded again for each.
  */
-export function wireText(obj: KubeObject, t: ResourceType, version: string): string {
+export function wireBytes(obj: KubeObject, t: ResourceType, version: string): Buffer {
   let texts = wireTexts.get(obj);
   if (!texts) wireTexts.set(obj, (texts = new Map()));
-  let text = texts.get(version);
-  if (text === undefined) texts.set(version, (text = JSON.stringify(replyWire(obj, t, version))));
-  return text;
+  let bytes = texts.get(version);
+  if (bytes === undefined) {
+    texts.set(version, (bytes = Buffer.from(JSON.stringify(replyWire(obj, t, version)))));
+  }
+  return bytes;
 }
 
-/** `JSON.stringify(listOf(...))`, with each item's text from wireText (the same members, in the same order). */
-export function listText(
+/** `JSON.stringify(listOf(...))` as UTF-8 bytes, from the items' own (the same members, in the same order). */
+export function listBytes(
   t: ResourceType,
   version: string,
   items: KubeObject[],
   resourceVersion: number,
   more: Record<string, unknown> = {},
-): string {
+): Buffer {
   const head = listOf(t, version, [], resourceVersion, more);
-  const texts = items.map((o) => wireText(o, t, version));
-  return `{"apiVersion":${JSON.stringify(head.apiVersion)},"kind":${JSON.stringify(head.kind)},"metadata":${JSON.stringify(head.metadata)},"items":[${texts.join(',')}]}`;
+  const parts: Buffer[] = [
+    Buffer.from(
+      `{"apiVersion":${JSON.stringify(head.apiVersion)},"kind":${JSON.stringify(head.kind)},"metadata":${JSON.stringify(head.metadata)},"items":[`,
+    ),
+  ];
+  items.forEach((o, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(wireBytes(o, t, version));
+  });
+  parts.push(LIST_END);
+  return Buffer.concat(parts);
 }
+
+const COMMA = Buffer.from(',');
+const LIST_END = Buffer.from(']}');
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 

@@ -179,18 +179,16 @@ function sendJson(
   sendJsonText(res, status, JSON.stringify(body), headers);
 }
 
+/** A JSON body, encoded once (a large text measured for Content-Length and then encoded is read twice). */
 function sendJsonText(
   res: ServerResponse,
   status: number,
-  text: string,
+  json: string | Buffer,
   headers: Record<string, string>,
 ): void {
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
+  const body = typeof json === 'string' ? Buffer.from(json) : json;
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length, ...headers });
+  res.end(body);
 }
 
 function injectedFailure(status: 500 | 503 | 429, retryAfterSeconds: number | undefined): ApiError {
@@ -340,7 +338,7 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
         }),
       );
     }
-    sendJsonText(res, reply.status, reply.text ? reply.text() : JSON.stringify(reply.body), headers);
+    sendJsonText(res, reply.status, reply.bytes ? reply.bytes() : JSON.stringify(reply.body), headers);
   }
 
   function dispatch(verb: string, r: ResourceRequest): Reply {
