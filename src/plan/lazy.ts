@@ -18,3 +18,13 @@ export function lazyProperties<T extends object, K extends keyof T>(
   }
   return object as T;
 }
+
+/** `make` of an object, made on the first call for it and kept while the object lives (schemas, say). */
+export function memoized<K extends object, V>(make: (key: K) => V): (key: K) => V {
+  const made = new WeakMap<K, V>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) made.set(key, (value = make(key)));
+    return value;
+  };
+}
