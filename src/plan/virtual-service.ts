@@ -222,7 +222,11 @@ export function stickyCookieFor(
 ): StickyCookie | undefined {
   if (intent.sticky.kind === 'set') return intent.sticky.cookie;
   if (intent.sticky.kind === 'remove') return undefined;
-  return (previousPrimary?.route ?? []).map(issuedCookie).find((cookie) => cookie !== undefined);
+  for (const destination of previousPrimary?.route ?? []) {
+    const cookie = issuedCookie(destination);
+    if (cookie !== undefined) return cookie;
+  }
+  return undefined;
 }
 
 /** The service's VirtualService after the intent: created when absent, merged into when present. */
