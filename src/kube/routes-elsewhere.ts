@@ -15,12 +15,14 @@ export interface RoutesElsewhere {
   visible: boolean;
 }
 
-function listEverywhere(client: ClusterClient, version: string): Promise<RawList> {
+/** Every other namespace's VirtualServices: the namespace's own come from readRouting, and only once. */
+function listEverywhere(client: ClusterClient, version: string, except: string): Promise<RawList> {
   return client.send<RawList>({
     verb: 'list',
     group: ISTIO_GROUP,
     version,
     resource: PLURALS.VirtualService,
+    query: { fieldSelector: `metadata.namespace!=${except}` },
   });
 }
 
@@ -33,12 +35,15 @@ export async function readVirtualServicesElsewhere(
   namespace: string,
 ): Promise<RoutesElsewhere> {
   const guess = 'v1';
-  const [served, listed] = await Promise.allSettled([client.istioVersions(), listEverywhere(client, guess)]);
+  const [served, listed] = await Promise.allSettled([
+    client.istioVersions(),
+    listEverywhere(client, guess, namespace),
+  ]);
   if (served.status === 'rejected') throw served.reason;
   const readVersion = readVersionOf(served.value);
   let list: RawList;
   try {
-    if (readVersion !== guess) list = await listEverywhere(client, readVersion);
+    if (readVersion !== guess) list = await listEverywhere(client, readVersion, namespace);
     else if (listed.status === 'rejected') throw listed.reason;
     else list = listed.value;
   } catch (err) {
