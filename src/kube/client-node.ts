@@ -11,6 +11,7 @@ export {
   KubeConfig,
   loadKubeconfigYaml,
   RequestContext,
+  undiciRequest,
   V1MicroTime,
   Watch,
 } from './client-node.lean.js';
