@@ -1,7 +1,9 @@
 // Builds the lean files: the parts of a dependency the project uses, as one ESM file each, with everything
 // else the package would evaluate on import left out.
 //   src/kube/client-node.lean.js    @kubernetes/client-node: KubeConfig with its auth plugins, the HTTP
-//                                   transport, ApiException, Watch, V1MicroTime
+//                                   transport, ApiException, Watch, V1MicroTime, and the YAML parser it
+//                                   reads kubeconfigs with (js-yaml's load), the request() of the undici
+//                                   it sends with
 //   src/action/actions-core.lean.js @actions/core: inputs, outputs, masking, log lines, the job summary
 //
 // Why: client-node's files import one another through gen/index.js, which re-exports every generated API
@@ -34,6 +36,8 @@ export { HttpMethod, RequestContext } from '${CLIENT_NODE}/gen/http/http.js';
 export { IsomorphicFetchHttpLibrary } from '${CLIENT_NODE}/gen/http/isomorphic-fetch.js';
 export { ApiException } from '${CLIENT_NODE}/gen/apis/exception.js';
 export { V1MicroTime } from '${CLIENT_NODE}/types.js';
+export { load as loadKubeconfigYaml } from 'js-yaml';
+export { request as undiciRequest } from 'undici-of-client-node';
 `,
   },
   {
@@ -44,6 +48,62 @@ export { getInput, group, info, setFailed, setOutput, setSecret, summary, warnin
 `,
   },
 ];
+
+/**
+ * client-node takes three things from undici (fetch, Agent, ProxyAgent), but undici's index loads every one
+ * of its features on import (mocks, caches with node:sqlite, WebSocket, EventSource, interceptors …).
+ * This module gives client-node those three from undici's own files, fetch wrapped as undici's index wraps
+ * it (the caller's stack appended to a failure), and the project undici's request(), made as undici's index
+ * makes it from api-request.js (the URL split into origin and path, the global dispatcher by default).
+ */
+function undiciSubset(undiciDir) {
+  return `
+import Agent from '${undiciDir}/lib/dispatcher/agent.js';
+import ProxyAgent from '${undiciDir}/lib/dispatcher/proxy-agent.js';
+import fetchModule from '${undiciDir}/lib/web/fetch/index.js';
+import requestOn from '${undiciDir}/lib/api/api-request.js';
+import globalDispatcher from '${undiciDir}/lib/global.js';
+export { Agent, ProxyAgent };
+export function fetch(init, options = undefined) {
+  return fetchModule.fetch(init, options).catch((err) => {
+    if (err && typeof err === 'object') Error.captureStackTrace(err, fetch);
+    throw err;
+  });
+}
+export function request(url, { dispatcher = globalDispatcher.getGlobalDispatcher(), ...options }) {
+  const { origin, pathname, search } = new URL(url);
+  return requestOn.call(dispatcher, { ...options, origin, path: pathname + search });
+}
+`;
+}
+
+/**
+ * client-node's `import … from 'undici'`, and the project's `'undici-of-client-node'`, resolved to
+ * undiciSubset() of the undici client-node depends on.
+ */
+const undiciForClientNode = {
+  name: 'undici-for-client-node',
+  setup(builder) {
+    builder.onResolve({ filter: /^undici(-of-client-node)?$/ }, async (args) => {
+      const fromClientNode = /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]/.test(args.importer);
+      if (args.path === 'undici' && !fromClientNode) return undefined;
+      const clientNode = await builder.resolve('@kubernetes/client-node/package.json', {
+        kind: args.kind,
+        resolveDir: ROOT,
+      });
+      const manifest = await builder.resolve('undici/package.json', {
+        kind: args.kind,
+        resolveDir: clientNode.path.replace(/[\\/]package\.json$/, ''),
+      });
+      return { path: manifest.path.replace(/[\\/]package\.json$/, ''), namespace: 'undici-subset' };
+    });
+    builder.onLoad({ filter: /.*/, namespace: 'undici-subset' }, (args) => ({
+      contents: undiciSubset(args.path),
+      loader: 'js',
+      resolveDir: args.path,
+    }));
+  },
+};
 
 /** Marks the package's own files as free of import-time side effects, so that esbuild drops what is unused. */
 function withoutSideEffects(packageFiles) {
@@ -79,7 +139,7 @@ async function leanSource({ entry, packageFiles }) {
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'error',
-    plugins: [withoutSideEffects(packageFiles)],
+    plugins: [undiciForClientNode, withoutSideEffects(packageFiles)],
     // The CommonJS packages inside (undici …) require Node's built-ins.
     banner: {
       js:

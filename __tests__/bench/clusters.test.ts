@@ -10,12 +10,15 @@ test('a wave of 1 and of 2 clusters beside one cluster, paired by round', async 
   for (const wave of figures.waves) {
     expect(wave.medianMs).toBeGreaterThan(0);
     expect(wave.cpuMs).toBeGreaterThan(0);
+    // The stand-ins answered every stage in the bench's process: their CPU time is read at its edges.
+    expect(wave.standInCpuMs).toBeGreaterThan(0);
     expect(wave.minRatio).toBeLessThanOrEqual(wave.medianRatio);
     expect(wave.medianRatio).toBeLessThanOrEqual(wave.maxRatio);
   }
   // Two clusters open connections to two API servers: more than one cluster's stage.
   expect(figures.waves[1]?.connections).toBeGreaterThan(figures.singleConnections);
   expect(figures.singleCpuMs).toBeGreaterThan(0);
+  expect(figures.singleStandInCpuMs).toBeGreaterThan(0);
   const report = clustersReport(figures);
   expect(report).toContain('| 2 |');
   expect(report).toMatch(

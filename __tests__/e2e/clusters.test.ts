@@ -153,6 +153,12 @@ describe('a release through two waves', () => {
     expect(outputValues(result)).toMatchObject({ 'previous-weight': '0', weight: '30' });
     expect(renderMarkdown(result)).toContain('| east | 1 | v1 100 → v1 70 · v2 30 | ✅ healthy | no |');
     expect(routingWrites('west-2')).toEqual([]);
+    // The Service's port (the pull-request comment's curl) is read once for the release, in its first cluster.
+    const portReads = each((s) =>
+      s.requests.filter((r) => r.path === '/api/v1/namespaces/default/services/reviews'),
+    );
+    expect(Object.values(portReads).map((reads) => reads.length)).toEqual([1, 0, 0]);
+    expect(result.servicePort).toBe(9080);
   });
 });
 

@@ -112,6 +112,42 @@ describe('waitForPropagation', () => {
     ]);
   });
 
+  test("given the write's answer, watches from it with no list and sees istiod's status written since", async () => {
+    const { plural, spec } = SPECS.VirtualService;
+    const answer = (await api.createNamespacedCustomObject({
+      group: GROUP,
+      version: 'v1',
+      namespace: cluster.namespace,
+      plural,
+      body: { apiVersion: `${GROUP}/v1`, kind: 'VirtualService', metadata: { name: 'reviews' }, spec },
+    })) as { metadata: { name: string; generation: number; resourceVersion: string } };
+    const vs: WrittenObject = {
+      apiVersion: `${GROUP}/v1`,
+      kind: 'VirtualService',
+      namespace: cluster.namespace,
+      name: 'reviews',
+      generation: answer.metadata.generation,
+      written: answer,
+    };
+    // istiod reconciles between the write's answer and the start of the wait: the watch from the answer's
+    // resourceVersion still brings it.
+    istiodStatus(vs, 'True', 1);
+    const result = await wait([vs]);
+    expect(result).toMatchObject({
+      ok: true,
+      detail: `reconciled: VirtualService reviews in ${cluster.namespace} (generation 1)`,
+    });
+    const reads = cluster.server.requests.filter(
+      (r) => r.path === `/apis/${GROUP}/v1/namespaces/${cluster.namespace}/virtualservices`,
+    );
+    expect(
+      reads.map((r) => `${r.method} ${r.verb} ${r.query.fieldSelector} ${r.query.resourceVersion}`),
+    ).toEqual([
+      `POST create undefined undefined`,
+      `GET watch metadata.name=reviews ${answer.metadata.resourceVersion}`,
+    ]);
+  });
+
   test('a Reconciled condition of an older generation is not enough', async () => {
     const vs = await written('VirtualService');
     istiodStatus(vs, 'True', 1);

@@ -190,6 +190,44 @@ describe('watch', () => {
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
   });
 
+  test('a replay shows each write as it was: later writes of every kind change no earlier event', async () => {
+    const created = (await custom().createNamespacedCustomObject({
+      ...VS,
+      body: virtualService('replayed', 100),
+    })) as KubernetesObject;
+    const from = created.metadata!.resourceVersion!;
+    const replace = async (weight: number) => {
+      const live = (await custom().getNamespacedCustomObject({ ...VS, name: 'replayed' })) as {
+        spec: { http: { route: { weight: number }[] }[] };
+      };
+      live.spec.http[0]!.route[0]!.weight = weight;
+      await custom().replaceNamespacedCustomObject({ ...VS, name: 'replayed', body: live });
+    };
+    await replace(60);
+    await custom().patchNamespacedCustomObject(
+      {
+        ...VS,
+        name: 'replayed',
+        body: { spec: { http: [{ route: [{ destination: { host: 'r' }, weight: 70 }] }] } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await replace(80);
+    const { events } = await collect(
+      path,
+      { resourceVersion: from, fieldSelector: 'metadata.name=replayed' },
+      (e) => e.length === 3,
+    );
+    const weights = events.map(
+      (e) =>
+        (e.object as unknown as { spec: { http: { route: { weight: number }[] }[] } }).spec.http[0]!.route[0]!
+          .weight,
+    );
+    expect(events.map((e) => e.type)).toEqual(['MODIFIED', 'MODIFIED', 'MODIFIED']);
+    expect(weights).toEqual([60, 70, 80]);
+    expect(events.map((e) => e.object.metadata?.generation)).toEqual([2, 3, 4]);
+  });
+
   test('a label selector sees an object leave as DELETED and come back as ADDED', async () => {
     await custom().createNamespacedCustomObject({ ...VS, body: virtualService('relabelled') });
     const relabel = (app: string) =>

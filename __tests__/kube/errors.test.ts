@@ -64,11 +64,13 @@ test('unreachable: a host name that does not resolve', async () => {
   );
 });
 
-test('unreachable: a port fetch refuses to use names the innermost cause, not "fetch failed"', async () => {
-  const client = clientWith((entry) => (entry.server = 'https://127.0.0.1:1'));
-  const error = await failure(client.readRouting('default'));
+test('a request refused before it is sent names the innermost cause, not "fetch failed"', async () => {
+  // A control character in the token makes an invalid Authorization header: undici refuses to send it.
+  const config = parse(cluster.server.kubeconfigYaml());
+  config.users[0].user.token = 'admin\u0007token';
+  const error = await failure(clientFor(stringify(config)).readRouting('default'));
   expect(error.message).toBe(
-    "cannot reach the Kubernetes API at https://127.0.0.1:1 (fetch failed: bad port): check the kubeconfig's server address and that the cluster is up",
+    `cannot reach the Kubernetes API at ${cluster.server.url} (UND_ERR_INVALID_ARG: invalid Authorization header): check the kubeconfig's server address and that the cluster is up`,
   );
 });
 

@@ -4,19 +4,9 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { canonicalJson, copy, sameJson } from '../../src/plan/objects.js';
+import { jsonLike } from './support.js';
 
-const value = fc.letrec((tie) => ({
-  leaf: fc.oneof(
-    fc.constant(null),
-    fc.constant(undefined),
-    fc.boolean(),
-    fc.integer({ min: -3, max: 3 }),
-    fc.constantFrom('a', 'b', ''),
-  ),
-  array: fc.array(tie('node'), { maxLength: 3 }),
-  object: fc.dictionary(fc.constantFrom('host', 'subset', 'weight', 'route'), tie('node'), { maxKeys: 4 }),
-  node: fc.oneof({ depthSize: 'small' }, tie('leaf'), tie('array'), tie('object')),
-})).node;
+const value = jsonLike(['host', 'subset', 'weight', 'route']);
 
 describe('sameJson', () => {
   test('agrees with comparing canonicalJson strings', () => {

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import fc from 'fast-check';
 import { readRoutingYaml } from '../../src/plan/index.js';
 import type { ClusterState, Plan, RoutingObject, VirtualService } from '../../src/plan/index.js';
 
@@ -94,4 +95,24 @@ ${subsetLines.join('\n')}
 ${extraYaml}`,
     source,
   );
+}
+
+/**
+ * JSON-like values for property tests: null, undefined, booleans, small integers, short strings and the
+ * `extra` leaves, in lists and in objects keyed by `keys`.
+ */
+export function jsonLike(keys: string[], extra: fc.Arbitrary<unknown>[] = []): fc.Arbitrary<unknown> {
+  return fc.letrec((tie) => ({
+    leaf: fc.oneof(
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.boolean(),
+      fc.integer({ min: -3, max: 3 }),
+      fc.constantFrom('a', 'b', ''),
+      ...extra,
+    ),
+    array: fc.array(tie('node'), { maxLength: 3 }),
+    object: fc.dictionary(fc.constantFrom(...keys), tie('node'), { maxKeys: 4 }),
+    node: fc.oneof({ depthSize: 'small' }, tie('leaf'), tie('array'), tie('object')),
+  })).node;
 }

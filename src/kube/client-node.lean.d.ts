@@ -8,4 +8,21 @@ export {
   V1MicroTime,
   Watch,
 } from '@kubernetes/client-node';
+export { load as loadKubeconfigYaml } from 'js-yaml';
 export { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
+
+/** undici's request() (of the undici client-node sends with), with the options and answer used here. */
+export declare function undiciRequest(
+  url: string,
+  options: {
+    dispatcher?: unknown;
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    signal?: AbortSignal;
+  },
+): Promise<{
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: { text(): Promise<string> };
+}>;

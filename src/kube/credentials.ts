@@ -3,7 +3,7 @@
 // hides every occurrence of a masked string and drops each job output that contains one, so masking
 // `default` or `1` (an exec plugin's AWS_PROFILE, AWS_SDK_LOAD_CONFIG) or a file path would empty the outputs
 // the next job reads and turn messages into "***".
-import { parse } from 'yaml';
+import { loadKubeconfigYaml } from './client-node.js';
 
 /**
  * Shorter strings are never registered as masks: they would hide ordinary words and numbers all over the
@@ -51,7 +51,8 @@ function userCredentials(user: Record<string, unknown>): string[] {
 export function kubeconfigCredentials(content: string): string[] {
   let users: unknown;
   try {
-    users = record(parse(content)).users;
+    // The parser client-node reads kubeconfigs with: what it takes for a credential is masked.
+    users = record(loadKubeconfigYaml(content)).users;
   } catch {
     return [];
   }

@@ -27,13 +27,26 @@ interface RawList {
 /** ReferenceGrant is served as v1beta1 by every Gateway API release (v1 only by recent ones). */
 const REFERENCE_GRANT_VERSION = 'v1beta1';
 
-function listHttpRoutes(client: ClusterClient, version: string, namespace?: string): Promise<RawList> {
+/** A list's order across namespaces: by namespace, then name (the keys kube-apiserver lists in). */
+function byNamespaceAndName(a: HTTPRoute, b: HTTPRoute): number {
+  const key = (route: HTTPRoute) => `${route.metadata.namespace ?? ''}/${route.metadata.name}`;
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
+
+/** The namespace's HTTPRoutes; with `except`, those of every other namespace (the list across namespaces). */
+function listHttpRoutes(
+  client: ClusterClient,
+  version: string,
+  where: { namespace: string } | { except: string },
+): Promise<RawList> {
   return client.send<RawList>({
     verb: 'list',
     group: GATEWAY_API_GROUP,
     version,
     resource: 'httproutes',
-    namespace,
+    ...('namespace' in where
+      ? { namespace: where.namespace }
+      : { query: { fieldSelector: `metadata.namespace!=${where.except}` } }),
   });
 }
 
@@ -105,8 +118,8 @@ export async function readGatewayRouting(client: ClusterClient, namespace: strin
   const guess = 'v1';
   const [served, inNamespace, everywhere, services, grants] = await Promise.allSettled([
     gatewayVersions(client),
-    listHttpRoutes(client, guess, namespace),
-    listHttpRoutes(client, guess),
+    listHttpRoutes(client, guess, { namespace }),
+    listHttpRoutes(client, guess, { except: namespace }),
     listServices(client, namespace),
     listReferenceGrants(client, namespace),
   ]);
@@ -116,19 +129,25 @@ export async function readGatewayRouting(client: ClusterClient, namespace: strin
   let lists = { inNamespace, everywhere };
   if (readVersion !== guess) {
     const [again, againEverywhere] = await Promise.allSettled([
-      listHttpRoutes(client, readVersion, namespace),
-      listHttpRoutes(client, readVersion),
+      listHttpRoutes(client, readVersion, { namespace }),
+      listHttpRoutes(client, readVersion, { except: namespace }),
     ]);
     lists = { inNamespace: again, everywhere: againEverywhere };
   }
   const clusterWide = !(
     lists.everywhere.status === 'rejected' && isCode(lists.everywhere.reason, 'forbidden')
   );
+  const own = asHttpRoutes(valueOf(lists.inNamespace), versions, readVersion);
+  // The namespace's routes come once (not again in the list across namespaces), in the order a list of every
+  // namespace has: by namespace, then name.
   const routes = clusterWide
-    ? asHttpRoutes(valueOf(lists.everywhere), versions, readVersion).filter(
-        (route) => route.metadata.namespace === namespace || namesNamespace(route, namespace),
-      )
-    : asHttpRoutes(valueOf(lists.inNamespace), versions, readVersion);
+    ? [
+        ...own,
+        ...asHttpRoutes(valueOf(lists.everywhere), versions, readVersion).filter((route) =>
+          namesNamespace(route, namespace),
+        ),
+      ].sort(byNamespaceAndName)
+    : own;
   return {
     httpRoutes: routes,
     services: valueOf(services),

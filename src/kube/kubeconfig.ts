@@ -4,8 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { KubeConfig } from './client-node.js';
-import { parseDocument } from 'yaml';
+import { KubeConfig, loadKubeconfigYaml } from './client-node.js';
 import { InputError } from '../errors.js';
 import { kubeconfigMasks } from './credentials.js';
 
@@ -104,19 +103,27 @@ function masksOf(content: string): string[] {
   return remembered(parsedMasks, content, () => kubeconfigMasks(content));
 }
 
-/** Parses with our own YAML parser first, so a syntax error is reported by line without any content. */
+/** The line of a YAML syntax error (js-yaml's YAMLException counts from 0); its message quotes the text. */
+function syntaxErrorLine(err: unknown): number | undefined {
+  const mark = (err as { mark?: { line?: unknown } }).mark;
+  return typeof mark?.line === 'number' ? mark.line + 1 : undefined;
+}
+
+/**
+ * Parses with the YAML parser KubeConfig itself uses (js-yaml), first on its own so that a syntax error is
+ * reported by line without any content, and an object that is not a kubeconfig is named as such.
+ */
 function parseKubeConfigOnce(content: string, source: string, baseDir?: string): KubeConfig {
-  // prettyErrors gives line positions; its message (which quotes the text) is never used.
-  const document = parseDocument(content, { prettyErrors: true });
-  const syntaxError = document.errors[0];
-  if (syntaxError) {
-    const line = syntaxError.linePos?.[0].line;
+  let parsed: unknown;
+  try {
+    parsed = loadKubeconfigYaml(content);
+  } catch (err) {
+    const line = syntaxErrorLine(err);
     throw new InputError(
       'kubeconfig',
       `the kubeconfig from ${source} is not valid YAML or JSON${line ? ` (line ${line})` : ''}: pass the file exactly as kubectl writes it`,
     );
   }
-  const parsed: unknown = document.toJS();
   if (typeof parsed !== 'object' || parsed === null || !('clusters' in parsed)) {
     throw new InputError(
       'kubeconfig',

@@ -15,18 +15,14 @@ export interface RoutesElsewhere {
   visible: boolean;
 }
 
-/**
- * The cluster-wide list without the namespace's own VirtualServices (the namespace's list has them): every
- * resource serves the metadata.namespace field selector, `!=` included. A hundred services of one namespace
- * released at once would otherwise each parse every other one's VirtualService twice.
- */
-function listEverywhere(client: ClusterClient, version: string, namespace: string): Promise<RawList> {
+/** Every other namespace's VirtualServices: the namespace's own come from readRouting, and only once. */
+function listEverywhere(client: ClusterClient, version: string, except: string): Promise<RawList> {
   return client.send<RawList>({
     verb: 'list',
     group: ISTIO_GROUP,
     version,
     resource: PLURALS.VirtualService,
-    query: { fieldSelector: `metadata.namespace!=${namespace}` },
+    query: { fieldSelector: `metadata.namespace!=${except}` },
   });
 }
 

@@ -11,9 +11,10 @@ const EVERY_PATH_PATTERNS = new Set(['.*', '^.*$', '.+', '^.+$', '/.*', '^/.*$']
 
 function acceptsEveryPath(uri: unknown): boolean {
   if (typeof uri !== 'object' || uri === null) return false;
-  const entries = Object.entries(uri);
-  if (entries.length !== 1) return false;
-  const [kind, value] = entries[0] ?? [];
+  const kinds = Object.keys(uri);
+  if (kinds.length !== 1) return false;
+  const kind = kinds[0] as string;
+  const value = (uri as Record<string, unknown>)[kind];
   if (typeof value !== 'string') return false;
   if (kind === 'prefix') return value === '/';
   if (kind === 'regex') return EVERY_PATH_PATTERNS.has(value);
@@ -22,10 +23,14 @@ function acceptsEveryPath(uri: unknown): boolean {
 
 /** A match block that accepts every request: empty, only a name, or a uri that every path meets. */
 export function matchesEveryRequest(block: HTTPMatchRequest): boolean {
-  return Object.entries(block).every(
-    ([field, value]) =>
-      value === undefined || NON_NARROWING_FIELDS.has(field) || (field === 'uri' && acceptsEveryPath(value)),
-  );
+  // Asked of every route of a VirtualService: the fields by name, without a list of entries per block.
+  const fields = block as Record<string, unknown>;
+  return Object.keys(fields).every((field) => {
+    const value = fields[field];
+    return (
+      value === undefined || NON_NARROWING_FIELDS.has(field) || (field === 'uri' && acceptsEveryPath(value))
+    );
+  });
 }
 
 /** A route that accepts every request: no match, or a match block (of several, OR-ed) that accepts all. */

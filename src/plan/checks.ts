@@ -94,31 +94,32 @@ function ineffectiveMatches(vs: VirtualService, error: boolean, resource: string
  * several destinations: a lone one takes all traffic whatever its weight.
  */
 function badWeights(vs: VirtualService, error: boolean, resource: string): Finding[] {
-  const routes: { kind: string; route: { weight?: number }[] }[] = [
-    ...(vs.spec.http ?? []).map((route) => ({ kind: 'http', route: route.route ?? [] })),
-    ...(vs.spec.tcp ?? []).map((route) => ({ kind: 'tcp', route: route.route ?? [] })),
-    ...(vs.spec.tls ?? []).map((route) => ({ kind: 'tls', route: route.route ?? [] })),
-  ];
-  const kindIndex: Record<string, number> = {};
-  return routes.flatMap(({ kind, route }) => {
-    const index = (kindIndex[kind] = (kindIndex[kind] ?? -1) + 1);
-    const problems: string[] = [];
-    route.forEach((destination, position) => {
-      const weight = destination.weight;
-      if (weight !== undefined && (!Number.isInteger(weight) || weight < 0 || weight > 100)) {
-        problems.push(
-          `weight ${weight} of ${kind} rule #${index} destination #${position} is not an integer 0–100`,
-        );
+  const findings: Finding[] = [];
+  const check = (kind: string, routes: { route?: { weight?: number }[] }[] | undefined) => {
+    (routes ?? []).forEach((rule, index) => {
+      const route = rule.route ?? [];
+      const problems: string[] = [];
+      let total = 0;
+      route.forEach(({ weight }, position) => {
+        if (weight !== undefined && (!Number.isInteger(weight) || weight < 0 || weight > 100)) {
+          problems.push(
+            `weight ${weight} of ${kind} rule #${index} destination #${position} is not an integer 0–100`,
+          );
+        }
+        total += weight ?? 0;
+      });
+      if (problems.length === 0 && route.length > 1 && total !== 100) {
+        problems.push(`weights of ${kind} rule #${index} sum to ${total}, not 100`);
+      }
+      for (const problem of problems) {
+        findings.push(finding('IST0106', error, resource, `Schema validation error: ${problem}`));
       }
     });
-    const total = route.reduce((sum, destination) => sum + (destination.weight ?? 0), 0);
-    if (problems.length === 0 && route.length > 1 && total !== 100) {
-      problems.push(`weights of ${kind} rule #${index} sum to ${total}, not 100`);
-    }
-    return problems.map((problem) =>
-      finding('IST0106', error, resource, `Schema validation error: ${problem}`),
-    );
-  });
+  };
+  check('http', vs.spec.http);
+  check('tcp', vs.spec.tcp);
+  check('tls', vs.spec.tls);
+  return findings;
 }
 
 /** Whether a DestinationRule of the world defines host+subset, hosts read as in a namespace. */
@@ -149,6 +150,15 @@ function subsetLookup(world: RoutingWorld): SubsetLookup {
     indexFor(namespace).get(qualifyHost(host, namespace))?.has(subset) ?? false;
 }
 
+/** Every destination a VirtualService names (http routes and their mirrors, tcp, tls), in order. */
+function destinationsOf(vs: VirtualService): { host: string; subset?: string }[] {
+  const destinations = (vs.spec.http ?? []).flatMap(routeTargets);
+  for (const route of [...(vs.spec.tcp ?? []), ...(vs.spec.tls ?? [])]) {
+    for (const destination of route.route ?? []) destinations.push(destination.destination);
+  }
+  return destinations;
+}
+
 /** IST0101: every host+subset a route names must be a subset of a DestinationRule for that host. */
 function missingSubsets(
   vs: VirtualService,
@@ -158,33 +168,33 @@ function missingSubsets(
   defines: SubsetLookup,
 ): Finding[] {
   const namespace = namespaceOf(vs, world.namespace);
-  const destinations = [
-    ...(vs.spec.http ?? []).flatMap(routeTargets),
-    ...(vs.spec.tcp ?? []).flatMap((route) =>
-      (route.route ?? []).map((destination) => destination.destination),
-    ),
-    ...(vs.spec.tls ?? []).flatMap((route) =>
-      (route.route ?? []).map((destination) => destination.destination),
-    ),
-  ];
   const reported = new Set<string>();
-  return destinations.flatMap(({ host, subset }) => {
-    if (subset === undefined || reported.has(`${host}+${subset}`)) return [];
-    if (defines(host, subset, namespace)) return [];
+  // Each host+subset pair is looked up once: a thousand routes name the same two subsets a thousand times,
+  // and a pair seen before was either defined or is reported already.
+  const looked = new Map<string, Set<string>>();
+  const findings: Finding[] = [];
+  for (const { host, subset } of destinationsOf(vs)) {
+    if (subset === undefined) continue;
+    let subsets = looked.get(host);
+    if (!subsets) looked.set(host, (subsets = new Set()));
+    if (subsets.has(subset)) continue;
+    subsets.add(subset);
+    if (reported.has(`${host}+${subset}`) || defines(host, subset, namespace)) continue;
     reported.add(`${host}+${subset}`);
     const ours = isPlanned(vs, focus);
     const brokenByPlan = focus.removedSubsets.some(
       (removed) => removed.subset === subset && sameHost(removed.host, host, namespace),
     );
-    return [
+    findings.push(
       finding(
         'IST0101',
         ours || brokenByPlan,
         resource,
         `Referenced host+subset in DestinationRule not found: "${host}+${subset}"`,
       ),
-    ];
-  });
+    );
+  }
+  return findings;
 }
 
 function gatewaysOf(vs: VirtualService): string[] {

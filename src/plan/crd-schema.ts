@@ -4,6 +4,7 @@
 // (x-kubernetes-validations) are left to the API server.
 import { InputError } from '../errors.js';
 import { ISTIO_SPEC_SCHEMAS } from './istio-schemas.generated.js';
+import { memoized } from './lazy.js';
 
 export interface CrdSchema {
   type?: string;
@@ -150,63 +151,82 @@ function exclusiveViolation(value: unknown, schema: CrdSchema, place: Place): st
   return undefined;
 }
 
-function fieldSchema(schema: CrdSchema, name: string): CrdSchema | undefined {
-  return (
-    schema.properties?.[name] ??
-    (isMap(schema.additionalProperties) ? schema.additionalProperties : undefined)
-  );
-}
+/** The first violation in a value at a place (`refuseUnknown`: undeclared fields count), or undefined. */
+type Check = (value: unknown, place: Place, refuseUnknown: boolean) => string | undefined;
 
-function fieldsViolation(
-  value: Record<string, unknown>,
-  schema: CrdSchema,
-  place: Place,
-  refuseUnknown: boolean,
-): string | undefined {
-  const open =
-    !refuseUnknown || schema['x-kubernetes-preserve-unknown-fields'] || schema.additionalProperties === true;
-  const names = Object.keys(value);
-  // An unknown field first: a misspelt `destinaton` is the cause of the missing `destination`.
-  const unknown = open ? undefined : names.find((name) => fieldSchema(schema, name) === undefined);
-  if (unknown !== undefined) return `${pathOf(place)}.${unknown} is not a field of the schema (misspelt?)`;
-  const missing = (schema.required ?? []).find((name) => !(name in value));
-  if (missing !== undefined) return `${pathOf(place)}.${missing} is required`;
-  for (const name of names) {
-    const field = fieldSchema(schema, name);
-    const found = field && violationAt(value[name], field, { parent: place, step: name }, refuseUnknown);
-    if (found) return found;
-  }
-  return undefined;
-}
+/**
+ * The check of a schema node, compiled on first use and kept (the schemas are constant data): what each node
+ * tests is decided once, not read from the schema for every value of every object read.
+ */
+const checkOf: (schema: CrdSchema) => Check = memoized(compile);
 
-function violationAt(
-  value: unknown,
-  schema: CrdSchema,
-  place: Place,
-  refuseUnknown: boolean,
-): string | undefined {
-  if (value === null && (schema.nullable || schema.type === undefined)) return undefined;
-  if (value === null || !typeMatches(schema, value)) {
-    const expected = schema['x-kubernetes-int-or-string']
-      ? 'an integer or a string'
-      : (TYPE_NAMES[schema.type ?? ''] ?? schema.type);
-    return `${pathOf(place)} must be ${expected}, got ${kindOf(value)}`;
-  }
-  if (schema.enum && !schema.enum.includes(value)) {
-    return `${pathOf(place)} must be one of ${schema.enum.join(', ')}, got ${JSON.stringify(value)}`;
-  }
-  const violation = boundsViolation(value, schema, place) ?? exclusiveViolation(value, schema, place);
-  if (violation) return violation;
-  if (Array.isArray(value)) {
-    const items = schema.items;
-    if (!items) return undefined;
-    for (let index = 0; index < value.length; index++) {
-      const found = violationAt(value[index], items, { parent: place, step: index }, refuseUnknown);
+function compile(schema: CrdSchema): Check {
+  const nullAllowed = Boolean(schema.nullable) || schema.type === undefined;
+  const expected = schema['x-kubernetes-int-or-string']
+    ? 'an integer or a string'
+    : (TYPE_NAMES[schema.type ?? ''] ?? schema.type);
+  const enumValues = schema.enum;
+  const bounded = [
+    schema.minimum,
+    schema.maximum,
+    schema.maxLength,
+    schema.maxItems,
+    schema.maxProperties,
+  ].some((bound) => bound !== undefined);
+  const exclusive = exclusiveGroups(schema).length > 0;
+  const items = schema.items;
+  const required = schema.required ?? [];
+  const keepsUnknown =
+    Boolean(schema['x-kubernetes-preserve-unknown-fields']) || schema.additionalProperties === true;
+  const additional = isMap(schema.additionalProperties) ? schema.additionalProperties : undefined;
+  // A field's schema: its property's, else additionalProperties' (a declared name's check is kept).
+  const fieldChecks = new Map<string, Check>();
+  const fieldCheck = (name: string): Check | undefined => {
+    let check = fieldChecks.get(name);
+    if (check === undefined) {
+      const declared = schema.properties?.[name];
+      if (declared === undefined || declared === null) return additional && checkOf(additional);
+      fieldChecks.set(name, (check = checkOf(declared)));
+    }
+    return check;
+  };
+  const fieldsViolation = (value: Record<string, unknown>, place: Place, refuseUnknown: boolean) => {
+    const names = Object.keys(value);
+    // An unknown field first: a misspelt `destinaton` is the cause of the missing `destination`.
+    const unknown =
+      !refuseUnknown || keepsUnknown ? undefined : names.find((name) => fieldCheck(name) === undefined);
+    if (unknown !== undefined) return `${pathOf(place)}.${unknown} is not a field of the schema (misspelt?)`;
+    const missing = required.find((name) => !(name in value));
+    if (missing !== undefined) return `${pathOf(place)}.${missing} is required`;
+    for (const name of names) {
+      const found = fieldCheck(name)?.(value[name], { parent: place, step: name }, refuseUnknown);
       if (found) return found;
     }
     return undefined;
-  }
-  return isMap(value) ? fieldsViolation(value, schema, place, refuseUnknown) : undefined;
+  };
+  return (value, place, refuseUnknown) => {
+    if (value === null && nullAllowed) return undefined;
+    if (value === null || !typeMatches(schema, value)) {
+      return `${pathOf(place)} must be ${expected}, got ${kindOf(value)}`;
+    }
+    if (enumValues && !enumValues.includes(value)) {
+      return `${pathOf(place)} must be one of ${enumValues.join(', ')}, got ${JSON.stringify(value)}`;
+    }
+    const violation =
+      (bounded ? boundsViolation(value, schema, place) : undefined) ??
+      (exclusive ? exclusiveViolation(value, schema, place) : undefined);
+    if (violation) return violation;
+    if (Array.isArray(value)) {
+      if (!items) return undefined;
+      const item = checkOf(items);
+      for (let index = 0; index < value.length; index++) {
+        const found = item(value[index], { parent: place, step: index }, refuseUnknown);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    return isMap(value) ? fieldsViolation(value, place, refuseUnknown) : undefined;
+  };
 }
 
 /**
@@ -219,7 +239,7 @@ export function schemaViolation(
   path: string,
   refuseUnknown = true,
 ): string | undefined {
-  return violationAt(value, schema, { step: path }, refuseUnknown);
+  return checkOf(schema)(value, { step: path }, refuseUnknown);
 }
 
 /**

@@ -1,5 +1,6 @@
-// Properties computed on their first read and kept: renderings (YAML, diffs) that only a reader of a plan or
-// a result needs, so that planning and writing never wait on them and nothing is rendered twice.
+// Values computed on first use and kept. Properties: renderings (YAML, diffs) that only a reader of a plan or
+// a result needs, so that planning and writing never wait on them and nothing is rendered twice. Per object
+// (memoized): what is derived from constant data once, such as a schema's compiled checks.
 export function lazyProperties<T extends object, K extends keyof T>(
   object: Omit<T, K>,
   renders: { [P in K]: () => T[P] },
@@ -17,4 +18,14 @@ export function lazyProperties<T extends object, K extends keyof T>(
     });
   }
   return object as T;
+}
+
+/** `make` of an object, made on the first call for it and kept while the object lives (schemas, say). */
+export function memoized<K extends object, V>(make: (key: K) => V): (key: K) => V {
+  const made = new WeakMap<K, V>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) made.set(key, (value = make(key)));
+    return value;
+  };
 }

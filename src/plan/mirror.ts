@@ -29,6 +29,8 @@ export function applyMirror(
   options: StageOptions,
   vs: VirtualService,
 ): void {
+  // Nothing to keep in place without a mirror list (asked of every moved route of a large object).
+  if (intent.mirror.kind === 'keep' && route.mirrors === undefined) return;
   const namespace = options.namespace;
   const isCanary = (destination: Destination | undefined) =>
     destination !== undefined &&

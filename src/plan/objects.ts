@@ -41,8 +41,21 @@ export function isUnexpandedShortForm(host: string, service: string, namespace: 
   return host !== qualified && host.includes('.') && qualified.startsWith(`${host}.`);
 }
 
+/**
+ * `qualifyHost(a, aNamespace) === qualifyHost(b, bNamespace)`, writing the names only when one is short and
+ * the other not: two short names (no dot) are the same host in the same namespace, two others as written.
+ * The planner asks this for every destination of every route.
+ */
+export function sameQualifiedHost(a: string, aNamespace: string, b: string, bNamespace: string): boolean {
+  const aShort = !a.includes('.') && !a.includes('*');
+  const bShort = !b.includes('.') && !b.includes('*');
+  if (aShort && bShort) return a === b && aNamespace === bNamespace;
+  if (!aShort && !bShort) return a === b;
+  return qualifyHost(a, aNamespace) === qualifyHost(b, bNamespace);
+}
+
 export function sameHost(a: string | undefined, b: string, namespace: string): boolean {
-  return a !== undefined && qualifyHost(a, namespace) === qualifyHost(b, namespace);
+  return a !== undefined && sameQualifiedHost(a, namespace, b, namespace);
 }
 
 export function namespaceOf(object: KubeObject, fallback: string): string {
@@ -184,6 +197,58 @@ function jsonMember(value: unknown): unknown {
 export function copy<T>(value: T): T {
   const copied = jsonMember(value);
   return (copied === undefined ? JSON.parse(JSON.stringify(value)) : copied) as T;
+}
+
+/**
+ * Whether a value is data as JSON.parse gives it (strings, finite numbers, booleans, null, lists without
+ * holes, plain objects without undefined members): `copy` of it is then equal to it member for member, so a
+ * caller may share its members instead of copying them. A walk without allocation, cheaper than a copy.
+ */
+export function isJsonData(value: unknown): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      if (!(index in value) || !isJsonData((value as unknown[])[index])) return false;
+    }
+    return Object.getPrototypeOf(value) === Array.prototype;
+  }
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') return false;
+    const member = (value as Record<string, unknown>)[key];
+    if (member === undefined || !isJsonData(member)) return false;
+  }
+  return true;
+}
+
+/**
+ * A copy for a planner that replaces what it changes (spec members, metadata fields) and never changes a
+ * member in place: the object, its metadata and its spec are new; the spec's members are shared with
+ * `object` when it is JSON data (a copy would be equal to them) and copied otherwise. A thousand routes
+ * are not copied only to be copied again where they change.
+ */
+export function ownCopy<T extends KubeObject>(object: T): T {
+  const spec = object.spec;
+  if (!isMap(spec) || !isJsonData(object)) return copy(object);
+  const outer = copy({ ...object, spec: {} });
+  outer.spec = { ...spec };
+  return outer;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** What cleanObject keeps, not yet copied: the spec is the object's own (for a caller that copies it anyway). */

@@ -8,10 +8,10 @@ import { lazyProperties } from './lazy.js';
 import { routeTargets } from './mirror.js';
 import {
   cleanFields,
-  cleanObject,
   copy,
   ISTIO_API_VERSION,
   namespaceOf,
+  ownCopy,
   resourceName,
   STAGE_ANNOTATION,
   WEIGHTS_ANNOTATION,
@@ -62,8 +62,8 @@ export interface RoutingPlan {
 
 /**
  * The merged object as cleanObject would leave it, copying only what needs it: mergeVirtualService copies
- * what it is given (the clean fields of `before`), so only the routes it builds, ours, may still hold
- * undefined members. On a thousand routes a second copy of the whole object is a cost of its own.
+ * what it is given (the clean fields of `before`; see ownCopy), so only the routes it builds, ours, may
+ * still hold undefined members. On a thousand routes a second copy of the whole object is a cost of its own.
  */
 function withOurRoutesCopied(merged: VirtualService, names: Record<string, string>): VirtualService {
   const ours = new Set(Object.values(names));
@@ -104,7 +104,7 @@ function planPrimary(
 /** A gateway-bound or delegate VirtualService (or a second mesh one): its stable-bound routes move. */
 function planOther(before: VirtualService, intent: RoutingIntent, options: StageOptions): VirtualServicePlan {
   const { virtualService, moved } = moveStableBoundRoutes(
-    cleanObject(before),
+    ownCopy(cleanFields(before)),
     intent,
     options,
     managedByUs(before),

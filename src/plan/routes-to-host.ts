@@ -3,14 +3,12 @@
 // delegates (no hosts, chained from a root's `delegate`). The namespace's ones may be written (all, or those
 // `virtual-services` names); those of other namespaces are only reported.
 import { InputError } from '../errors.js';
-import { namespaceOf, qualifyHost } from './objects.js';
+import { namespaceOf, sameQualifiedHost } from './objects.js';
 import type { HTTPRoute, RouteDoor, StageOptions, VirtualService } from './types.js';
 
 /** A destination host, as written in a VirtualService of `vsNamespace`, names the service's host. */
 export function reachesHost(host: string | undefined, vsNamespace: string, options: StageOptions): boolean {
-  return (
-    host !== undefined && qualifyHost(host, vsNamespace) === qualifyHost(options.host, options.namespace)
-  );
+  return host !== undefined && sameQualifiedHost(host, vsNamespace, options.host, options.namespace);
 }
 
 /** An http route sends (some of) its requests to the host. */

@@ -10,14 +10,7 @@ import { reachesHost } from './routes-to-host.js';
 import { stickyMatch, withIssuedCookie, withoutIssuedCookie } from './sticky-cookie.js';
 import type { HTTPMatchRequest, HTTPRoute, StageOptions, VirtualService } from './types.js';
 import { applyMirror } from './mirror.js';
-import {
-  canaryRoute,
-  destinationsFor,
-  effectiveWeights,
-  matchBlock,
-  retargeted,
-  stickyCookieFor,
-} from './virtual-service.js';
+import { canaryRoute, destinationsFor, matchBlock, retargeted, stickyCookieFor } from './virtual-service.js';
 
 const HEADER_SUFFIX = '-canary-header';
 const STICKY_SUFFIX = '-canary-sticky';
@@ -52,10 +45,15 @@ export function isStableBound(
       (destination.subset === options.stable || destination.subset === options.canary),
   );
   if (!allToOurSubsets) return false;
-  const weights = effectiveWeights(destinations);
-  const carrying = destinations.filter((_, index) => (weights[index] ?? 0) > 0);
-  const versions = managed ? [options.stable, options.canary] : [options.stable];
-  return carrying.some(({ destination }) => versions.includes(destination.subset ?? ''));
+  // One carrying traffic (effective weight above 0) to the stable, or to the canary once managed.
+  const lone = destinations.length === 1;
+  return destinations.some(({ destination, weight }) => {
+    const subset = destination.subset ?? '';
+    return (
+      (lone ? 100 : (weight ?? 0)) > 0 &&
+      (subset === options.stable || (managed && subset === options.canary))
+    );
+  });
 }
 
 /** `reviews-3f2a9c1e`: a name for an unnamed route, from its match (stable while the match is). */
@@ -160,7 +158,9 @@ function moveRoute(
   options: StageOptions,
   vs: VirtualService,
 ): HTTPRoute[] {
-  const moved = copy(before);
+  // `before` is the caller's own copy (see moveStableBoundRoutes) and stays as it is: every change below
+  // replaces a member of the route, never changes one in place, so the members kept can be shared.
+  const moved: HTTPRoute = { ...before };
   // Without our Set-Cookie first, so the twins built from it do not issue the cookie.
   moved.route = destinationsFor(before.route ?? [], intent.split, options.host).map(withoutIssuedCookie);
   applyMirror(moved, intent, options, vs);
@@ -212,9 +212,10 @@ class PlacedRoutes {
 }
 
 /**
- * Writes the intent into every stable-bound route of `vs` (a copy; routes named in `skip` are left to the
- * caller), placing each one's twins right before it. Every other route keeps its place and content.
- * `managed`: whether the object already carried our annotation before this plan.
+ * Writes the intent into every stable-bound route of `vs` (routes named in `skip` are left to the caller),
+ * placing each one's twins right before it. Every other route keeps its place and content. `vs` is the
+ * caller's own copy, which is not changed: its routes are kept, or shared by their moved forms, rather
+ * than copied again. `managed`: whether the object already carried our annotation before this plan.
  */
 export function moveStableBoundRoutes(
   vs: VirtualService,
@@ -231,18 +232,23 @@ export function moveStableBoundRoutes(
       isStableBound(route, namespace, options, managed),
   );
   const twinsOf = new Map(candidates.map((route) => [route, twinNames(route, options)]));
-  const allTwinNames = new Set([...twinsOf.values()].flatMap(({ header, sticky }) => [header, sticky]));
+  // Only a route named as a twin is named (ends) so: without one, no name below can be a twin's, and the
+  // sets of twin names (thousands of names on a large object) are not made.
+  const twinNamed = http.some((route) => route.name !== undefined && isTwinName(route.name));
+  const allTwinNames = twinNamed
+    ? new Set([...twinsOf.values()].flatMap(({ header, sticky }) => [header, sticky]))
+    : new Set<string>();
   const bound = new Set(
     candidates.filter((route) => !(route.name !== undefined && allTwinNames.has(route.name))),
   );
   if (bound.size === 0) return { virtualService: vs, moved: [] };
-  // The first route of each name, as a search from the start finds it.
+  // The first route of each name, as a search from the start finds it (the earlier twins, by name).
   const named = new Map<string, HTTPRoute>();
-  for (const route of http) {
+  for (const route of twinNamed ? http : []) {
     if (route.name !== undefined && !named.has(route.name)) named.set(route.name, route);
   }
   const boundTwinNames = new Set(
-    [...bound].flatMap((route) => {
+    [...(twinNamed ? bound : [])].flatMap((route) => {
       const names = twinsOf.get(route);
       return names ? [names.header, names.sticky] : [];
     }),
@@ -266,9 +272,12 @@ export function moveStableBoundRoutes(
     );
     const after = routes[routes.length - 1] ?? route;
     moved.push({ before: route, after });
-    // A twin whose every match an earlier route already takes would never be reached (IST0131): left out.
-    const twins = routes.slice(0, -1).filter((twin) => !next.shadow(twin));
-    for (const placed of [...twins, after]) next.add(placed);
+    if (routes.length > 1) {
+      // A twin whose every match an earlier route already takes would never be reached (IST0131): left out.
+      const twins = routes.slice(0, -1).filter((twin) => !next.shadow(twin));
+      for (const twin of twins) next.add(twin);
+    }
+    next.add(after);
   }
   // The routes are new or kept as they were: copy the rest of the object, not the routes again.
   const virtualService: VirtualService = copy({ ...vs, spec: { ...vs.spec, http: [] } });

@@ -39,7 +39,9 @@ function addedResponseHeaders(destination: HTTPRouteDestination): Record<string,
 
 /** The sticky cookie this destination issues, when it carries one we wrote for its own subset. */
 export function issuedCookie(destination: HTTPRouteDestination): StickyCookie | undefined {
-  const found = OUR_SET_COOKIE.exec(addedResponseHeaders(destination)?.[SET_COOKIE] ?? '');
+  const header = addedResponseHeaders(destination)?.[SET_COOKIE];
+  if (header === undefined) return undefined; // most destinations: no pattern to run
+  const found = OUR_SET_COOKIE.exec(header);
   if (!found || found[2] !== destination.destination.subset) return undefined;
   return { name: found[1] ?? '', ttlSeconds: Number(found[3] ?? 0) };
 }

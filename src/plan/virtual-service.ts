@@ -9,10 +9,10 @@ import {
   copy,
   isUnexpandedShortForm,
   ISTIO_API_VERSION,
+  ownCopy,
   qualifyHost,
   resourceName,
   sameHost,
-  sameJson,
   STAGE_ANNOTATION,
   WEIGHTS_ANNOTATION,
 } from './objects.js';
@@ -57,7 +57,8 @@ function adoptionRefusal(route: HTTPRoute, options: StageOptions, namespace: str
  * adopt it with everything else it carries.
  */
 export function primaryRouteIndex(http: HTTPRoute[], options: StageOptions, namespace: string): number {
-  const named = http.findIndex((route) => route.name === ownedRouteNames(options.service).primary);
+  const primary = ownedRouteNames(options.service).primary; // once, not once per route
+  const named = http.findIndex((route) => route.name === primary);
   if (named >= 0) return named;
   const catchAll = http.findIndex(isCatchAll);
   const route = http[catchAll];
@@ -104,12 +105,21 @@ export function effectiveWeights(destinations: HTTPRouteDestination[]): number[]
   return destinations.map((destination) => (destinations.length === 1 ? 100 : (destination.weight ?? 0)));
 }
 
+/**
+ * Whether the destinations already carry `split`: the versions with traffic (effective weight above 0), in
+ * order, with their weights. A loop without the intermediate lists, as it runs for every moved route.
+ */
 function sameSplit(destinations: HTTPRouteDestination[], split: WeightedVersion[]): boolean {
-  const weights = effectiveWeights(destinations);
-  const present = destinations
-    .map((destination, index) => ({ version: destination.destination.subset, weight: weights[index] ?? 0 }))
-    .filter((entry) => entry.weight > 0);
-  return sameJson(present, split);
+  const lone = destinations.length === 1;
+  let matched = 0;
+  for (const destination of destinations) {
+    const weight = lone ? 100 : (destination.weight ?? 0);
+    if (!(weight > 0)) continue;
+    const wanted = split[matched++];
+    if (!wanted || wanted.version !== destination.destination.subset || wanted.weight !== weight)
+      return false;
+  }
+  return matched === split.length;
 }
 
 /**
@@ -212,7 +222,11 @@ export function stickyCookieFor(
 ): StickyCookie | undefined {
   if (intent.sticky.kind === 'set') return intent.sticky.cookie;
   if (intent.sticky.kind === 'remove') return undefined;
-  return (previousPrimary?.route ?? []).map(issuedCookie).find((cookie) => cookie !== undefined);
+  for (const destination of previousPrimary?.route ?? []) {
+    const cookie = issuedCookie(destination);
+    if (cookie !== undefined) return cookie;
+  }
+  return undefined;
 }
 
 /** The service's VirtualService after the intent: created when absent, merged into when present. */
@@ -224,8 +238,9 @@ export function mergeVirtualService(
 ): VirtualService {
   const namespace = options.namespace;
   const names = ownedRouteNames(options.service);
+  // Its routes are replaced where they change, never changed in place: they need no copy of their own.
   const base: VirtualService = existing
-    ? copy(existing)
+    ? ownCopy(existing)
     : {
         apiVersion: newApiVersion,
         kind: 'VirtualService',

@@ -2,7 +2,7 @@
 // removed only after no route does. The VirtualServices of one stage go out together, in one batch: each
 // write carries its own precondition, and none of them needs another to be in place first.
 import { subsetChanges } from './destination-rule.js';
-import { cleanObject, sameJson } from './objects.js';
+import { cleanFields, copy, isJsonData, sameJson } from './objects.js';
 import type { DestinationRule, RoutingObject, VirtualService, WriteStep } from './types.js';
 
 export interface ObjectChange<T extends RoutingObject> {
@@ -16,7 +16,10 @@ function writeStep(
   { before, after }: ObjectChange<RoutingObject>,
   reason: string,
 ): WriteStep {
-  const unchanged = before !== undefined && sameJson(cleanObject(before), after);
+  // Clean fields that are JSON data compare as their copy (cleanObject) would, without making the copy.
+  const fields = before && cleanFields(before);
+  const clean = fields && (isJsonData(fields) ? fields : copy(fields));
+  const unchanged = clean !== undefined && sameJson(clean, after);
   const action = before === undefined ? 'create' : unchanged ? 'unchanged' : 'update';
   return {
     kind,

@@ -24,6 +24,8 @@ export async function waitForPropagationOf(gate: GateContext, written: WrittenOb
               namespace: written.metadata.namespace ?? options.namespace,
               name: written.metadata.name,
               generation,
+              // The PUT's answer: the wait watches from it instead of listing the object again.
+              written,
             },
           ],
           waitOptions(gate),

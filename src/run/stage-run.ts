@@ -44,6 +44,11 @@ export interface StageRunSetup {
    * config cluster and the Deployments are checked in the workload clusters instead.
    */
   ownWorkloads?: boolean;
+  /**
+   * Whether this run reads the Service's port for the pull-request comment (default). Across clusters one
+   * cluster reads it for the release: the comment is one, and its curl names the same Service everywhere.
+   */
+  readsServicePort?: boolean;
 }
 
 /**
@@ -56,6 +61,7 @@ export class StageRun {
   private readonly checks: HealthCheckResult[] = [];
   private readonly gate: GateContext;
   private readonly ownWorkloads: boolean;
+  private readonly readsServicePort: boolean;
   /** The routing API the stage runs on, chosen after the first read. */
   private path: RoutingPath | undefined;
   private lease: LeaseHandle | undefined;
@@ -74,6 +80,7 @@ export class StageRun {
     this.journal = new WriteJournal(options.namespace);
     this.gate = { kubeConfig: connection.kubeConfig, options, reporter, signal, checks: this.checks };
     this.ownWorkloads = setup.ownWorkloads ?? true;
+    this.readsServicePort = setup.readsServicePort ?? true;
   }
 
   /** One cluster, start to end: what runStage does without `clusters`. */
@@ -109,7 +116,9 @@ export class StageRun {
       reads.istio,
       reads.gateway,
       this.ownWorkloads ? checkVersionsDeployed(client, this.options) : [],
-      readServicePort(client, this.options.namespace, this.options.service),
+      this.readsServicePort
+        ? readServicePort(client, this.options.namespace, this.options.service)
+        : undefined,
     ]);
     if (port.status === 'fulfilled') this.servicePort = port.value;
     if (leaseTaken.status === 'fulfilled') this.lease = leaseTaken.value;

@@ -123,7 +123,7 @@ class Release {
     const connection = (cluster: string) => connectTo(configOf(cluster), options, cancel);
     const ownWorkloads = workloadNames.length === 0;
     this.members = waves.flatMap((clusters, index) =>
-      clusters.map((cluster) => ({
+      clusters.map((cluster, position) => ({
         cluster,
         wave: index + 1,
         outcome: 'not reached' as const,
@@ -132,7 +132,8 @@ class Release {
           connection(cluster),
           tagged(reporter, cluster),
           this.signal,
-          { ownWorkloads },
+          // The first cluster reads the Service's port for the release's pull-request comment.
+          { ownWorkloads, readsServicePort: index === 0 && position === 0 },
         ),
       })),
     );
@@ -305,6 +306,7 @@ function summed(options: RunOptions, clusters: ClusterResult[], error?: CanaryEr
     weight: first.weight,
     before: first.before,
     after: first.after,
+    ...(first.servicePort !== undefined ? { servicePort: first.servicePort } : {}),
     ...(error ? { error } : {}),
     clusters,
   };

@@ -109,12 +109,11 @@ export function celErrors(v: Json, schema: Schema | undefined, old: Json, path =
   // A subtree without rules has nothing to report (of a thousand routes, only their few duration fields do).
   if (!schema || !hasRules(schema) || v === undefined || v === null) return [];
   // The node's own rules before its children's, as the validator reports them.
-  const errors = (schema['x-kubernetes-validations'] ?? []).flatMap((rule) =>
-    evaluate(rule, schema, path, v, old),
-  );
+  const rules = schema['x-kubernetes-validations'];
+  const errors = rules ? rules.flatMap((rule) => evaluate(rule, schema, path, v, old)) : [];
   if (Array.isArray(v)) {
     const items = schema.items;
-    if (items) {
+    if (items && hasRules(items)) {
       v.forEach((item, i) =>
         errors.push(...celErrors(item, items, correlatedItem(item, old, schema), `${path}[${i}]`)),
       );
@@ -124,6 +123,8 @@ export function celErrors(v: Json, schema: Schema | undefined, old: Json, path =
       const childSchema =
         schema.properties?.[k] ??
         (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+      // The child's path is written only where a rule may report it.
+      if (!childSchema || !hasRules(childSchema)) continue;
       const oldChild = isObject(old) ? old[k] : undefined;
       const childPath = path ? `${path}.${k}` : k;
       errors.push(...celErrors(child, childSchema, oldChild, childPath));

@@ -34,14 +34,63 @@ export function replyWire(obj: KubeObject, t: ResourceType, version: string): Ku
 }
 
 /** A list reply (see replyWire: its items share the stored objects' fields). */
-export function listOf(t: ResourceType, version: string, items: KubeObject[], resourceVersion: number) {
+export function listOf(
+  t: ResourceType,
+  version: string,
+  items: KubeObject[],
+  resourceVersion: number,
+  more: Record<string, unknown> = {},
+) {
   return {
     apiVersion: ResourceRegistry.groupVersion(t.group, version),
     kind: `${t.kind}List`,
-    metadata: { resourceVersion: String(resourceVersion) },
+    metadata: { resourceVersion: String(resourceVersion), ...more },
     items: items.map((o) => replyWire(o, t, version)),
   };
 }
+
+const wireTexts = new WeakMap<KubeObject, Map<string, Buffer>>();
+
+/**
+ * `JSON.stringify(replyWire(obj, t, version))` as UTF-8 bytes, written once per stored object and version: a
+ * stored object is never changed in place (every write stores a new object), so its text holds until it is
+ * replaced, and a large object read by several clients, or read right after the write that answered with
+ * it, is neither written out nor encoded again for each.
+ */
+export function wireBytes(obj: KubeObject, t: ResourceType, version: string): Buffer {
+  let texts = wireTexts.get(obj);
+  if (!texts) wireTexts.set(obj, (texts = new Map()));
+  let bytes = texts.get(version);
+  if (bytes === undefined) {
+    texts.set(version, (bytes = Buffer.from(JSON.stringify(replyWire(obj, t, version)))));
+  }
+  return bytes;
+}
+
+/** `JSON.stringify(listOf(...))` as UTF-8 bytes, from the items' own (the same members, in the same order). */
+export function listBytes(
+  t: ResourceType,
+  version: string,
+  items: KubeObject[],
+  resourceVersion: number,
+  more: Record<string, unknown> = {},
+): Buffer {
+  const head = listOf(t, version, [], resourceVersion, more);
+  const parts: Buffer[] = [
+    Buffer.from(
+      `{"apiVersion":${JSON.stringify(head.apiVersion)},"kind":${JSON.stringify(head.kind)},"metadata":${JSON.stringify(head.metadata)},"items":[`,
+    ),
+  ];
+  items.forEach((o, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(wireBytes(o, t, version));
+  });
+  parts.push(LIST_END);
+  return Buffer.concat(parts);
+}
+
+const COMMA = Buffer.from(',');
+const LIST_END = Buffer.from(']}');
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 

@@ -2,6 +2,7 @@
 // kube-apiserver gives: 422 field errors, pruning of unknown fields (or 400 under fieldValidation=Strict),
 // structural defaulting, and the typed-object errors server-side apply reports as 500.
 import { pathOf, type CrdSchema, type Place } from '../../../src/plan/crd-schema.js';
+import { memoized } from '../../../src/plan/lazy.js';
 import type { FieldError } from './status.js';
 
 export { crdSchemas as loadCrdSchemas } from './crds.js';
@@ -52,18 +53,20 @@ function jsonType(v: Json): string {
   return typeof v; // string, boolean, object
 }
 
-function typeMatches(schema: Schema, v: Json): boolean {
-  if (schema['x-kubernetes-int-or-string']) return typeof v === 'string' || Number.isInteger(v);
-  if (v === null) return schema.nullable === true;
-  switch (schema.type) {
+/** Whether a value has the schema's type, as a test decided once per schema node. */
+function typeCheck(schema: Schema): (v: Json) => boolean {
+  const type = schema.type;
+  const nullable = schema.nullable === true;
+  if (schema['x-kubernetes-int-or-string']) return (v) => typeof v === 'string' || Number.isInteger(v);
+  switch (type) {
     case undefined:
-      return true;
+      return (v) => v !== null || nullable;
     case 'integer':
-      return Number.isInteger(v);
+      return (v) => (v === null ? nullable : Number.isInteger(v));
     case 'number':
-      return typeof v === 'number';
+      return (v) => (v === null ? nullable : typeof v === 'number');
     default:
-      return jsonType(v) === schema.type;
+      return (v) => (v === null ? nullable : jsonType(v) === type);
   }
 }
 
@@ -80,70 +83,114 @@ export interface ValidationResult {
 /** Validates `value` in place: removes undeclared fields and lists every schema violation. */
 export function validateAndPrune(value: Json, schema: Schema, path = ''): ValidationResult {
   const result: ValidationResult = { errors: [], unknownFields: [] };
-  walk(value, schema, { step: path }, result);
+  validatorOf(schema)(value, { step: path }, result);
   return result;
 }
 
-function walk(v: Json, schema: Schema, place: Place, out: ValidationResult): void {
-  if (!typeMatches(schema, v)) {
-    const actual = jsonType(v);
-    out.errors.push({
-      type: 'FieldValueTypeInvalid',
-      field: pathOf(place),
-      body: `Invalid value: "${actual}": ${pathOf(place)} in body must be of type ${schema.type}: "${actual}"`,
-    });
-    return;
-  }
-  if (v === null) return;
-  if (schema.enum && !schema.enum.some((e) => e === v)) {
-    out.errors.push({
-      type: 'FieldValueNotSupported',
-      field: pathOf(place),
-      body: `Unsupported value: ${goQuote(v)}: supported values: ${schema.enum.map(goQuote).join(', ')}`,
-    });
-  }
-  if (typeof v === 'number' && (schema.minimum !== undefined || schema.maximum !== undefined)) {
-    checkBounds(v, schema, pathOf(place), out);
-  }
-  if (schema.oneOf && schema.oneOf.filter((s) => satisfies(v, s)).length !== 1) {
-    out.errors.push({
-      type: 'FieldValueInvalid',
-      field: pathOf(place),
-      body: `Invalid value: "${jsonType(v)}": ${pathOf(place)} in body must validate one and only one schema (oneOf)`,
-    });
-  }
-  for (const sub of schema.allOf ?? []) {
-    if (sub.oneOf && sub.oneOf.filter((s) => satisfies(v, s)).length !== 1) {
+/** A schema node compiled into a function that validates (and prunes) a value at a place. */
+type Validator = (v: Json, place: Place, out: ValidationResult) => void;
+
+/**
+ * The validator of a schema node, compiled on first use and kept for the process (the CRDs are read once):
+ * what each node checks is decided once, not looked up in the schema for every value of every request.
+ */
+const validatorOf: (schema: Schema) => Validator = memoized(compile);
+
+function compile(schema: Schema): Validator {
+  const enumValues = schema.enum;
+  const bounded = schema.minimum !== undefined || schema.maximum !== undefined;
+  // The node's own oneOf, then those of its allOf parts: each must hold for exactly one branch.
+  const exclusive = [schema.oneOf, ...(schema.allOf ?? []).map((sub) => sub.oneOf)].filter(
+    (branches): branches is Schema[] => branches !== undefined,
+  );
+  const stringChecked =
+    schema.maxLength !== undefined || schema.minLength !== undefined || schema.pattern !== undefined;
+  const { minItems, maxItems, items } = schema;
+  const required = schema.required ?? [];
+  const additional =
+    typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+  const keepsUnknown =
+    Boolean(schema['x-kubernetes-preserve-unknown-fields']) || schema.additionalProperties === true;
+  // Each field name's validator, found once: its property's, additionalProperties', or null (pruned).
+  // (only declared names are kept: the names of a map's entries are the user's own)
+  const fields = new Map<string, Validator>();
+  const additionalValidator = additional ? validatorOf(additional) : null;
+  const fieldValidator = (name: string): Validator | null => {
+    let validate = fields.get(name);
+    if (validate === undefined) {
+      const declared = schema.properties?.[name];
+      if (!declared) return additionalValidator;
+      fields.set(name, (validate = validatorOf(declared)));
+    }
+    return validate;
+  };
+  const itemValidator = items && validatorOf(items);
+  const typeMatches = typeCheck(schema);
+  return (v, place, out) => {
+    if (!typeMatches(v)) {
+      const actual = jsonType(v);
       out.errors.push({
-        type: 'FieldValueInvalid',
+        type: 'FieldValueTypeInvalid',
         field: pathOf(place),
-        body: `Invalid value: "${jsonType(v)}": ${pathOf(place)} in body must validate one and only one schema (oneOf)`,
+        body: `Invalid value: "${actual}": ${pathOf(place)} in body must be of type ${schema.type}: "${actual}"`,
+      });
+      return;
+    }
+    if (v === null) return;
+    if (enumValues && !enumValues.some((e) => e === v)) {
+      out.errors.push({
+        type: 'FieldValueNotSupported',
+        field: pathOf(place),
+        body: `Unsupported value: ${goQuote(v)}: supported values: ${enumValues.map(goQuote).join(', ')}`,
       });
     }
-  }
-  const bounded = schema.maxLength !== undefined || schema.minLength !== undefined;
-  if (typeof v === 'string' && (bounded || schema.pattern !== undefined)) {
-    checkString(v, schema, pathOf(place), out);
-  }
-  if (Array.isArray(v)) {
-    if (schema.minItems !== undefined && v.length < schema.minItems) {
-      out.errors.push({
-        type: 'FieldValueInvalid',
-        field: pathOf(place),
-        body: `Invalid value: ${JSON.stringify(v)}: ${pathOf(place)} in body should have at least ${schema.minItems} items`,
-      });
+    if (bounded && typeof v === 'number') checkBounds(v, schema, pathOf(place), out);
+    for (const branches of exclusive) {
+      if (branches.filter((s) => satisfies(v, s)).length !== 1) {
+        out.errors.push({
+          type: 'FieldValueInvalid',
+          field: pathOf(place),
+          body: `Invalid value: "${jsonType(v)}": ${pathOf(place)} in body must validate one and only one schema (oneOf)`,
+        });
+      }
     }
-    if (schema.maxItems !== undefined && v.length > schema.maxItems) {
-      out.errors.push({
-        type: 'FieldValueTooMany',
-        field: pathOf(place),
-        body: `Too many: ${v.length}: must have at most ${schema.maxItems} items`,
-      });
+    if (stringChecked && typeof v === 'string') checkString(v, schema, pathOf(place), out);
+    if (Array.isArray(v)) {
+      if (minItems !== undefined && v.length < minItems) {
+        out.errors.push({
+          type: 'FieldValueInvalid',
+          field: pathOf(place),
+          body: `Invalid value: ${JSON.stringify(v)}: ${pathOf(place)} in body should have at least ${minItems} items`,
+        });
+      }
+      if (maxItems !== undefined && v.length > maxItems) {
+        out.errors.push({
+          type: 'FieldValueTooMany',
+          field: pathOf(place),
+          body: `Too many: ${v.length}: must have at most ${maxItems} items`,
+        });
+      }
+      if (itemValidator) {
+        for (let i = 0; i < v.length; i++) itemValidator(v[i], { parent: place, step: i }, out);
+      }
+      return;
     }
-    if (schema.items) v.forEach((item, i) => walk(item, schema.items!, { parent: place, step: i }, out));
-    return;
-  }
-  if (isObject(v)) walkObject(v, schema, place, out);
+    if (!isObject(v)) return;
+    for (const name of required) {
+      if (!(name in v)) {
+        const field = pathOf({ parent: place, step: name });
+        out.errors.push({ type: 'FieldValueRequired', field, body: 'Required value' });
+      }
+    }
+    for (const k of Object.keys(v)) {
+      const validate = fieldValidator(k);
+      if (validate) validate(v[k], { parent: place, step: k }, out);
+      else if (!keepsUnknown) {
+        out.unknownFields.push(pathOf({ parent: place, step: k }));
+        delete v[k];
+      }
+    }
+  };
 }
 
 function checkString(v: string, schema: Schema, path: string, out: ValidationResult): void {
@@ -194,25 +241,6 @@ function checkBounds(v: number, schema: Schema, path: string, out: ValidationRes
       field: path,
       body: `Invalid value: ${v}: ${path} in body should be less than or equal to ${schema.maximum}`,
     });
-  }
-}
-
-function walkObject(v: Record<string, Json>, schema: Schema, place: Place, out: ValidationResult): void {
-  for (const name of schema.required ?? []) {
-    if (!(name in v)) {
-      const field = pathOf({ parent: place, step: name });
-      out.errors.push({ type: 'FieldValueRequired', field, body: 'Required value' });
-    }
-  }
-  for (const [k, child] of Object.entries(v)) {
-    const childSchema = schema.properties?.[k];
-    if (childSchema) walk(child, childSchema, { parent: place, step: k }, out);
-    else if (typeof schema.additionalProperties === 'object')
-      walk(child, schema.additionalProperties, { parent: place, step: k }, out);
-    else if (!schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties !== true) {
-      out.unknownFields.push(pathOf({ parent: place, step: k }));
-      delete v[k];
-    }
   }
 }
 

@@ -151,12 +151,16 @@ export class ObjectStore {
     return out.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   }
 
-  /** Stores a new or changed object: fills uid, timestamps, generation and a new resourceVersion. */
-  write(t: ResourceType, obj: KubeObject): KubeObject {
+  /**
+   * Stores a new or changed object: fills uid, timestamps, generation and a new resourceVersion. The store
+   * keeps a copy, unless the caller hands the object over (`owned`: plain data made for this write alone,
+   * sharing nothing with a stored object, and not used by the caller afterwards).
+   */
+  write(t: ResourceType, obj: KubeObject, { owned = false }: { owned?: boolean } = {}): KubeObject {
     const meta = obj.metadata;
     const k = key(t, meta.namespace, meta.name!);
     const previous = this.objects.get(k);
-    const stored = clone(obj);
+    const stored = owned ? obj : clone(obj);
     const m = stored.metadata;
     if (!t.namespaced) delete m.namespace;
     if (previous) {
