@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { analysisReport, benchAnalysisAll } from './analysis.js';
-import { benchClusters, clustersReport } from './clusters.js';
+import { benchClusters, clustersReport, clustersTargets } from './clusters.js';
 import { benchColdStart, coldStartReport, coldStartTargets } from './cold-start.js';
 import { benchGatewayApi, gatewayApiReport, gatewayApiTargets } from './gateway-api.js';
 import { benchRecovery, recoveryReport, recoveryTargets } from './recovery.js';
@@ -93,7 +93,12 @@ async function main(): Promise<void> {
     recoveryTargets,
   );
   await section('analysis', () => benchAnalysisAll(quick ? 200 : 10_000, quick ? 1 : 3), analysisReport);
-  await section('clusters', () => benchClusters(quick ? [1, 3] : [1, 3, 10], quick ? 2 : 9), clustersReport);
+  await section(
+    'clusters',
+    () => benchClusters(quick ? [1, 3] : [1, 3, 10], quick ? 2 : 9),
+    clustersReport,
+    clustersTargets,
+  );
   const routeCounts = quick ? [1, 5] : [1, 5, 20];
   const virtualServices = await section(
     'several VirtualServices',
