@@ -33,7 +33,6 @@ const LEAN = [
 export { KubeConfig } from '${CLIENT_NODE}/config.js';
 export { Watch } from '${CLIENT_NODE}/watch.js';
 export { HttpMethod, RequestContext } from '${CLIENT_NODE}/gen/http/http.js';
-export { IsomorphicFetchHttpLibrary } from '${CLIENT_NODE}/gen/http/isomorphic-fetch.js';
 export { ApiException } from '${CLIENT_NODE}/gen/apis/exception.js';
 export { V1MicroTime } from '${CLIENT_NODE}/types.js';
 export { load as loadKubeconfigYaml } from 'js-yaml';

@@ -9,7 +9,6 @@ export {
   Watch,
 } from '@kubernetes/client-node';
 export { load as loadKubeconfigYaml } from 'js-yaml';
-export { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
 
 /** undici's request() (of the undici client-node sends with), with the options and answer used here. */
 export declare function undiciRequest(

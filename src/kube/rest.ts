@@ -26,7 +26,7 @@ export interface KubeCall {
   /** '' for the core group (/api/v1). */
   group: string;
   version: string;
-  /** The plural resource name, e.g. `virtualservices`; `''` with group '' asks GET /apis (discovery). */
+  /** The plural resource name, e.g. `virtualservices`. */
   resource: string;
   namespace?: string;
   name?: string;
@@ -98,7 +98,6 @@ export async function sendPath<T>(
     request.setBody(JSON.stringify(body));
   }
   await kubeConfig.applySecurityAuthentication(request);
-  if (options.signal) request.setSignal(options.signal);
   const dispatcher = options.dispatcher?.(request.getDispatcher());
   if (dispatcher) request.setDispatcher(dispatcher);
 
