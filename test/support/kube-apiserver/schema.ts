@@ -1,7 +1,7 @@
 // Structural validation of custom objects against the openAPIV3Schema of their CRDs, with the messages
 // kube-apiserver gives: 422 field errors, pruning of unknown fields (or 400 under fieldValidation=Strict),
 // structural defaulting, and the typed-object errors server-side apply reports as 500.
-import { pathOf, type CrdSchema, type Place } from '../../../src/plan/crd-schema.js';
+import { FieldPath, type CrdSchema } from '../../../src/plan/crd-schema.js';
 import { memoized } from '../../../src/plan/lazy.js';
 import type { FieldError } from './status.js';
 
@@ -83,12 +83,12 @@ export interface ValidationResult {
 /** Validates `value` in place: removes undeclared fields and lists every schema violation. */
 export function validateAndPrune(value: Json, schema: Schema, path = ''): ValidationResult {
   const result: ValidationResult = { errors: [], unknownFields: [] };
-  validatorOf(schema)(value, { step: path }, result);
+  validatorOf(schema)(value, new FieldPath(path), result);
   return result;
 }
 
 /** A schema node compiled into a function that validates (and prunes) a value at a place. */
-type Validator = (v: Json, place: Place, out: ValidationResult) => void;
+type Validator = (v: Json, place: FieldPath, out: ValidationResult) => void;
 
 /**
  * The validator of a schema node, compiled on first use and kept for the process (the CRDs are read once):
@@ -131,8 +131,8 @@ function compile(schema: Schema): Validator {
       const actual = jsonType(v);
       out.errors.push({
         type: 'FieldValueTypeInvalid',
-        field: pathOf(place),
-        body: `Invalid value: "${actual}": ${pathOf(place)} in body must be of type ${schema.type}: "${actual}"`,
+        field: place.text(),
+        body: `Invalid value: "${actual}": ${place.text()} in body must be of type ${schema.type}: "${actual}"`,
       });
       return;
     }
@@ -140,80 +140,109 @@ function compile(schema: Schema): Validator {
     if (enumValues && !enumValues.some((e) => e === v)) {
       out.errors.push({
         type: 'FieldValueNotSupported',
-        field: pathOf(place),
+        field: place.text(),
         body: `Unsupported value: ${goQuote(v)}: supported values: ${enumValues.map(goQuote).join(', ')}`,
       });
     }
-    if (bounded && typeof v === 'number') checkBounds(v, schema, pathOf(place), out);
+    if (bounded && typeof v === 'number') checkBounds(v, schema, place, out);
     for (const branches of exclusive) {
-      if (branches.filter((s) => satisfies(v, s)).length !== 1) {
+      if (metBranches(v, branches) !== 1) {
         out.errors.push({
           type: 'FieldValueInvalid',
-          field: pathOf(place),
-          body: `Invalid value: "${jsonType(v)}": ${pathOf(place)} in body must validate one and only one schema (oneOf)`,
+          field: place.text(),
+          body: `Invalid value: "${jsonType(v)}": ${place.text()} in body must validate one and only one schema (oneOf)`,
         });
       }
     }
-    if (stringChecked && typeof v === 'string') checkString(v, schema, pathOf(place), out);
+    if (stringChecked && typeof v === 'string') checkString(v, schema, place, out);
     if (Array.isArray(v)) {
       if (minItems !== undefined && v.length < minItems) {
         out.errors.push({
           type: 'FieldValueInvalid',
-          field: pathOf(place),
-          body: `Invalid value: ${JSON.stringify(v)}: ${pathOf(place)} in body should have at least ${minItems} items`,
+          field: place.text(),
+          body: `Invalid value: ${JSON.stringify(v)}: ${place.text()} in body should have at least ${minItems} items`,
         });
       }
       if (maxItems !== undefined && v.length > maxItems) {
         out.errors.push({
           type: 'FieldValueTooMany',
-          field: pathOf(place),
+          field: place.text(),
           body: `Too many: ${v.length}: must have at most ${maxItems} items`,
         });
       }
       if (itemValidator) {
-        for (let i = 0; i < v.length; i++) itemValidator(v[i], { parent: place, step: i }, out);
+        for (let i = 0; i < v.length; i++) {
+          place.push(i);
+          itemValidator(v[i], place, out);
+          place.pop();
+        }
       }
       return;
     }
     if (!isObject(v)) return;
     for (const name of required) {
-      if (!(name in v)) {
-        const field = pathOf({ parent: place, step: name });
-        out.errors.push({ type: 'FieldValueRequired', field, body: 'Required value' });
-      }
+      if (!(name in v))
+        out.errors.push({ type: 'FieldValueRequired', field: place.text(name), body: 'Required value' });
     }
-    for (const k of Object.keys(v)) {
+    // for-in, not Object.keys: no list of names per map (deleting the field being visited is allowed)
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
       const validate = fieldValidator(k);
-      if (validate) validate(v[k], { parent: place, step: k }, out);
-      else if (!keepsUnknown) {
-        out.unknownFields.push(pathOf({ parent: place, step: k }));
+      if (validate) {
+        place.push(k);
+        validate(v[k], place, out);
+        place.pop();
+      } else if (!keepsUnknown) {
+        out.unknownFields.push(place.text(k));
         delete v[k];
       }
     }
   };
 }
 
-function checkString(v: string, schema: Schema, path: string, out: ValidationResult): void {
-  const length = [...v].length; // characters (code points), not UTF-16 units
+/**
+ * Characters (code points), not UTF-16 units. Counted only when the units alone do not decide a bound: a
+ * string has at most as many characters as units, and as many when it holds no surrogate pair.
+ */
+function characters(v: string): number {
+  let count = v.length;
+  for (let i = 0; i < v.length; i++) {
+    const unit = v.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < v.length) {
+      const next = v.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
+function checkString(v: string, schema: Schema, place: FieldPath, out: ValidationResult): void {
+  const tooLong = schema.maxLength !== undefined && v.length > schema.maxLength;
+  const maybeShort = schema.minLength !== undefined && v.length < 2 * schema.minLength;
+  const length = tooLong || maybeShort ? characters(v) : v.length;
+  const path = () => place.text();
   if (schema.maxLength !== undefined && length > schema.maxLength) {
     out.errors.push({
       type: 'FieldValueTooLong',
-      field: path,
+      field: path(),
       body: `Too long: may not be more than ${schema.maxLength} bytes`,
     });
   }
   if (schema.minLength !== undefined && length < schema.minLength) {
     out.errors.push({
       type: 'FieldValueInvalid',
-      field: path,
-      body: `Invalid value: ${goQuote(v)}: ${path} in body should be at least ${schema.minLength} chars long`,
+      field: path(),
+      body: `Invalid value: ${goQuote(v)}: ${path()} in body should be at least ${schema.minLength} chars long`,
     });
   }
   if (schema.pattern !== undefined && !patternOf(schema.pattern).test(v)) {
     out.errors.push({
       type: 'FieldValueInvalid',
-      field: path,
-      body: `Invalid value: ${goQuote(v)}: ${path} in body should match '${schema.pattern}'`,
+      field: path(),
+      body: `Invalid value: ${goQuote(v)}: ${path()} in body should match '${schema.pattern}'`,
     });
   }
 }
@@ -227,19 +256,20 @@ function patternOf(source: string): RegExp {
   return re;
 }
 
-function checkBounds(v: number, schema: Schema, path: string, out: ValidationResult): void {
+function checkBounds(v: number, schema: Schema, place: FieldPath, out: ValidationResult): void {
+  const path = () => place.text();
   if (schema.minimum !== undefined && v < schema.minimum) {
     out.errors.push({
       type: 'FieldValueInvalid',
-      field: path,
-      body: `Invalid value: ${v}: ${path} in body should be greater than or equal to ${schema.minimum}`,
+      field: path(),
+      body: `Invalid value: ${v}: ${path()} in body should be greater than or equal to ${schema.minimum}`,
     });
   }
   if (schema.maximum !== undefined && v > schema.maximum) {
     out.errors.push({
       type: 'FieldValueInvalid',
-      field: path,
-      body: `Invalid value: ${v}: ${path} in body should be less than or equal to ${schema.maximum}`,
+      field: path(),
+      body: `Invalid value: ${v}: ${path()} in body should be less than or equal to ${schema.maximum}`,
     });
   }
 }
@@ -292,12 +322,22 @@ export function hasDefaults(schema: Schema | undefined): boolean {
 
 /** Whether `v` satisfies a oneOf/anyOf branch: Istio's branches only test `required`, `not` and `anyOf`. */
 function satisfies(v: Json, s: Schema): boolean {
-  if (s.required && !(isObject(v) && s.required.every((r) => r in v))) return false;
+  if (s.required) {
+    if (!isObject(v)) return false;
+    for (const name of s.required) if (!(name in v)) return false;
+  }
   if (s.not && satisfies(v, s.not)) return false;
   if (s.anyOf && !s.anyOf.some((x) => satisfies(v, x))) return false;
   if (s.allOf && !s.allOf.every((x) => satisfies(v, x))) return false;
-  if (s.oneOf && s.oneOf.filter((x) => satisfies(v, x)).length !== 1) return false;
+  if (s.oneOf && metBranches(v, s.oneOf) !== 1) return false;
   return true;
+}
+
+/** How many of a oneOf's branches `v` satisfies (counted, not filtered into a list: this runs per value). */
+function metBranches(v: Json, branches: Schema[]): number {
+  let met = 0;
+  for (const branch of branches) if (satisfies(v, branch)) met++;
+  return met;
 }
 
 /** How structured-merge-diff prints a value it did not expect (Go's %#v of its wrapper). */

@@ -7,6 +7,7 @@ import {
   type Http2SecureServer,
   type Http2ServerRequest,
   type Http2ServerResponse,
+  type ServerHttp2Session,
 } from 'node:http2';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -32,6 +33,7 @@ import {
 } from './handlers.js';
 import { kubeconfigFor } from './kubeconfig.js';
 import { openApiGroupVersion, openApiIndex } from './openapi.js';
+import { metadataOnly, wantsMetadata } from './partial-metadata.js';
 import { tableOf, wantsTable } from './table.js';
 import { ResourceRegistry, type ResourceType } from './resources.js';
 import { crdSchemas } from './crds.js';
@@ -76,11 +78,29 @@ export interface StartOptions {
 /** kube-apiserver's limit on concurrent HTTP/2 streams per connection (100 since the rapid-reset fix). */
 const MAX_CONCURRENT_STREAMS = 100;
 
+/**
+ * kube-apiserver's HTTP/2 flow control (k8s.io/apiserver secure_serving.go): "at least 99% of serialized
+ * resources … were smaller than 256kb", so a stream may send 256 KiB before it waits for a WINDOW_UPDATE
+ * (MaxUploadBufferPerStream, advertised as SETTINGS_INITIAL_WINDOW_SIZE), frames are up to 256 KiB
+ * (MaxReadFrameSize) and the connection's window is that times the concurrent streams
+ * (MaxUploadBufferPerConnection). node's defaults (64 KiB windows, 16 KiB frames) would make a large
+ * write wait on window updates a real server never asks for.
+ */
+const RESOURCE_BODY_99_PERCENTILE = 256 * 1024;
+const HTTP2_SETTINGS = {
+  maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+  initialWindowSize: RESOURCE_BODY_99_PERCENTILE,
+  maxFrameSize: RESOURCE_BODY_99_PERCENTILE,
+};
+const CONNECTION_WINDOW = RESOURCE_BODY_99_PERCENTILE * MAX_CONCURRENT_STREAMS;
+
 export interface RequestLogEntry {
   method: string;
   path: string;
   query: Record<string, string>;
   contentType: string;
+  /** the Accept header, when the client sent one */
+  accept?: string;
   status: number;
   /** the Kubernetes verb for resource requests: get, list, watch, create, update, patch, delete, deletecollection */
   verb?: string;
@@ -246,6 +266,7 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
       path: parsed.pathname,
       query: Object.fromEntries(parsed.searchParams),
       contentType: (req.headers['content-type'] ?? '').split(';')[0]!.trim(),
+      ...(req.headers.accept ? { accept: req.headers.accept } : {}),
       status: 0,
       at: Date.now(),
     };
@@ -320,6 +341,8 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
     const headers: Record<string, string> = {};
     if (reply.warnings?.length)
       headers.Warning = reply.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
+    const metadata = wantsMetadata(req.headers.accept);
+    if (metadata) return sendJson(res, reply.status, metadataOnly(reply.body, metadata), headers);
     if (verb === 'list' && wantsTable(req.headers.accept)) {
       return sendJson(
         res,
@@ -445,9 +468,12 @@ export async function startApiServer(options: StartOptions = {}): Promise<ApiSer
   const server: HttpsServer | Http2SecureServer = options.http1Only
     ? createHttpsServer(tlsOptions, onRequest)
     : createSecureServer(
-        { ...tlsOptions, allowHTTP1: true, settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } },
+        { ...tlsOptions, allowHTTP1: true, settings: HTTP2_SETTINGS },
         onRequest as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
       );
+  if (!options.http1Only) {
+    server.on('session', (session: ServerHttp2Session) => session.setLocalWindowSize(CONNECTION_WINDOW));
+  }
   // node:http serves the HTTP/1.1 connections and reads its idle timeout from the server.
   (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 30_000;
   // node:http2 has no closeAllConnections(): close() ends the connections the server knows of.
