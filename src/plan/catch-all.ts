@@ -11,9 +11,12 @@ const EVERY_PATH_PATTERNS = new Set(['.*', '^.*$', '.+', '^.+$', '/.*', '^/.*$']
 
 function acceptsEveryPath(uri: unknown): boolean {
   if (typeof uri !== 'object' || uri === null) return false;
-  const kinds = Object.keys(uri);
-  if (kinds.length !== 1) return false;
-  const kind = kinds[0] as string;
+  let kind: string | undefined;
+  for (const key in uri) {
+    if (kind !== undefined) return false; // more than one kind
+    kind = key;
+  }
+  if (kind === undefined) return false;
   const value = (uri as Record<string, unknown>)[kind];
   if (typeof value !== 'string') return false;
   if (kind === 'prefix') return value === '/';
@@ -23,14 +26,17 @@ function acceptsEveryPath(uri: unknown): boolean {
 
 /** A match block that accepts every request: empty, only a name, or a uri that every path meets. */
 export function matchesEveryRequest(block: HTTPMatchRequest): boolean {
-  // Asked of every route of a VirtualService: the fields by name, without a list of entries per block.
+  // Asked of every route of a VirtualService: the fields by name (for-in), without a list per block.
   const fields = block as Record<string, unknown>;
-  return Object.keys(fields).every((field) => {
+  for (const field in fields) {
     const value = fields[field];
-    return (
-      value === undefined || NON_NARROWING_FIELDS.has(field) || (field === 'uri' && acceptsEveryPath(value))
-    );
-  });
+    const narrows =
+      value !== undefined &&
+      !NON_NARROWING_FIELDS.has(field) &&
+      !(field === 'uri' && acceptsEveryPath(value));
+    if (narrows) return false;
+  }
+  return true;
 }
 
 /** A route that accepts every request: no match, or a match block (of several, OR-ed) that accepts all. */

@@ -65,27 +65,30 @@ function unreachableRules(vs: VirtualService, error: boolean, resource: string):
 
 /** IST0131: a match block identical to an earlier one can never be reached. */
 function ineffectiveMatches(vs: VirtualService, error: boolean, resource: string): Finding[] {
-  const seen = new Map<string, string>();
+  // Each block's canonical JSON, to where it was first seen (rule and match index): the place is written
+  // only for a finding, not for each of a thousand routes.
+  const seen = new Map<string, [number, number]>();
   const findings: Finding[] = [];
-  (vs.spec.http ?? []).forEach((route, ruleIndex) => {
-    (route.match ?? []).forEach((block, matchIndex) => {
-      const { name: _name, ...matching } = block;
-      const key = canonicalJson(matching);
+  const http = vs.spec.http ?? [];
+  for (let ruleIndex = 0; ruleIndex < http.length; ruleIndex++) {
+    const match = http[ruleIndex]!.match ?? [];
+    for (let matchIndex = 0; matchIndex < match.length; matchIndex++) {
+      const key = canonicalJson(match[matchIndex], 'name');
       const earlier = seen.get(key);
-      if (earlier !== undefined) {
-        findings.push(
-          finding(
-            'IST0131',
-            error,
-            resource,
-            `VirtualService rule #${ruleIndex} match #${matchIndex} is not used (duplicate/overlapping match in ${earlier})`,
-          ),
-        );
-      } else {
-        seen.set(key, `rule #${ruleIndex} match #${matchIndex}`);
+      if (earlier === undefined) {
+        seen.set(key, [ruleIndex, matchIndex]);
+        continue;
       }
-    });
-  });
+      findings.push(
+        finding(
+          'IST0131',
+          error,
+          resource,
+          `VirtualService rule #${ruleIndex} match #${matchIndex} is not used (duplicate/overlapping match in rule #${earlier[0]} match #${earlier[1]})`,
+        ),
+      );
+    }
+  }
   return findings;
 }
 
@@ -95,26 +98,29 @@ function ineffectiveMatches(vs: VirtualService, error: boolean, resource: string
  */
 function badWeights(vs: VirtualService, error: boolean, resource: string): Finding[] {
   const findings: Finding[] = [];
+  const report = (problem: string) =>
+    findings.push(finding('IST0106', error, resource, `Schema validation error: ${problem}`));
+  // Loops without a list per route: this runs for every route of every object a plan checks.
   const check = (kind: string, routes: { route?: { weight?: number }[] }[] | undefined) => {
-    (routes ?? []).forEach((rule, index) => {
-      const route = rule.route ?? [];
-      const problems: string[] = [];
+    const rules = routes ?? [];
+    for (let index = 0; index < rules.length; index++) {
+      const route = rules[index]!.route ?? [];
       let total = 0;
-      route.forEach(({ weight }, position) => {
+      let malformed = false;
+      for (let position = 0; position < route.length; position++) {
+        const weight = route[position]!.weight;
         if (weight !== undefined && (!Number.isInteger(weight) || weight < 0 || weight > 100)) {
-          problems.push(
+          malformed = true;
+          report(
             `weight ${weight} of ${kind} rule #${index} destination #${position} is not an integer 0–100`,
           );
         }
         total += weight ?? 0;
-      });
-      if (problems.length === 0 && route.length > 1 && total !== 100) {
-        problems.push(`weights of ${kind} rule #${index} sum to ${total}, not 100`);
       }
-      for (const problem of problems) {
-        findings.push(finding('IST0106', error, resource, `Schema validation error: ${problem}`));
+      if (!malformed && route.length > 1 && total !== 100) {
+        report(`weights of ${kind} rule #${index} sum to ${total}, not 100`);
       }
-    });
+    }
   };
   check('http', vs.spec.http);
   check('tcp', vs.spec.tcp);
@@ -152,7 +158,8 @@ function subsetLookup(world: RoutingWorld): SubsetLookup {
 
 /** Every destination a VirtualService names (http routes and their mirrors, tcp, tls), in order. */
 function destinationsOf(vs: VirtualService): { host: string; subset?: string }[] {
-  const destinations = (vs.spec.http ?? []).flatMap(routeTargets);
+  const destinations: { host: string; subset?: string }[] = [];
+  for (const route of vs.spec.http ?? []) routeTargets(route, destinations);
   for (const route of [...(vs.spec.tcp ?? []), ...(vs.spec.tls ?? [])]) {
     for (const destination of route.route ?? []) destinations.push(destination.destination);
   }

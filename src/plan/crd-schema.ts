@@ -69,9 +69,18 @@ function typeMatches(schema: CrdSchema, value: unknown): boolean {
 
 /** Whether `value` meets a oneOf/anyOf branch: Istio's branches test only `required`, `not` and `anyOf`. */
 function satisfies(value: unknown, schema: CrdSchema): boolean {
-  if (schema.required && !(isMap(value) && schema.required.every((name) => name in value))) return false;
+  const required = schema.required;
+  if (required) {
+    if (!isMap(value)) return false;
+    for (let i = 0; i < required.length; i++) if (!((required[i] as string) in value)) return false;
+  }
   if (schema.not && satisfies(value, schema.not)) return false;
-  if (schema.anyOf && !schema.anyOf.some((branch) => satisfies(value, branch))) return false;
+  const anyOf = schema.anyOf;
+  if (anyOf) {
+    let any = false;
+    for (let i = 0; i < anyOf.length && !any; i++) any = satisfies(value, anyOf[i] as CrdSchema);
+    if (!any) return false;
+  }
   return true;
 }
 
@@ -88,42 +97,54 @@ function branchFields(branches: CrdSchema[]): string {
 }
 
 /**
- * Where a value is, as a chain to the root: the path (`spec.http[0].match`) is written only for a
- * message, not for every field walked (a VirtualService of a thousand routes has tens of thousands).
+ * Where the walk is: the steps from the root (`spec`, `http`, 0, `match` …), pushed and popped as it goes
+ * down and back up. The path is written out only for a message: a VirtualService of a thousand routes has
+ * tens of thousands of fields, and an object or a string per field walked was most of a check's garbage.
  */
-export interface Place {
-  parent?: Place;
-  /** the root's path (`spec`, or empty), a field's name or an item's index */
-  step: string | number;
+export class FieldPath {
+  private readonly steps: (string | number)[] = [];
+
+  /** `root`: the root's path (`spec`, or empty) */
+  constructor(private readonly root: string) {}
+
+  push(step: string | number): void {
+    this.steps.push(step);
+  }
+
+  pop(): void {
+    this.steps.pop();
+  }
+
+  /** `spec.http[0].match`, and with `field` one step further (`spec.http[0].match.uri`). */
+  text(field?: string | number): string {
+    let path = this.root;
+    for (const step of field === undefined ? this.steps : [...this.steps, field]) {
+      if (typeof step === 'number') path = `${path}[${step}]`;
+      else path = path ? `${path}.${step}` : step;
+    }
+    return path;
+  }
 }
 
-export function pathOf(place: Place): string {
-  const { parent, step } = place;
-  if (!parent) return String(step);
-  const path = pathOf(parent);
-  if (typeof step === 'number') return `${path}[${step}]`;
-  return path ? `${path}.${step}` : step;
-}
-
-function boundsViolation(value: unknown, schema: CrdSchema, place: Place): string | undefined {
+function boundsViolation(value: unknown, schema: CrdSchema, place: FieldPath): string | undefined {
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && value < schema.minimum)
-      return `${pathOf(place)} must be at least ${schema.minimum}, got ${value}`;
+      return `${place.text()} must be at least ${schema.minimum}, got ${value}`;
     if (schema.maximum !== undefined && value > schema.maximum)
-      return `${pathOf(place)} must be at most ${schema.maximum}, got ${value}`;
+      return `${place.text()} must be at most ${schema.maximum}, got ${value}`;
   }
   if (typeof value === 'string' && schema.maxLength !== undefined && value.length > schema.maxLength) {
-    return `${pathOf(place)} must be at most ${schema.maxLength} characters long`;
+    return `${place.text()} must be at most ${schema.maxLength} characters long`;
   }
   if (Array.isArray(value) && schema.maxItems !== undefined && value.length > schema.maxItems) {
-    return `${pathOf(place)} must have at most ${schema.maxItems} items, got ${value.length}`;
+    return `${place.text()} must have at most ${schema.maxItems} items, got ${value.length}`;
   }
   if (
     isMap(value) &&
     schema.maxProperties !== undefined &&
     Object.keys(value).length > schema.maxProperties
   ) {
-    return `${pathOf(place)} must have at most ${schema.maxProperties} fields, got ${Object.keys(value).length}`;
+    return `${place.text()} must have at most ${schema.maxProperties} fields, got ${Object.keys(value).length}`;
   }
   return undefined;
 }
@@ -142,17 +163,19 @@ function exclusiveGroups(schema: CrdSchema): CrdSchema[][] {
   return groups;
 }
 
-function exclusiveViolation(value: unknown, schema: CrdSchema, place: Place): string | undefined {
+function exclusiveViolation(value: unknown, schema: CrdSchema, place: FieldPath): string | undefined {
   for (const branches of exclusiveGroups(schema)) {
-    if (branches.filter((branch) => satisfies(value, branch)).length !== 1) {
-      return `${pathOf(place)} may set only one of ${branchFields(branches)}`;
+    let met = 0;
+    for (let i = 0; i < branches.length; i++) if (satisfies(value, branches[i] as CrdSchema)) met++;
+    if (met !== 1) {
+      return `${place.text()} may set only one of ${branchFields(branches)}`;
     }
   }
   return undefined;
 }
 
 /** The first violation in a value at a place (`refuseUnknown`: undeclared fields count), or undefined. */
-type Check = (value: unknown, place: Place, refuseUnknown: boolean) => string | undefined;
+type Check = (value: unknown, place: FieldPath, refuseUnknown: boolean) => string | undefined;
 
 /**
  * The check of a schema node, compiled on first use and kept (the schemas are constant data): what each node
@@ -190,16 +213,27 @@ function compile(schema: CrdSchema): Check {
     }
     return check;
   };
-  const fieldsViolation = (value: Record<string, unknown>, place: Place, refuseUnknown: boolean) => {
-    const names = Object.keys(value);
+  // Loops rather than find/filter, and for-in rather than Object.keys: this runs for every map of every
+  // object read, and allocates nothing unless it finds something.
+  const fieldsViolation = (value: Record<string, unknown>, place: FieldPath, refuseUnknown: boolean) => {
     // An unknown field first: a misspelt `destinaton` is the cause of the missing `destination`.
-    const unknown =
-      !refuseUnknown || keepsUnknown ? undefined : names.find((name) => fieldCheck(name) === undefined);
-    if (unknown !== undefined) return `${pathOf(place)}.${unknown} is not a field of the schema (misspelt?)`;
-    const missing = required.find((name) => !(name in value));
-    if (missing !== undefined) return `${pathOf(place)}.${missing} is required`;
-    for (const name of names) {
-      const found = fieldCheck(name)?.(value[name], { parent: place, step: name }, refuseUnknown);
+    if (refuseUnknown && !keepsUnknown) {
+      for (const name in value) {
+        if (Object.hasOwn(value, name) && fieldCheck(name) === undefined) {
+          return `${place.text(name)} is not a field of the schema (misspelt?)`;
+        }
+      }
+    }
+    for (let i = 0; i < required.length; i++) {
+      if (!((required[i] as string) in value)) return `${place.text(required[i])} is required`;
+    }
+    for (const name in value) {
+      if (!Object.hasOwn(value, name)) continue;
+      const check = fieldCheck(name);
+      if (check === undefined) continue;
+      place.push(name);
+      const found = check(value[name], place, refuseUnknown);
+      place.pop();
       if (found) return found;
     }
     return undefined;
@@ -207,10 +241,10 @@ function compile(schema: CrdSchema): Check {
   return (value, place, refuseUnknown) => {
     if (value === null && nullAllowed) return undefined;
     if (value === null || !typeMatches(schema, value)) {
-      return `${pathOf(place)} must be ${expected}, got ${kindOf(value)}`;
+      return `${place.text()} must be ${expected}, got ${kindOf(value)}`;
     }
     if (enumValues && !enumValues.includes(value)) {
-      return `${pathOf(place)} must be one of ${enumValues.join(', ')}, got ${JSON.stringify(value)}`;
+      return `${place.text()} must be one of ${enumValues.join(', ')}, got ${JSON.stringify(value)}`;
     }
     const violation =
       (bounded ? boundsViolation(value, schema, place) : undefined) ??
@@ -220,7 +254,9 @@ function compile(schema: CrdSchema): Check {
       if (!items) return undefined;
       const item = checkOf(items);
       for (let index = 0; index < value.length; index++) {
-        const found = item(value[index], { parent: place, step: index }, refuseUnknown);
+        place.push(index);
+        const found = item(value[index], place, refuseUnknown);
+        place.pop();
         if (found) return found;
       }
       return undefined;
@@ -239,7 +275,7 @@ export function schemaViolation(
   path: string,
   refuseUnknown = true,
 ): string | undefined {
-  return checkOf(schema)(value, { step: path }, refuseUnknown);
+  return checkOf(schema)(value, new FieldPath(path), refuseUnknown);
 }
 
 /**

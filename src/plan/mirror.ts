@@ -9,13 +9,15 @@ import type { HTTPRoute, StageOptions, VirtualService } from './types.js';
 export type Destination = NonNullable<HTTPRoute['mirror']>;
 type MirrorPolicy = NonNullable<HTTPRoute['mirrors']>[number];
 
-/** Every destination a route names: where it sends requests, and where it copies them. */
-export function routeTargets(route: HTTPRoute): Destination[] {
-  return [
-    ...(route.route ?? []).map((destination) => destination.destination),
-    ...(route.mirror ? [route.mirror] : []),
-    ...(route.mirrors ?? []).map((policy) => policy.destination),
-  ];
+/**
+ * Every destination a route names: where it sends requests, and where it copies them; added to `into`
+ * when given (one list for every route of a large object, not one per route).
+ */
+export function routeTargets(route: HTTPRoute, into: Destination[] = []): Destination[] {
+  for (const destination of route.route ?? []) into.push(destination.destination);
+  if (route.mirror) into.push(route.mirror);
+  for (const policy of route.mirrors ?? []) into.push(policy.destination);
+  return into;
 }
 
 function describe(destination: Destination): string {

@@ -83,8 +83,11 @@ const INDEX_KEY = /^(?:0|[1-9][0-9]{0,9})$/;
 /** Thrown by canonicalMember on what only sortedKeysJson writes exactly (toJSON, class instances, index keys). */
 const NOT_PLAIN = Symbol('not plain data');
 
-/** sortedKeysJson of plain data, written directly: no replacer call and no sorted copy per object. */
-function canonicalMember(value: unknown): string | undefined {
+/**
+ * sortedKeysJson of plain data, written directly: no replacer call and no sorted copy per object.
+ * `without`: a field of the outermost object left out (a match block's `name`, which does not narrow it).
+ */
+function canonicalMember(value: unknown, without?: string): string | undefined {
   if (typeof value !== 'object' || value === null) return JSON.stringify(value) as string | undefined;
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') throw NOT_PLAIN;
   if (Array.isArray(value)) {
@@ -102,6 +105,7 @@ function canonicalMember(value: unknown): string | undefined {
   let members = '';
   for (const key of keys) {
     if (INDEX_KEY.test(key)) throw NOT_PLAIN;
+    if (key === without) continue;
     const field = record[key];
     const member = field === undefined ? undefined : canonicalMember(field);
     if (member !== undefined) members += `${members === '' ? '' : ','}${JSON.stringify(key)}:${member}`;
@@ -109,13 +113,18 @@ function canonicalMember(value: unknown): string | undefined {
   return `{${members}}`;
 }
 
-/** JSON with sorted keys and no undefined members: equal strings mean the same object. */
-export function canonicalJson(value: unknown): string {
+/**
+ * JSON with sorted keys and no undefined members: equal strings mean the same object. `without`: a field of
+ * the object itself left out.
+ */
+export function canonicalJson(value: unknown, without?: string): string {
   try {
-    return canonicalMember(value) as string;
+    return canonicalMember(value, without) as string;
   } catch (error) {
     if (error !== NOT_PLAIN) throw error;
-    return sortedKeysJson(value);
+    if (without === undefined || typeof value !== 'object' || value === null) return sortedKeysJson(value);
+    const { [without]: _left, ...rest } = value as Record<string, unknown>;
+    return sortedKeysJson(rest);
   }
 }
 
@@ -225,7 +234,8 @@ export function isJsonData(value: unknown): boolean {
   }
   const prototype = Object.getPrototypeOf(value) as unknown;
   if (prototype !== Object.prototype && prototype !== null) return false;
-  for (const key of Object.keys(value)) {
+  // for-in (a plain object inherits no enumerable field) rather than Object.keys: no list per object
+  for (const key in value) {
     if (key === '__proto__') return false;
     const member = (value as Record<string, unknown>)[key];
     if (member === undefined || !isJsonData(member)) return false;

@@ -184,7 +184,7 @@ function moveRoute(
 
 /** The match blocks of a route as canonical JSON, without their names (which do not narrow a match). */
 function matchKeys(route: HTTPRoute): string[] {
-  return (route.match ?? []).map(({ name: _name, ...block }) => canonicalJson(block));
+  return (route.match ?? []).map((block) => canonicalJson(block, 'name'));
 }
 
 /**

@@ -152,11 +152,15 @@ export function destinationsFor(
   split: WeightedVersion[],
   host: string,
 ): HTTPRouteDestination[] {
-  if (existing.length > 0 && sameSplit(existing, split)) return copy(existing);
+  // Each destination is a new object (its weight is set below), its members shared with the one read: the
+  // planner replaces members and never changes one in place (a thousand routes, each copied deep, were
+  // most of a large plan's garbage).
+  if (existing.length > 0 && sameSplit(existing, split))
+    return existing.map((destination) => ({ ...destination }));
   return split.map(({ version, weight }) => {
     const previous = existing.find((destination) => destination.destination.subset === version);
     const destination: HTTPRouteDestination = previous
-      ? copy(previous)
+      ? { ...previous }
       : newDestination(existing[0], version, host);
     if (split.length === 1) delete destination.weight;
     else destination.weight = weight;
