@@ -185,6 +185,25 @@ describe('write', () => {
     expect(written.metadata.resourceVersion).not.toBe(vs!.metadata.resourceVersion);
   });
 
+  test('the answer asked is the metadata alone; the object answered is the object stored, status as read', async () => {
+    const reconciled = {
+      conditions: [{ type: 'Reconciled', status: 'True', observedGeneration: 1 }],
+    };
+    cluster.server.store.put({ ...reviewsVirtualService(), status: reconciled });
+    const c = client();
+    const [vs] = (await c.readRouting('default')).virtualServices;
+    const mark = cluster.mark();
+    const written = await c.write(shifted(vs!), { dryRun: false });
+    expect(cluster.server.requests[mark]!.accept).toBe(
+      'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json',
+    );
+    const { managedFields: _managedFields, ...metadata } = (stored('VirtualService') as RoutingObject)
+      .metadata;
+    expect(written).toEqual({ ...stored('VirtualService'), metadata });
+    expect(written.status).toEqual(reconciled);
+    expect(written.metadata.generation).toBe((vs!.metadata.generation ?? 1) + 1);
+  });
+
   test('create: one POST when the object was not there', async () => {
     const c = client();
     const dr = reviewsDestinationRule();
@@ -196,6 +215,10 @@ describe('write', () => {
     ]);
     expect(written.metadata.uid).toBeDefined();
     expect(stored('DestinationRule', 'ratings')).toMatchObject({ spec: dr.spec });
+    const { managedFields: _managedFields, ...metadata } = (
+      stored('DestinationRule', 'ratings') as RoutingObject
+    ).metadata;
+    expect(written).toEqual({ ...stored('DestinationRule', 'ratings'), metadata });
   });
 
   test('dry run: dryRun=All, the server answers with the result, nothing changes', async () => {

@@ -35,6 +35,8 @@ export interface KubeCall {
   body?: unknown;
   /** The body's media type when not plain JSON (a patch: `application/merge-patch+json` …). */
   contentType?: string;
+  /** The answer's media types when not the object as JSON (`…;as=PartialObjectMetadata…`: metadata only). */
+  accept?: string;
 }
 
 export interface SendOptions {
@@ -83,13 +85,13 @@ export async function sendPath<T>(
   kubeConfig: KubeConfig,
   method: HttpMethod,
   path: string,
-  { query, body, contentType }: Pick<KubeCall, 'query' | 'body' | 'contentType'>,
+  { query, body, contentType, accept }: Pick<KubeCall, 'query' | 'body' | 'contentType' | 'accept'>,
   options: SendOptions = {},
 ): Promise<T> {
   const server = kubeConfig.getCurrentCluster()?.server;
   if (!server) throw new Error('No active cluster!');
   const request = new RequestContext(server + path, method);
-  request.setHeaderParam('Accept', 'application/json, */*;q=0.8');
+  request.setHeaderParam('Accept', accept ?? 'application/json, */*;q=0.8');
   request.setHeaderParam('User-Agent', CLIENT_NODE_USER_AGENT);
   for (const [name, value] of Object.entries(query ?? {}))
     if (value !== undefined) request.setQueryParam(name, value);

@@ -72,26 +72,56 @@ function replaceBody<T extends CustomRoutingObject>(object: T): T {
   return { ...body, metadata } as T;
 }
 
+/**
+ * The answer asked of a write of an Istio object: its metadata only (PartialObjectMetadata, which
+ * kube-apiserver gives for a write as for a read; plain JSON after it for a server that does not). The
+ * server stores exactly the spec, labels and annotations sent, as Istio's CRDs declare no defaults and the
+ * planner writes only fields the schema knows; and a write to the object leaves its status as it was (the
+ * status subresource owns it, and the write was conditional on the version read). Parsing a thousand routes
+ * back only to learn the new resourceVersion and generation was a large share of a big stage's time. An
+ * HTTPRoute (its CRD defaults fields) is answered in full.
+ */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json';
+
+/** The status of the object written when its answer is metadata only (undefined: none, as for a create). */
+interface MetadataAnswer {
+  status: unknown;
+}
+
 async function send<T extends CustomRoutingObject>(
   client: ClusterClient,
   verb: 'create' | 'update',
   ref: RoutingRef,
   body: T,
   dryRun: boolean,
+  metadataOnly?: MetadataAnswer,
 ): Promise<T> {
+  const asked = metadataOnly !== undefined && body.apiVersion.startsWith(`${ISTIO_GROUP}/`);
   const written: unknown = await client.send({
     verb,
     ...targetOf(ref),
     body,
     query: { fieldManager: FIELD_MANAGER, dryRun: dryRun ? 'All' : undefined },
+    ...(asked ? { accept: METADATA_ONLY } : {}),
   });
-  return asRoutingObject<T>(written, ref.kind, body.apiVersion);
+  const answer = written as { kind?: string; metadata: T['metadata'] };
+  if (!asked || answer.kind !== 'PartialObjectMetadata') {
+    return asRoutingObject<T>(written, ref.kind, body.apiVersion);
+  }
+  const status = metadataOnly.status;
+  return asRoutingObject<T>(
+    { ...body, metadata: answer.metadata, ...(status !== undefined ? { status } : {}) },
+    ref.kind,
+    body.apiVersion,
+  );
 }
 
 /**
  * Creates the object (no resourceVersion: it was not there when read), or replaces it on the condition
  * that it is still at the resourceVersion it was read with; a change we did not see → CanaryError 'conflict'.
- * Written with the object's own apiVersion; `dryRun` sends `dryRun=All` and changes nothing.
+ * Written with the object's own apiVersion; `dryRun` sends `dryRun=All` and changes nothing. The answer is
+ * the object as stored: for an Istio object, what was sent with the server's metadata and `object.status`
+ * (the status it was read with; see METADATA_ONLY).
  */
 export async function writeRoutingObject<T extends CustomRoutingObject>(
   client: ClusterClient,
@@ -100,14 +130,11 @@ export async function writeRoutingObject<T extends CustomRoutingObject>(
 ): Promise<T> {
   const body = replaceBody(annotate(object, client));
   const ref = refOf(object);
+  const update = Boolean(object.metadata.resourceVersion);
   try {
-    return await send(
-      client,
-      object.metadata.resourceVersion ? 'update' : 'create',
-      ref,
-      body,
-      options.dryRun,
-    );
+    return await send(client, update ? 'update' : 'create', ref, body, options.dryRun, {
+      status: update ? object.status : undefined,
+    });
   } catch (err) {
     if (!isCode(err, 'conflict') || options.dryRun) throw err;
     const ours = await ownEarlierAttempt(client, ref, body);

@@ -25,7 +25,14 @@ export class IstioPath extends PlanningPath<Istio.ClusterState, Istio.WriteStep,
         keepRoutesElsewhere(await client.readRouting(namespace), previous, namespace),
       send: (step, resourceVersion) => {
         // Only the metadata changes: the planned object is not copied deeper (its spec is only serialised).
-        const body = { ...step.after, metadata: { ...step.after.metadata } };
+        // The status it was read with rides along (it is not sent): the write leaves it as it was, and the
+        // object answered (its metadata only) keeps it.
+        const status = step.before?.status;
+        const body = {
+          ...step.after,
+          metadata: { ...step.after.metadata },
+          ...(status !== undefined ? { status } : {}),
+        };
         if (resourceVersion) body.metadata.resourceVersion = resourceVersion;
         else delete body.metadata.resourceVersion;
         return client.write(body, { dryRun });
