@@ -162,7 +162,8 @@ for (const lean of LEAN) {
     }
     continue;
   }
-  writeFileSync(out, source);
+  // Unchanged text is not written again: a newer src/ file would make the bench rebuild lib/ every run.
+  if (!existsSync(out) || readFileSync(out, 'utf8') !== source) writeFileSync(out, source);
   if (process.argv.includes('--lib')) {
     copyFileSync(out, `${ROOT}lib/${lean.out}`);
     const types = lean.out.replace(/\.js$/, '.d.ts');
