@@ -72,11 +72,28 @@ export class ClusterClient {
     return copy;
   }
 
-  /** Per-request options: an abort signal joining the run's cancellation and a per-request timeout. */
-  private sendOptions(): SendOptions {
-    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
-    return { signal, dispatcher: (built) => this.pool.dispatcher(built) };
+  /**
+   * One attempt with a signal of its own, aborted by the run's cancellation or by the per-request timeout
+   * (a TimeoutError, as AbortSignal.timeout gives), whichever comes first; its timer and listener go when
+   * the attempt ends. Not AbortSignal.any: its weak references cost every request (and the collector) more
+   * than the request's own bookkeeping, and a wave of clusters sends hundreds.
+   */
+  private async attempt<T>(send: (options: SendOptions) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    );
+    const run = this.options.signal;
+    const cancel = () => controller.abort(run?.reason);
+    if (run?.aborted) cancel();
+    else run?.addEventListener('abort', cancel, { once: true });
+    try {
+      return await send({ signal: controller.signal, dispatcher: (built) => this.pool.dispatcher(built) });
+    } finally {
+      clearTimeout(timer);
+      run?.removeEventListener('abort', cancel);
+    }
   }
 
   /**
@@ -97,7 +114,7 @@ export class ClusterClient {
 
   private async call<T>(attempt: CallAttempt, send: (options: SendOptions) => Promise<T>): Promise<T> {
     try {
-      return await withRetry(() => send(this.sendOptions()), {
+      return await withRetry(() => this.attempt(send), {
         ...this.options.retry,
         signal: this.options.signal,
       });
