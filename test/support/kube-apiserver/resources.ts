@@ -148,6 +148,14 @@ export class ResourceRegistry {
 
   /** API groups with the union of their kinds' served versions, preferred first. */
   groups(): { name: string; versions: string[] }[] {
+    // The types are fixed when the registry is made: worked out once (GET /apis asks on every client start).
+    this.groupList ??= this.groupsOfTypes();
+    return this.groupList;
+  }
+
+  private groupList: { name: string; versions: string[] }[] | undefined;
+
+  private groupsOfTypes(): { name: string; versions: string[] }[] {
     const out: { name: string; versions: string[] }[] = [];
     for (const t of this.types) {
       if (t.group === '') continue;

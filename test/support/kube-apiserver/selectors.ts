@@ -194,10 +194,20 @@ function matches(r: Requirement, labels: Record<string, string>): boolean {
   }
 }
 
+/** Parsed selectors by their text: the clients of a test or a bench ask the same few again and again. */
+const parsedSelectors = new Map<string, Requirement[]>();
+const PARSED_SELECTORS_KEPT = 1000;
+
 export function labelMatcher(selector: string | undefined): Matcher {
   if (!selector) return () => true;
-  const requirements = parseSelector(selector);
-  return (labels) => requirements.every((r) => matches(r, labels));
+  let requirements = parsedSelectors.get(selector);
+  if (!requirements) {
+    requirements = parseSelector(selector);
+    if (parsedSelectors.size >= PARSED_SELECTORS_KEPT) parsedSelectors.clear();
+    parsedSelectors.set(selector, requirements);
+  }
+  const parsed = requirements;
+  return (labels) => parsed.every((r) => matches(r, labels));
 }
 
 /** The field selectors kube-apiserver supports beyond metadata.name and metadata.namespace, by kind. */

@@ -69,8 +69,13 @@ function cloneValue(value: unknown): unknown {
   return members;
 }
 
-function key(t: ResourceType, namespace: string | undefined, name: string): string {
-  return `${t.group}/${t.plural}/${t.namespaced ? (namespace ?? '') : ''}/${name}`;
+/** The objects of one resource type, by etcd's key within it: `<namespace>/<name>` (`/<name>` when cluster-scoped). */
+function typeKey(t: ResourceType): string {
+  return `${t.group}/${t.plural}`;
+}
+
+function nameKey(t: ResourceType, namespace: string | undefined, name: string): string {
+  return `${t.namespaced ? (namespace ?? '') : ''}/${name}`;
 }
 
 /** Fields that are not spec: changing only these does not bump metadata.generation. */
@@ -119,7 +124,8 @@ export function sameJsonText(a: unknown, b: unknown): boolean {
 }
 
 export class ObjectStore {
-  private objects = new Map<string, KubeObject>();
+  /** The objects by resource type, then by namespace and name: a list reads its own type's objects only. */
+  private objects = new Map<string, Map<string, KubeObject>>();
   private history: StoreEvent[] = [];
   private listeners = new Set<Listener>();
   private revision = 1;
@@ -135,20 +141,24 @@ export class ObjectStore {
   }
 
   get(t: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.objects.get(key(t, namespace, name));
+    return this.objects.get(typeKey(t))?.get(nameKey(t, namespace, name));
+  }
+
+  private ofType(t: ResourceType): Map<string, KubeObject> {
+    let objects = this.objects.get(typeKey(t));
+    if (!objects) this.objects.set(typeKey(t), (objects = new Map()));
+    return objects;
   }
 
   list(t: ResourceType, namespace?: string): KubeObject[] {
-    const out: KubeObject[] = [];
-    const prefix = `${t.group}/${t.plural}/`;
-    for (const [k, obj] of this.objects) {
-      if (!k.startsWith(prefix)) continue;
-      if (t.namespaced && namespace !== undefined && obj.metadata.namespace !== namespace) continue;
-      out.push(obj);
+    const found: [string, KubeObject][] = [];
+    for (const entry of this.objects.get(typeKey(t)) ?? []) {
+      if (t.namespaced && namespace !== undefined && entry[1].metadata.namespace !== namespace) continue;
+      found.push(entry);
     }
     // etcd's order: the keys' bytes, namespace then name.
-    const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-    return out.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    found.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return found.map(([, obj]) => obj);
   }
 
   /**
@@ -158,8 +168,9 @@ export class ObjectStore {
    */
   write(t: ResourceType, obj: KubeObject, { owned = false }: { owned?: boolean } = {}): KubeObject {
     const meta = obj.metadata;
-    const k = key(t, meta.namespace, meta.name!);
-    const previous = this.objects.get(k);
+    const objects = this.ofType(t);
+    const k = nameKey(t, meta.namespace, meta.name!);
+    const previous = objects.get(k);
     const stored = owned ? obj : clone(obj);
     const m = stored.metadata;
     if (!t.namespaced) delete m.namespace;
@@ -173,7 +184,7 @@ export class ObjectStore {
     m.generation = nextGeneration(previous, stored);
     this.revision++;
     m.resourceVersion = String(this.revision);
-    this.objects.set(k, stored);
+    objects.set(k, stored);
     this.emit({
       type: previous ? 'MODIFIED' : 'ADDED',
       resource: t,
@@ -184,10 +195,11 @@ export class ObjectStore {
   }
 
   remove(t: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
-    const k = key(t, namespace, name);
-    const previous = this.objects.get(k);
+    const objects = this.ofType(t);
+    const k = nameKey(t, namespace, name);
+    const previous = objects.get(k);
     if (!previous) return undefined;
-    this.objects.delete(k);
+    objects.delete(k);
     this.revision++;
     const gone = clone(previous);
     gone.metadata.resourceVersion = String(this.revision);
