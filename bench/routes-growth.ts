@@ -12,7 +12,7 @@ const load = () =>
     .map((l) => l.toFixed(1))
     .join(' ');
 
-const rounds = Number(process.argv[2] ?? 12);
+const rounds = Number(process.argv[2] ?? 30);
 const from = load();
 const cases = await routesCases([1, 100, 1000], rounds);
 console.log(
