@@ -9,6 +9,7 @@ import type { GatewayApiState, HTTPRoute, ReferenceGrant } from '../plan/gateway
 import type { ClusterClient } from './client.js';
 import { isCode, kubeMessages } from './errors.js';
 import { READ_VERSIONS, versionOfObject } from './routing-objects.js';
+import { lazyProperties } from '../plan/lazy.js';
 import { listServices } from './services.js';
 
 /** What the namespace holds for Gateway API routing, and how far the read could see. */
@@ -148,10 +149,9 @@ export async function readGatewayRouting(client: ClusterClient, namespace: strin
         ),
       ].sort(byNamespaceAndName)
     : own;
-  return {
-    httpRoutes: routes,
-    services: valueOf(services),
-    referenceGrants: asReferenceGrants(valueOf(grants)),
-    clusterWide,
-  };
+  const servicesRead = valueOf(services);
+  return lazyProperties<GatewayRouting, 'services'>(
+    { httpRoutes: routes, referenceGrants: asReferenceGrants(valueOf(grants)), clusterWide },
+    { services: servicesRead },
+  );
 }

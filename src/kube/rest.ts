@@ -77,7 +77,16 @@ export async function sendCall<T>(
   call: KubeCall,
   options: SendOptions = {},
 ): Promise<T> {
-  return sendPath<T>(kubeConfig, METHODS[call.verb], pathOf(call), call, options);
+  return parsed<T>(await sendCallText(kubeConfig, call, options));
+}
+
+/** The same, answering the body's text (for a reader that may not need its objects). */
+export function sendCallText(
+  kubeConfig: KubeConfig,
+  call: KubeCall,
+  options: SendOptions = {},
+): Promise<string> {
+  return sendPathText(kubeConfig, METHODS[call.verb], pathOf(call), call, options);
 }
 
 /** The same for a path of its own (GET /apis). */
@@ -85,9 +94,24 @@ export async function sendPath<T>(
   kubeConfig: KubeConfig,
   method: HttpMethod,
   path: string,
-  { query, body, contentType, accept }: Pick<KubeCall, 'query' | 'body' | 'contentType' | 'accept'>,
+  request: Pick<KubeCall, 'query' | 'body' | 'contentType' | 'accept'>,
   options: SendOptions = {},
 ): Promise<T> {
+  return parsed<T>(await sendPathText(kubeConfig, method, path, request, options));
+}
+
+/** A body's JSON (an empty body: undefined). */
+export function parsed<T>(text: string): T {
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+async function sendPathText(
+  kubeConfig: KubeConfig,
+  method: HttpMethod,
+  path: string,
+  { query, body, contentType, accept }: Pick<KubeCall, 'query' | 'body' | 'contentType' | 'accept'>,
+  options: SendOptions = {},
+): Promise<string> {
   const server = kubeConfig.getCurrentCluster()?.server;
   if (!server) throw new Error('No active cluster!');
   const request = new RequestContext(server + path, method);
@@ -121,7 +145,7 @@ export async function sendPath<T>(
   const headers = response.headers as Record<string, string>;
   if (status === 401) throw new ApiException(status, 'Unauthorized', undefined, headers);
   if (status < 200 || status > 299) throw new ApiException(status, 'Unknown API Status Code!', text, headers);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
+  return text;
 }
 
 /**

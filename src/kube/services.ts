@@ -17,9 +17,11 @@ function asService(service: Service): Service {
   return service;
 }
 
-export async function listServices(client: ClusterClient, namespace: string): Promise<Service[]> {
-  const list = await client.send<{ items: Service[] }>({ verb: 'list', ...SERVICES, namespace });
-  return list.items.map(asService);
+/** The namespace's Services, made into objects on first use (the Istio path never reads them). */
+export async function listServices(client: ClusterClient, namespace: string): Promise<() => Service[]> {
+  const list = await client.sendLazily<{ items: Service[] }>({ verb: 'list', ...SERVICES, namespace });
+  let services: Service[] | undefined;
+  return () => (services ??= list().items.map(asService));
 }
 
 async function readService(client: ClusterClient, namespace: string, name: string) {
