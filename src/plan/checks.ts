@@ -49,34 +49,35 @@ function finding(code: FindingCode, error: boolean, resource: string, message: s
 /** IST0130: a rule matching every request (no match, `uri prefix /`, …) anywhere but last shadows the rest. */
 function unreachableRules(vs: VirtualService, error: boolean, resource: string): Finding[] {
   const http = vs.spec.http ?? [];
-  return http.flatMap((route, index) =>
-    index < http.length - 1 && isCatchAll(route)
-      ? [
-          finding(
-            'IST0130',
-            error,
-            resource,
-            `VirtualService rule #${index + 1} not used (only the last rule can have no matches): rule #${index} matches every request`,
-          ),
-        ]
-      : [],
-  );
+  const findings: Finding[] = [];
+  for (let index = 0; index < http.length - 1; index++) {
+    if (!isCatchAll(http[index]!)) continue;
+    findings.push(
+      finding(
+        'IST0130',
+        error,
+        resource,
+        `VirtualService rule #${index + 1} not used (only the last rule can have no matches): rule #${index} matches every request`,
+      ),
+    );
+  }
+  return findings;
 }
 
 /** IST0131: a match block identical to an earlier one can never be reached. */
 function ineffectiveMatches(vs: VirtualService, error: boolean, resource: string): Finding[] {
   // Each block's canonical JSON, to where it was first seen (rule and match index): the place is written
   // only for a finding, not for each of a thousand routes.
-  const seen = new Map<string, [number, number]>();
+  let seen: Map<string, [number, number]> | undefined;
   const findings: Finding[] = [];
   const http = vs.spec.http ?? [];
   for (let ruleIndex = 0; ruleIndex < http.length; ruleIndex++) {
     const match = http[ruleIndex]!.match ?? [];
     for (let matchIndex = 0; matchIndex < match.length; matchIndex++) {
       const key = canonicalJson(match[matchIndex], 'name');
-      const earlier = seen.get(key);
+      const earlier = seen?.get(key);
       if (earlier === undefined) {
-        seen.set(key, [ruleIndex, matchIndex]);
+        (seen ??= new Map()).set(key, [ruleIndex, matchIndex]);
         continue;
       }
       findings.push(
@@ -152,47 +153,62 @@ function subsetLookup(world: RoutingWorld): SubsetLookup {
     byNamespace.set(namespace, index);
     return index;
   };
-  return (host, subset, namespace) =>
-    indexFor(namespace).get(qualifyHost(host, namespace))?.has(subset) ?? false;
+  // The short names routes use, qualified once per namespace (a string made per route otherwise).
+  const qualified = new Map<string, Map<string, string>>();
+  const qualify = (host: string, namespace: string) => {
+    let names = qualified.get(namespace);
+    if (!names) qualified.set(namespace, (names = new Map()));
+    let name = names.get(host);
+    if (name === undefined) names.set(host, (name = qualifyHost(host, namespace)));
+    return name;
+  };
+  return (host, subset, namespace) => indexFor(namespace).get(qualify(host, namespace))?.has(subset) ?? false;
 }
 
 /** Every destination a VirtualService names (http routes and their mirrors, tcp, tls), in order. */
 function destinationsOf(vs: VirtualService): { host: string; subset?: string }[] {
   const destinations: { host: string; subset?: string }[] = [];
   for (const route of vs.spec.http ?? []) routeTargets(route, destinations);
-  for (const route of [...(vs.spec.tcp ?? []), ...(vs.spec.tls ?? [])]) {
-    for (const destination of route.route ?? []) destinations.push(destination.destination);
+  for (const routes of [vs.spec.tcp, vs.spec.tls]) {
+    for (const route of routes ?? []) {
+      for (const destination of route.route ?? []) destinations.push(destination.destination);
+    }
   }
   return destinations;
 }
 
-/** IST0101: every host+subset a route names must be a subset of a DestinationRule for that host. */
+/**
+ * IST0101: every host+subset a route names must be a subset of a DestinationRule for that host. Each pair
+ * is looked up and reported once per object: a thousand routes name the same two subsets a thousand times
+ * (`seen` holds the pairs; a plan checks every object of the namespace, so nothing else is made per object).
+ */
 function missingSubsets(
   vs: VirtualService,
   world: RoutingWorld,
   focus: CheckFocus,
   resource: string,
   defines: SubsetLookup,
-): Finding[] {
+  into: Finding[],
+): void {
   const namespace = namespaceOf(vs, world.namespace);
-  const reported = new Set<string>();
-  // Each host+subset pair is looked up once: a thousand routes name the same two subsets a thousand times,
-  // and a pair seen before was either defined or is reported already.
-  const looked = new Map<string, Set<string>>();
-  const findings: Finding[] = [];
-  for (const { host, subset } of destinationsOf(vs)) {
+  let seen: Set<string> | undefined;
+  const destinations = destinationsOf(vs);
+  for (let i = 0; i < destinations.length; i++) {
+    const { host, subset } = destinations[i]!;
     if (subset === undefined) continue;
-    let subsets = looked.get(host);
-    if (!subsets) looked.set(host, (subsets = new Set()));
-    if (subsets.has(subset)) continue;
-    subsets.add(subset);
-    if (reported.has(`${host}+${subset}`) || defines(host, subset, namespace)) continue;
-    reported.add(`${host}+${subset}`);
+    // Most objects name one or two pairs: the set is made only when a pair comes again.
+    if (i > 0) {
+      const pair = `${host}+${subset}`;
+      seen ??= new Set(destinations.slice(0, i).map((d) => `${d.host}+${d.subset}`));
+      if (seen.has(pair)) continue;
+      seen.add(pair);
+    }
+    if (defines(host, subset, namespace)) continue;
     const ours = isPlanned(vs, focus);
     const brokenByPlan = focus.removedSubsets.some(
       (removed) => removed.subset === subset && sameHost(removed.host, host, namespace),
     );
-    findings.push(
+    into.push(
       finding(
         'IST0101',
         ours || brokenByPlan,
@@ -201,7 +217,6 @@ function missingSubsets(
       ),
     );
   }
-  return findings;
 }
 
 function gatewaysOf(vs: VirtualService): string[] {
@@ -255,20 +270,27 @@ function isPlanned(vs: VirtualService, focus: CheckFocus): boolean {
   return vs === focus.virtualService || (focus.virtualServices ?? []).includes(vs);
 }
 
-/** Every finding about the world; errors are those the plan's objects have or cause. */
+/**
+ * Every finding about the world; errors are those the plan's objects have or cause. A plan checks every
+ * VirtualService of the namespace (a hundred releases at once check a hundred each): the findings go into
+ * one list, and a check of an object without findings makes nothing.
+ */
 export function analyzeRouting(world: RoutingWorld, focus: CheckFocus): Finding[] {
   const reported = new Set<string>();
   const defines = subsetLookup(world);
-  return world.virtualServices.flatMap((vs) => {
+  const findings: Finding[] = [];
+  const add = (found: Finding[]) => {
+    for (const each of found) findings.push(each);
+  };
+  for (const vs of world.virtualServices) {
     const ours = isPlanned(vs, focus);
     const resource = resourceName(vs, world.namespace);
-    return [
-      ...missingSubsets(vs, world, focus, resource, defines),
-      ...unreachableRules(vs, ours, resource),
-      ...ineffectiveMatches(vs, ours, resource),
-      // IST0109 is about the mesh: gateway-bound VirtualServices for one host are merged per gateway.
-      ...(ours && gatewaysOf(vs).includes('mesh') ? conflictingHosts(vs, world, resource, reported) : []),
-      ...badWeights(vs, ours, resource),
-    ];
-  });
+    missingSubsets(vs, world, focus, resource, defines, findings);
+    add(unreachableRules(vs, ours, resource));
+    add(ineffectiveMatches(vs, ours, resource));
+    // IST0109 is about the mesh: gateway-bound VirtualServices for one host are merged per gateway.
+    if (ours && gatewaysOf(vs).includes('mesh')) add(conflictingHosts(vs, world, resource, reported));
+    add(badWeights(vs, ours, resource));
+  }
+  return findings;
 }
