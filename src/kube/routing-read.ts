@@ -1,6 +1,7 @@
 // Reading the namespace's VirtualServices and DestinationRules in one sequential round trip: the Istio
 // discovery (first time only) and both lists go out together, guessing v1; only a cluster without v1
 // costs a second round with v1beta1.
+import { markParsedJson } from '../plan/objects.js';
 import type { ClusterState, DestinationRule, RoutingObject, VirtualService } from '../plan/types.js';
 import type { ClusterClient } from './client.js';
 import { ISTIO_GROUP } from './errors.js';
@@ -39,6 +40,8 @@ export function toObjects(
 ): RoutingObject[] {
   return (list.items ?? []).map((item) => {
     const metadata = (item as { metadata?: { managedFields?: unknown } }).metadata ?? {};
+    // The spec is JSON.parse's, handed to the planner as it is.
+    markParsedJson((item as { spec?: unknown }).spec);
     return asRoutingObject(item, kind, versionOfObject(metadata, served, readVersion));
   });
 }

@@ -104,13 +104,28 @@ function canonicalMember(value: unknown, without?: string): string | undefined {
   if (keys.length > 1) keys.sort(byCodeUnits);
   let members = '';
   for (const key of keys) {
-    if (INDEX_KEY.test(key)) throw NOT_PLAIN;
+    // An index key starts with a digit: the pattern is tested only then.
+    const first = key.charCodeAt(0);
+    if (first >= 48 && first <= 57 && INDEX_KEY.test(key)) throw NOT_PLAIN;
     if (key === without) continue;
     const field = record[key];
     const member = field === undefined ? undefined : canonicalMember(field);
-    if (member !== undefined) members += `${members === '' ? '' : ','}${JSON.stringify(key)}:${member}`;
+    if (member !== undefined) members += `${members === '' ? '' : ','}${quotedKey(key)}:${member}`;
   }
   return `{${members}}`;
+}
+
+/** JSON.stringify of a field name, kept: the same few names (uri, prefix, exact …) come thousands of times. */
+const quotedKeys = new Map<string, string>();
+const QUOTED_KEYS_KEPT = 4096;
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    if (quotedKeys.size >= QUOTED_KEYS_KEPT) quotedKeys.clear();
+    quotedKeys.set(key, (quoted = JSON.stringify(key)));
+  }
+  return quoted;
 }
 
 /**
@@ -208,12 +223,31 @@ export function copy<T>(value: T): T {
   return (copied === undefined ? JSON.parse(JSON.stringify(value)) : copied) as T;
 }
 
+/** Objects JSON.parse made (what an API server answered, as src/kube reads it): isJsonData need not walk them. */
+const parsedJson = new WeakSet<object>();
+
+/**
+ * Records `value` as JSON.parse made it, for a reader that hands it to the planner unchanged: a plan asks
+ * isJsonData of the objects it read several times, and a thousand routes are a long walk each time.
+ */
+export function markParsedJson(value: unknown): void {
+  if (typeof value === 'object' && value !== null) parsedJson.add(value);
+}
+
 /**
  * Whether a value is data as JSON.parse gives it (strings, finite numbers, booleans, null, lists without
  * holes, plain objects without undefined members): `copy` of it is then equal to it member for member, so a
  * caller may share its members instead of copying them. A walk without allocation, cheaper than a copy.
  */
 export function isJsonData(value: unknown): boolean {
+  return jsonDataAt(value, 0);
+}
+
+/**
+ * isJsonData at a depth: a parsed object is recognised at the top and one level down (an object and its
+ * spec), where a marked one is found; deeper, a lookup per object would cost more than it saves.
+ */
+function jsonDataAt(value: unknown, depth: number): boolean {
   if (value === null) return true;
   switch (typeof value) {
     case 'string':
@@ -226,9 +260,10 @@ export function isJsonData(value: unknown): boolean {
     default:
       return false;
   }
+  if (depth < 2 && parsedJson.has(value)) return true;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      if (!(index in value) || !isJsonData((value as unknown[])[index])) return false;
+      if (!(index in value) || !jsonDataAt((value as unknown[])[index], depth + 1)) return false;
     }
     return Object.getPrototypeOf(value) === Array.prototype;
   }
@@ -238,7 +273,7 @@ export function isJsonData(value: unknown): boolean {
   for (const key in value) {
     if (key === '__proto__') return false;
     const member = (value as Record<string, unknown>)[key];
-    if (member === undefined || !isJsonData(member)) return false;
+    if (member === undefined || !jsonDataAt(member, depth + 1)) return false;
   }
   return true;
 }
