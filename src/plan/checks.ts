@@ -46,30 +46,27 @@ function finding(code: FindingCode, error: boolean, resource: string, message: s
   return { code, severity: error ? 'error' : 'warning', resource, message };
 }
 
+/** Where a check of one object reports a finding (the object's name is written only then). */
+type Report = (code: FindingCode, error: boolean, message: string) => void;
+
 /** IST0130: a rule matching every request (no match, `uri prefix /`, …) anywhere but last shadows the rest. */
-function unreachableRules(vs: VirtualService, error: boolean, resource: string): Finding[] {
+function unreachableRules(vs: VirtualService, error: boolean, report: Report): void {
   const http = vs.spec.http ?? [];
-  const findings: Finding[] = [];
   for (let index = 0; index < http.length - 1; index++) {
     if (!isCatchAll(http[index]!)) continue;
-    findings.push(
-      finding(
-        'IST0130',
-        error,
-        resource,
-        `VirtualService rule #${index + 1} not used (only the last rule can have no matches): rule #${index} matches every request`,
-      ),
+    report(
+      'IST0130',
+      error,
+      `VirtualService rule #${index + 1} not used (only the last rule can have no matches): rule #${index} matches every request`,
     );
   }
-  return findings;
 }
 
 /** IST0131: a match block identical to an earlier one can never be reached. */
-function ineffectiveMatches(vs: VirtualService, error: boolean, resource: string): Finding[] {
+function ineffectiveMatches(vs: VirtualService, error: boolean, report: Report): void {
   // Each block's canonical JSON, to where it was first seen (rule and match index): the place is written
   // only for a finding, not for each of a thousand routes.
   let seen: Map<string, [number, number]> | undefined;
-  const findings: Finding[] = [];
   const http = vs.spec.http ?? [];
   for (let ruleIndex = 0; ruleIndex < http.length; ruleIndex++) {
     const match = http[ruleIndex]!.match ?? [];
@@ -80,53 +77,51 @@ function ineffectiveMatches(vs: VirtualService, error: boolean, resource: string
         (seen ??= new Map()).set(key, [ruleIndex, matchIndex]);
         continue;
       }
-      findings.push(
-        finding(
-          'IST0131',
-          error,
-          resource,
-          `VirtualService rule #${ruleIndex} match #${matchIndex} is not used (duplicate/overlapping match in rule #${earlier[0]} match #${earlier[1]})`,
-        ),
+      report(
+        'IST0131',
+        error,
+        `VirtualService rule #${ruleIndex} match #${matchIndex} is not used (duplicate/overlapping match in rule #${earlier[0]} match #${earlier[1]})`,
       );
     }
   }
-  return findings;
 }
 
 /**
  * IST0106: weights are integers 0–100 summing to 100 per route. Istio sums them only when a route has
  * several destinations: a lone one takes all traffic whatever its weight.
  */
-function badWeights(vs: VirtualService, error: boolean, resource: string): Finding[] {
-  const findings: Finding[] = [];
-  const report = (problem: string) =>
-    findings.push(finding('IST0106', error, resource, `Schema validation error: ${problem}`));
-  // Loops without a list per route: this runs for every route of every object a plan checks.
-  const check = (kind: string, routes: { route?: { weight?: number }[] }[] | undefined) => {
-    const rules = routes ?? [];
-    for (let index = 0; index < rules.length; index++) {
-      const route = rules[index]!.route ?? [];
-      let total = 0;
-      let malformed = false;
-      for (let position = 0; position < route.length; position++) {
-        const weight = route[position]!.weight;
-        if (weight !== undefined && (!Number.isInteger(weight) || weight < 0 || weight > 100)) {
-          malformed = true;
-          report(
-            `weight ${weight} of ${kind} rule #${index} destination #${position} is not an integer 0–100`,
-          );
-        }
-        total += weight ?? 0;
+function badWeights(vs: VirtualService, error: boolean, report: Report): void {
+  weightsOf('http', vs.spec.http, error, report);
+  weightsOf('tcp', vs.spec.tcp, error, report);
+  weightsOf('tls', vs.spec.tls, error, report);
+}
+
+/** IST0106 for one kind of route: loops without a list per route (this runs for every route checked). */
+function weightsOf(
+  kind: string,
+  routes: { route?: { weight?: number }[] }[] | undefined,
+  error: boolean,
+  report: Report,
+): void {
+  const rules = routes ?? [];
+  const problem = (text: string) => report('IST0106', error, `Schema validation error: ${text}`);
+  for (let index = 0; index < rules.length; index++) {
+    const route = rules[index]!.route ?? [];
+    let total = 0;
+    let malformed = false;
+    for (let position = 0; position < route.length; position++) {
+      const weight = route[position]!.weight;
+      if (weight !== undefined && (!Number.isInteger(weight) || weight < 0 || weight > 100)) {
+        malformed = true;
+        problem(
+          `weight ${weight} of ${kind} rule #${index} destination #${position} is not an integer 0–100`,
+        );
       }
-      if (!malformed && route.length > 1 && total !== 100) {
-        report(`weights of ${kind} rule #${index} sum to ${total}, not 100`);
-      }
+      total += weight ?? 0;
     }
-  };
-  check('http', vs.spec.http);
-  check('tcp', vs.spec.tcp);
-  check('tls', vs.spec.tls);
-  return findings;
+    if (!malformed && route.length > 1 && total !== 100)
+      problem(`weights of ${kind} rule #${index} sum to ${total}, not 100`);
+  }
 }
 
 /** Whether a DestinationRule of the world defines host+subset, hosts read as in a namespace. */
@@ -177,44 +172,51 @@ function destinationsOf(vs: VirtualService): { host: string; subset?: string }[]
   return destinations;
 }
 
+/** Whether `destinations[i]` names the host+subset of one before it (a set only for a long list). */
+function namedBefore(
+  destinations: { host: string; subset?: string }[],
+  i: number,
+  seen: Set<string> | undefined,
+) {
+  const { host, subset } = destinations[i]!;
+  if (seen) return seen.has(`${host}+${subset}`);
+  for (let j = 0; j < i; j++) {
+    if (destinations[j]!.host === host && destinations[j]!.subset === subset) return true;
+  }
+  return false;
+}
+
+/** Lists longer than this look pairs up in a set rather than among the pairs before. */
+const PAIRS_SCANNED = 16;
+
 /**
  * IST0101: every host+subset a route names must be a subset of a DestinationRule for that host. Each pair
- * is looked up and reported once per object: a thousand routes name the same two subsets a thousand times
- * (`seen` holds the pairs; a plan checks every object of the namespace, so nothing else is made per object).
+ * is looked up and reported once per object: a thousand routes name the same two subsets a thousand times,
+ * and a plan checks every object of the namespace, so a short list makes nothing but its own.
  */
 function missingSubsets(
   vs: VirtualService,
   world: RoutingWorld,
   focus: CheckFocus,
-  resource: string,
   defines: SubsetLookup,
-  into: Finding[],
+  report: Report,
 ): void {
   const namespace = namespaceOf(vs, world.namespace);
-  let seen: Set<string> | undefined;
   const destinations = destinationsOf(vs);
+  const seen = destinations.length > PAIRS_SCANNED ? new Set<string>() : undefined;
   for (let i = 0; i < destinations.length; i++) {
     const { host, subset } = destinations[i]!;
-    if (subset === undefined) continue;
-    // Most objects name one or two pairs: the set is made only when a pair comes again.
-    if (i > 0) {
-      const pair = `${host}+${subset}`;
-      seen ??= new Set(destinations.slice(0, i).map((d) => `${d.host}+${d.subset}`));
-      if (seen.has(pair)) continue;
-      seen.add(pair);
-    }
+    if (subset === undefined || namedBefore(destinations, i, seen)) continue;
+    seen?.add(`${host}+${subset}`);
     if (defines(host, subset, namespace)) continue;
     const ours = isPlanned(vs, focus);
     const brokenByPlan = focus.removedSubsets.some(
       (removed) => removed.subset === subset && sameHost(removed.host, host, namespace),
     );
-    into.push(
-      finding(
-        'IST0101',
-        ours || brokenByPlan,
-        resource,
-        `Referenced host+subset in DestinationRule not found: "${host}+${subset}"`,
-      ),
+    report(
+      'IST0101',
+      ours || brokenByPlan,
+      `Referenced host+subset in DestinationRule not found: "${host}+${subset}"`,
     );
   }
 }
@@ -233,13 +235,13 @@ function gatewaysOf(vs: VirtualService): string[] {
 function conflictingHosts(
   vs: VirtualService,
   world: RoutingWorld,
-  resource: string,
   reported: Set<string>,
-): Finding[] {
+  report: Report,
+): void {
   const namespace = namespaceOf(vs, world.namespace);
   const gateways = gatewaysOf(vs);
-  return (vs.spec.hosts ?? []).flatMap((host) => {
-    if (host.includes('*')) return [];
+  for (const host of vs.spec.hosts ?? []) {
+    if (host.includes('*')) continue;
     const rivals = world.virtualServices.filter(
       (other) =>
         other !== vs &&
@@ -248,22 +250,19 @@ function conflictingHosts(
         ) &&
         gatewaysOf(other).some((gateway) => gateways.includes(gateway)),
     );
-    if (rivals.length === 0) return [];
+    if (rivals.length === 0) continue;
     const names = [vs, ...rivals].map(
       (each) => `${namespaceOf(each, world.namespace)}/${each.metadata.name}`,
     );
     const group = [...names].sort().join(',');
-    if (reported.has(group)) return [];
+    if (reported.has(group)) continue;
     reported.add(group);
-    return [
-      finding(
-        'IST0109',
-        true,
-        resource,
-        `The VirtualServices ${names.join(',')} define the same host ${host} on the same gateway, which can lead to undefined behavior; merge them into a single resource`,
-      ),
-    ];
-  });
+    report(
+      'IST0109',
+      true,
+      `The VirtualServices ${names.join(',')} define the same host ${host} on the same gateway, which can lead to undefined behavior; merge them into a single resource`,
+    );
+  }
 }
 
 function isPlanned(vs: VirtualService, focus: CheckFocus): boolean {
@@ -279,18 +278,17 @@ export function analyzeRouting(world: RoutingWorld, focus: CheckFocus): Finding[
   const reported = new Set<string>();
   const defines = subsetLookup(world);
   const findings: Finding[] = [];
-  const add = (found: Finding[]) => {
-    for (const each of found) findings.push(each);
-  };
   for (const vs of world.virtualServices) {
     const ours = isPlanned(vs, focus);
-    const resource = resourceName(vs, world.namespace);
-    missingSubsets(vs, world, focus, resource, defines, findings);
-    add(unreachableRules(vs, ours, resource));
-    add(ineffectiveMatches(vs, ours, resource));
+    let resource: string | undefined;
+    const report: Report = (code, error, message) =>
+      findings.push(finding(code, error, (resource ??= resourceName(vs, world.namespace)), message));
+    missingSubsets(vs, world, focus, defines, report);
+    unreachableRules(vs, ours, report);
+    ineffectiveMatches(vs, ours, report);
     // IST0109 is about the mesh: gateway-bound VirtualServices for one host are merged per gateway.
-    if (ours && gatewaysOf(vs).includes('mesh')) add(conflictingHosts(vs, world, resource, reported));
-    add(badWeights(vs, ours, resource));
+    if (ours && gatewaysOf(vs).includes('mesh')) conflictingHosts(vs, world, reported, report);
+    badWeights(vs, ours, report);
   }
   return findings;
 }
