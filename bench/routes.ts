@@ -5,10 +5,10 @@
 import type { VirtualService } from '../src/plan/types.js';
 import type { RunOptions } from '../src/types.js';
 import { reviewsOptions } from '../test/support/bookinfo.js';
-import { fromWallClock, startBenchCluster, type BenchCluster } from './support/cluster.js';
+import { startBenchCluster, type BenchCluster } from './support/cluster.js';
 import { median, ms, sleep, table, verdict } from './support/stats.js';
 import { roundTrips } from './support/timeline.js';
-import { runWorker } from './support/worker-process.js';
+import { startWorker } from './support/worker-process.js';
 
 export interface RoutesFigures {
   virtualServices: number;
@@ -44,26 +44,39 @@ function reset(cluster: BenchCluster, count: number): void {
   for (const vs of edges(count)) cluster.server.store.put(structuredClone(vs));
 }
 
-/** Runs the stages in a worker after one warm-up stage, and measures each of the others. */
+/**
+ * Runs the stages in one worker, one job each, the first a warm-up, and measures each of the others. Each
+ * stage's requests are those of the job's window on this process's own clock: the worker's clock, read
+ * through the wall clock, can be off by more than a round trip on a loaded machine.
+ */
 export async function measure(
   cluster: Pick<BenchCluster, 'timeline'>,
   stages: RunOptions[],
 ): Promise<Omit<RoutesFigures, 'virtualServices' | 'stage' | 'expected'>[]> {
-  const mark = cluster.timeline.now();
-  const report = await runWorker({ kind: 'sequential', stages });
-  await sleep(20); // the last answer's 'finish' on the server side comes a moment after the client has it
-  const spans = cluster.timeline.since(mark);
-  return report.stages.slice(1).map((stage) => {
-    if (stage.error) throw new Error(`the stage failed: ${stage.error}`);
-    const [from, to] = [fromWallClock(stage.start), fromWallClock(stage.end)];
-    const trips = roundTrips(spans.filter((span) => span.start >= from && span.start <= to));
-    return {
-      wallMs: stage.end - stage.start,
-      requests: trips.requests,
-      sequential: trips.sequential,
-      rounds: trips.rounds,
-    };
-  });
+  const worker = await startWorker();
+  try {
+    const measured: Omit<RoutesFigures, 'virtualServices' | 'stage' | 'expected'>[] = [];
+    for (const [index, options] of stages.entries()) {
+      const mark = cluster.timeline.now();
+      const from = performance.now();
+      const [stage] = (await worker.run({ kind: 'sequential', stages: [options] })).stages;
+      const to = performance.now();
+      if (index === 0) continue;
+      if (!stage || stage.error) throw new Error(`the stage failed: ${stage?.error}`);
+      await sleep(20); // the last answer's 'finish' on the server side comes a moment after the client has it
+      const spans = cluster.timeline.since(mark).filter((span) => span.start >= from && span.start <= to);
+      const trips = roundTrips(spans);
+      measured.push({
+        wallMs: stage.end - stage.start,
+        requests: trips.requests,
+        sequential: trips.sequential,
+        rounds: trips.rounds,
+      });
+    }
+    return measured;
+  } finally {
+    await worker.close();
+  }
 }
 
 export function summary(
