@@ -113,18 +113,17 @@ export class ClusterClient {
   }
 
   /**
-   * The same, answering the JSON body's objects made on first use (and kept): for a read made ahead in
-   * case the run needs it (a namespace's Services, which only the Gateway API path reads). Its text is one
-   * string; its objects, made and thrown away in every run that does not need them, were a large share of
-   * what a hundred concurrent releases allocate.
+   * The same, answering a parser of the JSON body (each call makes the objects; the caller keeps them): for
+   * a read made ahead in case the run needs it (a namespace's Services, which only the Gateway API path
+   * reads). Its text is one string; its objects, made and thrown away in every run that does not need
+   * them, were a large share of what a hundred concurrent releases allocate.
    */
   async sendLazily<T>(call: KubeCall): Promise<() => T> {
     const { verb, group, resource, namespace, name } = call;
     const text = await this.call({ verb, group, resource, namespace, name }, (options) =>
       sendCallText(this.kubeConfig, call, options),
     );
-    let value: { made: T } | undefined;
-    return () => (value ??= { made: parsed<T>(text) }).made;
+    return () => parsed<T>(text);
   }
 
   private async call<T>(attempt: CallAttempt, send: (options: SendOptions) => Promise<T>): Promise<T> {

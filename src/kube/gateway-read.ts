@@ -5,11 +5,11 @@
 // that serves HTTPRoute in v1beta1 alone costs a second round, with that version.
 import { CanaryError } from '../errors.js';
 import { GATEWAY_API_GROUP } from '../plan/gateway-api/types.js';
+import { lazyProperties } from '../plan/lazy.js';
 import type { GatewayApiState, HTTPRoute, ReferenceGrant } from '../plan/gateway-api/types.js';
 import type { ClusterClient } from './client.js';
 import { isCode, kubeMessages } from './errors.js';
 import { READ_VERSIONS, versionOfObject } from './routing-objects.js';
-import { lazyProperties } from '../plan/lazy.js';
 import { listServices } from './services.js';
 
 /** What the namespace holds for Gateway API routing, and how far the read could see. */
@@ -149,9 +149,9 @@ export async function readGatewayRouting(client: ClusterClient, namespace: strin
         ),
       ].sort(byNamespaceAndName)
     : own;
-  const servicesRead = valueOf(services);
+  // The Services made on first read and kept (lazyProperties settles the property).
   return lazyProperties<GatewayRouting, 'services'>(
     { httpRoutes: routes, referenceGrants: asReferenceGrants(valueOf(grants)), clusterWide },
-    { services: servicesRead },
+    { services: valueOf(services) },
   );
 }

@@ -17,11 +17,13 @@ function asService(service: Service): Service {
   return service;
 }
 
-/** The namespace's Services, made into objects on first use (the Istio path never reads them). */
+/**
+ * The namespace's Services, as a function that makes them from the list read (the Istio path never calls
+ * it; readGatewayRouting keeps what it makes).
+ */
 export async function listServices(client: ClusterClient, namespace: string): Promise<() => Service[]> {
   const list = await client.sendLazily<{ items: Service[] }>({ verb: 'list', ...SERVICES, namespace });
-  let services: Service[] | undefined;
-  return () => (services ??= list().items.map(asService));
+  return () => list().items.map(asService);
 }
 
 async function readService(client: ClusterClient, namespace: string, name: string) {
