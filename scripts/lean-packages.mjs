@@ -5,15 +5,20 @@
 //                                   reads kubeconfigs with (js-yaml's load), the request() of the undici
 //                                   it sends with
 //   src/action/actions-core.lean.js @actions/core: inputs, outputs, masking, log lines, the job summary
+//   src/plan/yaml-diff.lean.js      yaml's parse, parseAllDocuments and stringify, and diff's
+//                                   createTwoFilesPatch
 //
 // Why: client-node's files import one another through gen/index.js, which re-exports every generated API
 // group and model class, so importing even KubeConfig alone evaluates all of them (≈4 MB of code; 90 MB of
 // RSS and ≈0.6 s in a fresh process). @actions/core imports its OIDC client at the top, and with it
 // @actions/http-client and a whole undici (≈0.7 MB), for getIDToken, which a canary release never calls.
+// yaml and diff are many small files each (yaml 72 CommonJS files, diff 19): loading them cost a process
+// 14.7 MB of RSS, the same functions in one file 2.1 MB.
 // esbuild follows the same imports but drops what nothing uses, once told that these packages' own files
-// have no import-time side effects (true of both: they declare classes, functions and constants).
+// have no import-time side effects (true of all: they declare classes, functions and constants).
 // The code is the packages' own, unchanged; each lean file has one importer (src/kube/client-node.ts,
-// src/action/actions-core.ts) and a .lean.d.ts beside it with the package's own types.
+// src/action/actions-core.ts, src/plan/yaml-diff.ts) and a .lean.d.ts beside it with the packages' own
+// types.
 //
 // Run by `npm ci` / `npm install` (prepare) and by the bundle script; `--lib` (the build) also copies the
 // files and their declarations into lib/; --check exits non-zero when a file is missing or not what the
@@ -37,6 +42,14 @@ export { ApiException } from '${CLIENT_NODE}/gen/apis/exception.js';
 export { V1MicroTime } from '${CLIENT_NODE}/types.js';
 export { load as loadKubeconfigYaml } from 'js-yaml';
 export { request as undiciRequest } from 'undici-of-client-node';
+`,
+  },
+  {
+    out: 'plan/yaml-diff.lean.js',
+    packageFiles: /[\\/]node_modules[\\/](yaml|diff)[\\/]/,
+    entry: `
+export { parse, parseAllDocuments, stringify } from 'yaml';
+export { createTwoFilesPatch } from 'diff';
 `,
   },
   {

@@ -1,6 +1,6 @@
 // One comment per service on the pull request, found again by a hidden marker and updated in place.
 import * as github from '@actions/github';
-import { parse } from 'yaml';
+import { parse } from '../plan/yaml-diff.js';
 import type { HeaderMatch } from '../plan/types.js';
 import type { RunOptions, RunReporter, StageResult } from '../types.js';
 import { escapeMarkdown, inlineCode, codeBlock } from '../report/escape.js';

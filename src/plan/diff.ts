@@ -1,8 +1,7 @@
 // A unified diff of the YAML of each object before → after, for logs, job summaries and dry runs.
-import { createTwoFilesPatch } from 'diff';
-import { stringify } from 'yaml';
 import { KUBECTL_WRITE } from './kubectl-yaml.js';
 import { cleanObject, resourceName } from './objects.js';
+import { createTwoFilesPatch, stringify } from './yaml-diff.js';
 import type { KubeObject } from './objects.js';
 
 /** The object as YAML that kubectl (YAML 1.1) and YAML 1.2 readers read alike. */

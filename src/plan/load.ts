@@ -1,11 +1,11 @@
 // Routing objects from YAML text (files, `kubectl get -o yaml` output), read as kubectl reads them (YAML
 // 1.1, merge keys): multi-document, `List` items unwrapped, kinds other than VirtualService and
 // DestinationRule ignored.
-import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.js';
 import { checkRoutingObject } from './crd-schema.js';
 import { KUBECTL_READ } from './kubectl-yaml.js';
 import { sameHost } from './objects.js';
+import { parseAllDocuments } from './yaml-diff.js';
 import type { ClusterState, DestinationRule, RoutingObject, VirtualService } from './types.js';
 
 const ISTIO_NETWORKING_VERSIONS = [
