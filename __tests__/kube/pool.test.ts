@@ -127,3 +127,24 @@ test('an API server that speaks HTTP/1.1 only: concurrent clients share the pool
     await http1.server.close();
   }
 });
+
+test('a later pool to the same server resumes the TLS session of the pool before (src/kube/tls-connector.ts)', async () => {
+  const resumed: boolean[] = [];
+  const onConnected = (message: unknown) => {
+    const { socket } = message as { socket: { isSessionReused(): boolean } };
+    resumed.push(socket.isSessionReused());
+  };
+  diagnostics.subscribe('undici:client:connected', onConnected);
+  try {
+    for (let run = 0; run < 2; run++) {
+      const client = cluster.client();
+      expect(names(await client.readRouting('default'))).toEqual(['reviews']);
+      await client.close();
+    }
+  } finally {
+    diagnostics.unsubscribe('undici:client:connected', onConnected);
+  }
+  // Each run opened a connection of its own; the second skipped the full handshake.
+  expect(resumed).toHaveLength(2);
+  expect(resumed[1]).toBe(true);
+});

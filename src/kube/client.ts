@@ -89,7 +89,10 @@ export class ClusterClient {
     if (run?.aborted) cancel();
     else run?.addEventListener('abort', cancel, { once: true });
     try {
-      return await send({ signal: controller.signal, dispatcher: (built) => this.pool.dispatcher(built) });
+      return await send({
+        signal: controller.signal,
+        pool: (kubeConfig, tls) => this.pool.dispatcher(kubeConfig, tls),
+      });
     } finally {
       clearTimeout(timer);
       run?.removeEventListener('abort', cancel);

@@ -3,20 +3,25 @@
 // of a library user (100 services released at once keep one pool per cluster, not one per run).
 //
 // client-node builds a new undici Agent (a pool with no connections yet) for every request; a request that
-// reuses none pays its own TCP and TLS handshake. The first Agent built for a server and credentials is
-// kept here and given to every later request; over HTTP/2 (which kube-apiserver speaks, and client-node's
-// undici offers) that is one connection carrying every request at once.
+// reuses none pays its own TCP and TLS handshake. The first request to a server and credentials makes one
+// Agent with the same TLS options client-node would use (createDispatcherOptions), opening its connections
+// through the process's connector for that server (tls-connector.ts: one TLS context, sessions resumed),
+// and every later request is given that Agent; over HTTP/2 (which kube-apiserver speaks, and client-node's
+// undici offers) that is one connection carrying every request at once. A proxied server keeps the
+// dispatcher client-node built for the first request.
 //
 // Sharing is safe for cancellation: a run aborts its own requests through their signals, which ends only
 // their streams (HTTP/2) or the connection carrying that one request (HTTP/1.1), never another run's.
 // A pool is closed when the last client holding it is closed.
 import { createHash } from 'node:crypto';
-import type { KubeConfig, RequestContext } from './client-node.js';
+import { HttpMethod, RequestContext, UndiciAgent, type KubeConfig } from './client-node.js';
+import type { TlsOptions } from './rest.js';
+import { connectorFor } from './tls-connector.js';
 
 export type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
 interface SharedPool {
-  dispatcher: Dispatcher;
+  dispatcher: Promise<Dispatcher | undefined>;
   holders: number;
 }
 
@@ -36,6 +41,22 @@ export function openPools(): number {
   return pools.size;
 }
 
+/**
+ * The pool's dispatcher, from the TLS options client-node read for the first request: an Agent over the
+ * process's connector for the server; for a proxy or a SOCKS proxy, the dispatcher client-node builds;
+ * none (the global dispatcher) for plain HTTP.
+ */
+async function poolDispatcher(kubeConfig: KubeConfig, tls: TlsOptions): Promise<Dispatcher | undefined> {
+  const options = kubeConfig.createDispatcherOptions(kubeConfig.getCurrentCluster(), tls);
+  if (options.type === 'none') return undefined;
+  if (options.type === 'agent')
+    return new UndiciAgent({ connect: connectorFor(options.connect) }) as unknown as Dispatcher;
+  const server = kubeConfig.getCurrentCluster()?.server ?? '';
+  const built = new RequestContext(server, HttpMethod.GET);
+  await kubeConfig.applySecurityAuthentication(built);
+  return built.getDispatcher();
+}
+
 /** A client's hold on the pool of its server: taken with its first request, given back by release(). */
 export class PoolShare {
   private pool: SharedPool | undefined;
@@ -43,16 +64,14 @@ export class PoolShare {
   constructor(private readonly key: string) {}
 
   /**
-   * The dispatcher for a request: the pool's, or — for the first request to this server and credentials —
-   * the one client-node built for it, which becomes the pool. Undefined when client-node uses the global
-   * dispatcher (plain HTTP without TLS options).
+   * The dispatcher for a request: the pool's, made with the first request to this server and credentials.
+   * Undefined for plain HTTP (client-node's global dispatcher).
    */
-  dispatcher(built: Dispatcher | undefined): Dispatcher | undefined {
+  dispatcher(kubeConfig: KubeConfig, tls: TlsOptions): Promise<Dispatcher | undefined> {
     if (this.pool) return this.pool.dispatcher;
-    if (!built) return undefined;
     let pool = pools.get(this.key);
     if (!pool) {
-      pool = { dispatcher: built, holders: 0 };
+      pool = { dispatcher: poolDispatcher(kubeConfig, tls), holders: 0 };
       pools.set(this.key, pool);
     }
     pool.holders++;
@@ -66,6 +85,6 @@ export class PoolShare {
     this.pool = undefined;
     if (!pool || --pool.holders > 0) return;
     if (pools.get(this.key) === pool) pools.delete(this.key);
-    await pool.dispatcher.close();
+    await (await pool.dispatcher.catch(() => undefined))?.close();
   }
 }

@@ -17,8 +17,12 @@ import {
   RequestContext,
   undiciRequest,
 } from './client-node.js';
+import type { AgentOptions } from 'node:https';
 import type { KubeConfig } from './client-node.js';
 import type { Dispatcher } from './pool.js';
+
+/** What client-node's applyToHTTPSOptions fills in: TLS files and settings, and the credentials' headers. */
+export type TlsOptions = AgentOptions & { headers?: Record<string, unknown>; auth?: string };
 
 /** A request in RBAC's words: the verb on a resource of a group/version, in a namespace, by name. */
 export interface KubeCall {
@@ -39,10 +43,13 @@ export interface KubeCall {
   accept?: string;
 }
 
+/** The connection pool a request goes through (pool.ts), made from the TLS options of the first request. */
+export type PoolOf = (kubeConfig: KubeConfig, tls: TlsOptions) => Promise<Dispatcher | undefined>;
+
 export interface SendOptions {
   signal?: AbortSignal;
-  /** Picks the dispatcher (connection pool) for the request from the one client-node built for it. */
-  dispatcher?: (built: Dispatcher | undefined) => Dispatcher | undefined;
+  /** The request's connection pool; without one, the dispatcher client-node builds for the request. */
+  pool?: PoolOf;
 }
 
 const METHODS: Record<KubeCall['verb'], HttpMethod> = {
@@ -123,9 +130,7 @@ async function sendPathText(
     request.setHeaderParam('Content-Type', contentType ?? 'application/json');
     request.setBody(JSON.stringify(body));
   }
-  await kubeConfig.applySecurityAuthentication(request);
-  const dispatcher = options.dispatcher?.(request.getDispatcher());
-  if (dispatcher) request.setDispatcher(dispatcher);
+  await authenticate(kubeConfig, request, options.pool);
 
   let response: Awaited<ReturnType<typeof undiciRequest>>;
   let text: string;
@@ -146,6 +151,24 @@ async function sendPathText(
   if (status === 401) throw new ApiException(status, 'Unauthorized', undefined, headers);
   if (status < 200 || status > 299) throw new ApiException(status, 'Unknown API Status Code!', text, headers);
   return text;
+}
+
+/**
+ * The request's credentials and dispatcher, as client-node's applySecurityAuthentication sets them, which
+ * also builds an undici Agent for every request (options deep-copied, the CA and keys with them: an eighth
+ * of what a wave of clusters allocates). A pooled request takes the same headers from applyToHTTPSOptions
+ * (the TLS files read and the auth plugins asked as often as before) and the pool's dispatcher instead.
+ */
+async function authenticate(kubeConfig: KubeConfig, request: RequestContext, pool: PoolOf | undefined) {
+  if (!pool) return kubeConfig.applySecurityAuthentication(request);
+  const tls: TlsOptions = {};
+  await kubeConfig.applyToHTTPSOptions(tls);
+  // Basic first, as client-node does: a token (or an auth plugin's header) takes precedence.
+  if (tls.auth !== undefined)
+    request.setHeaderParam('Authorization', `Basic ${Buffer.from(tls.auth).toString('base64')}`);
+  for (const [name, value] of Object.entries(tls.headers ?? {})) request.setHeaderParam(name, `${value}`);
+  const dispatcher = await pool(kubeConfig, tls);
+  if (dispatcher) request.setDispatcher(dispatcher);
 }
 
 /**
