@@ -31,6 +31,17 @@ export async function startCluster(options: StartOptions = {}): Promise<TestClus
   };
 }
 
+/** A cluster with two users who may do anything (admin, ops) and the reviews VirtualService and DestinationRule. */
+export async function startReviewsCluster(): Promise<TestCluster> {
+  const cluster = await startCluster({
+    users: { 'admin-token': 'admin', 'ops-token': 'ops' },
+    rules: [{ users: ['admin', 'ops'], verbs: ['*'], groups: ['*'], resources: ['*'] }],
+  });
+  cluster.server.store.put(reviewsVirtualService());
+  cluster.server.store.put(reviewsDestinationRule());
+  return cluster;
+}
+
 export function reviewsVirtualService(apiVersion = 'networking.istio.io/v1'): VirtualService {
   return {
     apiVersion,

@@ -3,7 +3,13 @@
 // the client that asks for them.
 import diagnostics from 'node:diagnostics_channel';
 import { openPools } from '../../src/kube/pool.js';
-import { reviewsDestinationRule, reviewsVirtualService, startCluster, type TestCluster } from './cluster.js';
+import {
+  reviewsDestinationRule,
+  reviewsVirtualService,
+  startCluster,
+  startReviewsCluster,
+  type TestCluster,
+} from './cluster.js';
 
 let cluster: TestCluster;
 let connections = 0;
@@ -11,12 +17,7 @@ const counted = (): void => void connections++;
 
 beforeAll(async () => {
   diagnostics.subscribe('undici:client:connected', counted);
-  cluster = await startCluster({
-    users: { 'admin-token': 'admin', 'ops-token': 'ops' },
-    rules: [{ users: ['admin', 'ops'], verbs: ['*'], groups: ['*'], resources: ['*'] }],
-  });
-  cluster.server.store.put(reviewsVirtualService());
-  cluster.server.store.put(reviewsDestinationRule());
+  cluster = await startReviewsCluster();
 });
 afterAll(async () => {
   diagnostics.unsubscribe('undici:client:connected', counted);
@@ -34,9 +35,10 @@ test('concurrent clients of one server and user share one HTTP/2 connection, clo
   const pools = openPools();
   const opened = connections;
   const clients = [cluster.client(), cluster.client(), cluster.client()];
-  // Each reads discovery, then its VirtualServices and DestinationRules at once: 9 requests.
-  const states = await Promise.all(clients.map((client) => client.readRouting('default')));
-  expect(states.map(names)).toEqual([['reviews'], ['reviews'], ['reviews']]);
+  // Each lists Deployments at once: three requests (reads of the routing would be shared while in flight,
+  // and a client that joins another's read sends nothing: reads-in-flight.test.ts).
+  const lists = await Promise.all(clients.map((client) => client.listDeployments('default', 'app=reviews')));
+  expect(lists).toEqual([[], [], []]);
   expect(connections - opened).toBe(1);
   expect(openPools()).toBe(pools + 1);
 

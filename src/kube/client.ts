@@ -7,7 +7,8 @@ import type { ClusterState, RoutingObject } from '../plan/types.js';
 import { describeApiError, ISTIO_GROUP, kubeMessages, type ApiAttempt } from './errors.js';
 import { serverOf } from './kubeconfig.js';
 import { PoolShare, poolKey } from './pool.js';
-import { parsed, sendCall, sendCallText, sendPath, type KubeCall, type SendOptions } from './rest.js';
+import { parsed, pathOf, sendCall, sendCallText, sendPath, type KubeCall, type SendOptions } from './rest.js';
+import { frozen, ReadsInFlight } from './reads-in-flight.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { readRouting, readVersionOf } from './routing-read.js';
 import {
@@ -34,6 +35,14 @@ export type CallAttempt = Omit<ApiAttempt, 'server'>;
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+/** The reads of the process in flight, shared by every client (see reads-in-flight.ts). */
+const readsInFlight = new ReadsInFlight();
+
+/** A request as messages name it. */
+function attemptOf({ verb, group, resource, namespace, name }: KubeCall): CallAttempt {
+  return { verb, group, resource, namespace, name };
+}
+
 export class ClusterClient {
   readonly kubeConfig: KubeConfig;
   /** The API server address of the selected context, for messages. */
@@ -44,12 +53,15 @@ export class ClusterClient {
   private istioVersionsPromise: Promise<string[]> | undefined;
   /** This client's hold on the process's connection pool for its server and credentials (see pool.ts). */
   private pool: PoolShare;
+  /** What a read is shared by: the server and credentials (the pool's key). */
+  private readonly identity: string;
   private apiGroupsPromise: Promise<V1APIGroup[]> | undefined;
 
   constructor(kubeConfig: KubeConfig, options: ClusterClientOptions = {}) {
     this.kubeConfig = kubeConfig;
     this.server = serverOf(kubeConfig);
-    this.pool = new PoolShare(poolKey(kubeConfig));
+    this.identity = poolKey(kubeConfig);
+    this.pool = new PoolShare(this.identity);
     this.options = options;
     this.runUrl = options.runUrl;
     this.now = options.now ?? (() => new Date());
@@ -109,24 +121,55 @@ export class ClusterClient {
 
   /** One API request: retried while transient, then described in one line; answers the JSON body. */
   send<T>(call: KubeCall): Promise<T> {
-    const { verb, group, resource, namespace, name } = call;
-    return this.call({ verb, group, resource, namespace, name }, (options) =>
-      sendCall<T>(this.kubeConfig, call, options),
-    );
+    return this.call(attemptOf(call), (options) => sendCall<T>(this.kubeConfig, call, options));
   }
 
   /**
    * The same, answering a parser of the JSON body (each call makes the objects; the caller keeps them): for
    * a read made ahead in case the run needs it (a namespace's Services, which only the Gateway API path
    * reads). Its text is one string; its objects, made and thrown away in every run that does not need
-   * them, were a large share of what a hundred concurrent releases allocate.
+   * them, were a large share of what a hundred concurrent releases allocate. The text is shared with the
+   * same read in flight from another client of the process (sendShared).
    */
   async sendLazily<T>(call: KubeCall): Promise<() => T> {
-    const { verb, group, resource, namespace, name } = call;
-    const text = await this.call({ verb, group, resource, namespace, name }, (options) =>
-      sendCallText(this.kubeConfig, call, options),
+    const text = await this.joined(call, 'text', (client) =>
+      client.call(attemptOf(call), (options) => sendCallText(client.kubeConfig, call, options)),
     );
     return () => parsed<T>(text);
+  }
+
+  /**
+   * A read (get or list) whose answer the caller only reads: it joins the same read in flight from any
+   * client of the process with the same server and credentials, and the answer is frozen, shared by all.
+   * A hundred releases in one namespace at once each list its VirtualServices and DestinationRules: one
+   * request and one parse serve those asked for while it is in flight, instead of a hundred of each.
+   */
+  sendShared<T>(call: KubeCall): Promise<T> {
+    return this.joined(call, 'json', (client) =>
+      client.call(attemptOf(call), (options) => sendCall<T>(client.kubeConfig, call, options)).then(frozen),
+    );
+  }
+
+  /**
+   * The read in flight for this request, or a new one sent without the run's cancellation (a run that is
+   * cancelled must not fail the others that joined it): each caller stops waiting on its own cancellation.
+   */
+  private joined<T>(call: KubeCall, form: string, send: (client: ClusterClient) => Promise<T>): Promise<T> {
+    const key = [this.identity, form, call.verb, pathOf(call), JSON.stringify(call.query ?? {}), call.accept];
+    const read = readsInFlight.join(key.join('\n'), () => send(this.detached()));
+    return this.untilCancelled(read, call);
+  }
+
+  private untilCancelled<T>(read: Promise<T>, call: KubeCall): Promise<T> {
+    const run = this.options.signal;
+    if (!run) return read;
+    const cancelled = () => describeApiError(run.reason, { ...attemptOf(call), server: this.server });
+    if (run.aborted) return Promise.reject(cancelled());
+    return new Promise<T>((resolve, reject) => {
+      const cancel = () => reject(cancelled());
+      run.addEventListener('abort', cancel, { once: true });
+      read.then(resolve, reject).finally(() => run.removeEventListener('abort', cancel));
+    });
   }
 
   private async call<T>(attempt: CallAttempt, send: (options: SendOptions) => Promise<T>): Promise<T> {
@@ -159,15 +202,21 @@ export class ClusterClient {
   }
 
   /**
-   * The served API groups, asked once per client and shared by every reader (Istio's and Gateway API's
+   * The served API groups, asked once per client (and shared with the same read in flight elsewhere, as
+   * sendShared shares) and shared by every reader (Istio's and Gateway API's
    * versions come from the same request). GET /apis lists every group with its versions in one request,
    * and answers 200 whether or not a group is there (GET /apis/networking.istio.io would 404 without it,
    * which reads like a broken server). A failed discovery is not cached: the next call asks again.
    */
   apiGroups(): Promise<V1APIGroup[]> {
     if (!this.apiGroupsPromise) {
-      const discovery = this.call({ verb: 'get', group: '', resource: 'apis' }, (options) =>
-        sendPath<{ groups: V1APIGroup[] }>(this.kubeConfig, HttpMethod.GET, '/apis', {}, options),
+      const call: KubeCall = { verb: 'get', group: '', version: '', resource: 'apis' };
+      const discovery = this.joined(call, 'apis', (client) =>
+        client
+          .call(attemptOf(call), (options) =>
+            sendPath<{ groups: V1APIGroup[] }>(client.kubeConfig, HttpMethod.GET, '/apis', {}, options),
+          )
+          .then(frozen),
       ).then((list) => list.groups);
       this.apiGroupsPromise = discovery;
       discovery.catch(() => {

@@ -40,7 +40,7 @@ function listHttpRoutes(
   version: string,
   where: { namespace: string } | { except: string },
 ): Promise<RawList> {
-  return client.send<RawList>({
+  return client.sendShared<RawList>({
     verb: 'list',
     group: GATEWAY_API_GROUP,
     version,
@@ -52,7 +52,7 @@ function listHttpRoutes(
 }
 
 function listReferenceGrants(client: ClusterClient, namespace: string): Promise<RawList> {
-  return client.send<RawList>({
+  return client.sendShared<RawList>({
     verb: 'list',
     group: GATEWAY_API_GROUP,
     version: REFERENCE_GRANT_VERSION,

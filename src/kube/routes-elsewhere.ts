@@ -17,7 +17,7 @@ export interface RoutesElsewhere {
 
 /** Every other namespace's VirtualServices: the namespace's own come from readRouting, and only once. */
 function listEverywhere(client: ClusterClient, version: string, except: string): Promise<RawList> {
-  return client.send<RawList>({
+  return client.sendShared<RawList>({
     verb: 'list',
     group: ISTIO_GROUP,
     version,

@@ -88,8 +88,9 @@ function apiVersionOf(group: string, version: string): string {
 
 /**
  * The object as callers see it: its own apiVersion, no managedFields (they would flood every diff). `raw`
- * is an answer parsed for this call alone: its top level and metadata are copied, its spec is taken as it
- * is (a deep copy of a thousand routes would cost more than the rest of the read).
+ * is an answer read for this call, or shared with other runs and frozen (ClusterClient.sendShared): its top
+ * level and metadata are copied, its spec is taken as it is (a deep copy of a thousand routes would cost
+ * more than the rest of the read), and never changed.
  */
 export function asRoutingObject<T extends CustomRoutingObject = RoutingObject>(
   raw: unknown,

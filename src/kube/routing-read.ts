@@ -23,7 +23,7 @@ function listKind(
   kind: RoutingKind,
   version: string,
 ): Promise<RawList> {
-  return client.send<RawList>({
+  return client.sendShared<RawList>({
     verb: 'list',
     group: ISTIO_GROUP,
     version,
