@@ -13,13 +13,19 @@
 // Kept by what the connection is made of (the CA, the client certificate and key as client-node reads them,
 // the TLS name, the verification setting), hashed: a rotated certificate or key file makes a new connector.
 import { createHash } from 'node:crypto';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { buildConnector, type UndiciConnectOptions, type UndiciConnector } from './client-node.js';
 
 /** The connect options client-node's createDispatcherOptions gives for a direct (not proxied) server. */
 export type ConnectOptions = UndiciConnectOptions;
 
 const connectors = new Map<string, UndiciConnector>();
+
+/**
+ * How many connectors the process keeps: a process that meets ever new credentials (a rotated certificate
+ * file, many users) forgets the one used least recently rather than keep them all.
+ */
+const KEPT = 32;
 
 /** How many connectors the process keeps (for tests). */
 export function keptConnectors(): number {
@@ -40,11 +46,11 @@ function identityOf(options: ConnectOptions): string {
 /** The connector for these options: made once, then shared by every pool opened with them. */
 export function connectorFor(options: ConnectOptions): UndiciConnector {
   const key = identityOf(options);
-  let connector = connectors.get(key);
-  if (!connector) {
-    connector = resumingConnector(options);
-    connectors.set(key, connector);
-  }
+  const connector = connectors.get(key) ?? resumingConnector(options);
+  // Kept in the order of use: the first key is the one used least recently.
+  connectors.delete(key);
+  connectors.set(key, connector);
+  if (connectors.size > KEPT) connectors.delete(connectors.keys().next().value!);
   return connector;
 }
 
@@ -55,7 +61,7 @@ export function connectorFor(options: ConnectOptions): UndiciConnector {
  * different ports would be offered each other's).
  */
 function resumingConnector(options: ConnectOptions): UndiciConnector {
-  const secureContext = createSecureContext(options);
+  const secureContext = contextOf(options);
   const sessions = new Map<string, Buffer>();
   return (target, callback) => {
     const address = `${target.servername ?? options.servername ?? target.hostname}:${target.port}`;
@@ -65,4 +71,16 @@ function resumingConnector(options: ConnectOptions): UndiciConnector {
     socket.on('session', (received: Buffer) => sessions.set(address, received));
     return socket;
   };
+}
+
+/**
+ * The TLS context, or none when the CA, certificate or key cannot make one: each connection then fails in
+ * node:tls as it did before this connector (and as a client without it does), with the same message.
+ */
+function contextOf(options: ConnectOptions): SecureContext | undefined {
+  try {
+    return createSecureContext(options);
+  } catch {
+    return undefined;
+  }
 }
