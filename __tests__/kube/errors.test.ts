@@ -185,3 +185,28 @@ test('404 on a named object', async () => {
     'destinationrules.networking.istio.io "ratings" in namespace "default" was not found (404 Not Found): it was deleted while the run worked; run the stage again',
   );
 });
+
+test('certificate-authority-data that is not a certificate: one line naming the cause, nothing sent', async () => {
+  const client = clientWith(
+    (entry) => (entry['certificate-authority-data'] = Buffer.from('not a certificate').toString('base64')),
+  );
+  const mark = cluster.server.requests.length;
+  const error = await failure(client.readRouting('default'));
+  expect(error.message).toBe(
+    `the Kubernetes API at ${cluster.server.url} presented a certificate the kubeconfig does not trust (UNABLE_TO_VERIFY_LEAF_SIGNATURE: unknown certificate authority): check the cluster's certificate-authority-data in the kubeconfig`,
+  );
+  expect(cluster.server.requests.length).toBe(mark);
+});
+
+test('client-certificate-data and client-key-data that are not a certificate and key: one line, nothing sent', async () => {
+  const config = parse(cluster.server.kubeconfigYaml());
+  config.users[0].user['client-certificate-data'] = Buffer.from('not a certificate').toString('base64');
+  config.users[0].user['client-key-data'] = Buffer.from('not a key').toString('base64');
+  const mark = cluster.server.requests.length;
+  const error = await failure(clientFor(stringify(config)).readRouting('default'));
+  expect(error.code).toBe('invalid-input');
+  expect(error.message).toBe(
+    `the kubeconfig's client certificate or key for ${cluster.server.url} cannot be used (ERR_OSSL_PEM_NO_START_LINE: error:0480006C:PEM routines::no start line): check the user's client-certificate-data and client-key-data (or the files they name) in the kubeconfig`,
+  );
+  expect(cluster.server.requests.length).toBe(mark);
+});

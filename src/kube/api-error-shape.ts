@@ -154,6 +154,18 @@ export function tlsFailure(err: unknown): FailureCause | undefined {
   return undefined;
 }
 
+/**
+ * The client certificate or key of the kubeconfig could not be loaded (OpenSSL could not read it: not PEM,
+ * a key that does not match the certificate …): the request was never sent; else undefined.
+ */
+export function credentialsFailure(err: unknown): FailureCause | undefined {
+  for (const link of errorChain(err)) {
+    const code = codeOf(link);
+    if (code !== undefined && /^ERR_OSSL_/.test(code)) return { code, words: oneLine(link.message) };
+  }
+  return undefined;
+}
+
 /** `ECONNREFUSED`, `UND_ERR_SOCKET`, … when the request got no HTTP answer for a transient reason. */
 export function connectionErrorCode(err: unknown): string | undefined {
   return transientFailure(errorChain(err))?.code;

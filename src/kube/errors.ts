@@ -4,6 +4,7 @@ import { CanaryError, type ErrorCode } from '../errors.js';
 import { GATEWAY_API_GROUP } from '../plan/gateway-api/types.js';
 import {
   connectionFailure,
+  credentialsFailure,
   describeCause,
   HOSTNAME_MISMATCH,
   isAbortError,
@@ -47,6 +48,8 @@ export const kubeMessages = {
     `the Kubernetes API at ${server} presented a certificate the kubeconfig does not trust (${cause}): check the cluster's certificate-authority-data in the kubeconfig`,
   certificateForOtherHost: (server: string, cause: string): string =>
     `the Kubernetes API at ${server} presented a certificate for another host name (${cause}): use a server address the certificate names, or set tls-server-name in the kubeconfig's cluster`,
+  unusableClientCertificate: (server: string, cause: string): string =>
+    `the kubeconfig's client certificate or key for ${server} cannot be used (${cause}): check the user's client-certificate-data and client-key-data (or the files they name) in the kubeconfig`,
   unauthorized: (server: string): string =>
     `the Kubernetes API at ${server} rejected the credentials (401 Unauthorized): refresh the kubeconfig's token or client certificate`,
   forbidden: (attempt: ApiAttempt, user: string | undefined): string => {
@@ -195,6 +198,11 @@ export function describeApiError(err: unknown, attempt: ApiAttempt): CanaryError
         ? kubeMessages.certificateForOtherHost
         : kubeMessages.untrustedCertificate;
     return new CanaryError('unreachable', describe(attempt.server, describeCause(tls)), { cause: err });
+  }
+  const credentials = credentialsFailure(err);
+  if (credentials) {
+    const message = kubeMessages.unusableClientCertificate(attempt.server, describeCause(credentials));
+    return new CanaryError('invalid-input', message, { cause: err });
   }
   const connection = connectionFailure(err);
   if (connection) {
