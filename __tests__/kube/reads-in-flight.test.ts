@@ -39,12 +39,14 @@ test('clients reading the same list at once share one request and one answer, fr
   await Promise.all(clients.map((client) => client.close()));
 });
 
-test('a read asked for after the answer came sends again: nothing is cached', async () => {
+test('a read asked for after the answer came sends again: nothing is cached, and a lone answer is not frozen', async () => {
   const client = cluster.client();
   const mark = cluster.mark();
   await client.readRouting('default');
-  await client.readRouting('default');
+  const state = await client.readRouting('default');
   expect(count(requestsSince(mark), VS_LIST)).toBe(2);
+  // Taken by one caller alone, the answer is that caller's, as a read of its own was (no walk to freeze it).
+  expect(Object.isFrozen(state.virtualServices[0]!.spec)).toBe(false);
   await client.close();
 });
 

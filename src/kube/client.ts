@@ -8,7 +8,7 @@ import { describeApiError, ISTIO_GROUP, kubeMessages, type ApiAttempt } from './
 import { serverOf } from './kubeconfig.js';
 import { PoolShare, poolKey } from './pool.js';
 import { parsed, pathOf, sendCall, sendCallText, sendPath, type KubeCall, type SendOptions } from './rest.js';
-import { frozen, ReadsInFlight } from './reads-in-flight.js';
+import { ReadsInFlight } from './reads-in-flight.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { readRouting, readVersionOf } from './routing-read.js';
 import {
@@ -140,13 +140,14 @@ export class ClusterClient {
 
   /**
    * A read (get or list) whose answer the caller only reads: it joins the same read in flight from any
-   * client of the process with the same server and credentials, and the answer is frozen, shared by all.
+   * client of the process with the same server and credentials, and the answer is shared by all (frozen
+   * when it was shared).
    * A hundred releases in one namespace at once each list its VirtualServices and DestinationRules: one
    * request and one parse serve those asked for while it is in flight, instead of a hundred of each.
    */
   sendShared<T>(call: KubeCall): Promise<T> {
     return this.joined(call, 'json', (client) =>
-      client.call(attemptOf(call), (options) => sendCall<T>(client.kubeConfig, call, options)).then(frozen),
+      client.call(attemptOf(call), (options) => sendCall<T>(client.kubeConfig, call, options)),
     );
   }
 
@@ -212,11 +213,9 @@ export class ClusterClient {
     if (!this.apiGroupsPromise) {
       const call: KubeCall = { verb: 'get', group: '', version: '', resource: 'apis' };
       const discovery = this.joined(call, 'apis', (client) =>
-        client
-          .call(attemptOf(call), (options) =>
-            sendPath<{ groups: V1APIGroup[] }>(client.kubeConfig, HttpMethod.GET, '/apis', {}, options),
-          )
-          .then(frozen),
+        client.call(attemptOf(call), (options) =>
+          sendPath<{ groups: V1APIGroup[] }>(client.kubeConfig, HttpMethod.GET, '/apis', {}, options),
+        ),
       ).then((list) => list.groups);
       this.apiGroupsPromise = discovery;
       discovery.catch(() => {
