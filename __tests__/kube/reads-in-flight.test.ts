@@ -79,3 +79,52 @@ test('a cancelled run stops waiting alone: the run that joined its read still ge
   expect(count(requestsSince(mark), VS_LIST)).toBe(1);
   await Promise.all([cancelled.close(), other.close()]);
 });
+
+const RATINGS = {
+  group: 'networking.istio.io',
+  version: 'v1',
+  resource: 'virtualservices',
+  namespace: 'default',
+} as const;
+
+test('a read asked for after a write to the server ended does not join a read sent before it', async () => {
+  cluster.server.faults.latencyMs = 150;
+  const reader = cluster.client();
+  const writer = cluster.client();
+  const mark = cluster.mark();
+  const early = reader.readRouting('default');
+  // While that read is in flight, a write ends: a read asked for now must see it.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  cluster.server.faults.latencyMs = 0;
+  await writer.send({
+    ...RATINGS,
+    verb: 'create',
+    body: {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'ratings', namespace: 'default' },
+      spec: { hosts: ['ratings'], http: [{ route: [{ destination: { host: 'ratings' } }] }] },
+    },
+  });
+  const late = await writer.readRouting('default');
+  expect(late.virtualServices.map((vs) => vs.metadata.name)).toEqual(['ratings', 'reviews']);
+  await early;
+  expect(count(requestsSince(mark), VS_LIST)).toBe(2);
+  await writer.send({ ...RATINGS, verb: 'delete', name: 'ratings' });
+  await Promise.all([reader.close(), writer.close()]);
+});
+
+test('a read no caller waits for any more is stopped: no retries for nobody, no unhandled failure', async () => {
+  // Every list of VirtualServices fails (503, retried): only the first attempt may go out before the stop.
+  cluster.server.faults.latencyMs = 50;
+  cluster.server.faults.failNext(10, 503, { method: 'GET', path: /virtualservices$/ });
+  const run = new AbortController();
+  const client = cluster.client({ signal: run.signal });
+  const mark = cluster.mark();
+  const read = client.readRouting('default');
+  setTimeout(() => run.abort(new CanaryError('cancelled', 'the run was cancelled')), 20);
+  await expect(read).rejects.toThrow('the run was cancelled');
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  expect(count(requestsSince(mark), VS_LIST)).toBe(1);
+  await client.close();
+});

@@ -8,7 +8,7 @@ import { describeApiError, ISTIO_GROUP, kubeMessages, type ApiAttempt } from './
 import { serverOf } from './kubeconfig.js';
 import { PoolShare, poolKey } from './pool.js';
 import { parsed, pathOf, sendCall, sendCallText, sendPath, type KubeCall, type SendOptions } from './rest.js';
-import { ReadsInFlight } from './reads-in-flight.js';
+import { ReadsInFlight, WriteEpochs } from './reads-in-flight.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { readRouting, readVersionOf } from './routing-read.js';
 import {
@@ -37,6 +37,10 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** The reads of the process in flight, shared by every client (see reads-in-flight.ts). */
 const readsInFlight = new ReadsInFlight();
+/** The writes each API server has answered, for which reads may still be joined. */
+const writeEpochs = new WriteEpochs();
+
+const READ_VERBS = new Set<KubeCall['verb']>(['get', 'list']);
 
 /** A request as messages name it. */
 function attemptOf({ verb, group, resource, namespace, name }: KubeCall): CallAttempt {
@@ -57,10 +61,10 @@ export class ClusterClient {
   private readonly identity: string;
   private apiGroupsPromise: Promise<V1APIGroup[]> | undefined;
 
-  constructor(kubeConfig: KubeConfig, options: ClusterClientOptions = {}) {
+  constructor(kubeConfig: KubeConfig, options: ClusterClientOptions = {}, identity?: string) {
     this.kubeConfig = kubeConfig;
     this.server = serverOf(kubeConfig);
-    this.identity = poolKey(kubeConfig);
+    this.identity = identity ?? poolKey(kubeConfig);
     this.pool = new PoolShare(this.identity);
     this.options = options;
     this.runUrl = options.runUrl;
@@ -121,7 +125,12 @@ export class ClusterClient {
 
   /** One API request: retried while transient, then described in one line; answers the JSON body. */
   send<T>(call: KubeCall): Promise<T> {
-    return this.call(attemptOf(call), (options) => sendCall<T>(this.kubeConfig, call, options));
+    const sent = this.call(attemptOf(call), (options) => sendCall<T>(this.kubeConfig, call, options));
+    if (READ_VERBS.has(call.verb)) return sent;
+    // A read asked for from now on does not join one sent before this write ended.
+    const ended = () => writeEpochs.ended(this.server);
+    sent.then(ended, ended);
+    return sent;
   }
 
   /**
@@ -152,24 +161,39 @@ export class ClusterClient {
   }
 
   /**
-   * The read in flight for this request, or a new one sent without the run's cancellation (a run that is
-   * cancelled must not fail the others that joined it): each caller stops waiting on its own cancellation.
+   * The read in flight for this request, or a new one. It is sent by a client of its own: with this
+   * client's retries and request bound, its own hold on the pool, and a signal of its own that ends it
+   * once no caller waits (each caller stops waiting on its own run's cancellation). Each caller takes a
+   * hold on the pool when the answer comes, as for a request of its own; the sender gives its hold back
+   * after that, so that the connection outlives the read for the runs that go on.
    */
   private joined<T>(call: KubeCall, form: string, send: (client: ClusterClient) => Promise<T>): Promise<T> {
-    const key = [this.identity, form, call.verb, pathOf(call), JSON.stringify(call.query ?? {}), call.accept];
-    const read = readsInFlight.join(key.join('\n'), () => send(this.detached()));
-    return this.untilCancelled(read, call);
-  }
-
-  private untilCancelled<T>(read: Promise<T>, call: KubeCall): Promise<T> {
     const run = this.options.signal;
-    if (!run) return read;
-    const cancelled = () => describeApiError(run.reason, { ...attemptOf(call), server: this.server });
-    if (run.aborted) return Promise.reject(cancelled());
+    const cancelled = () => describeApiError(run?.reason, { ...attemptOf(call), server: this.server });
+    if (run?.aborted) return Promise.reject(cancelled());
+    const key = [this.identity, form, call.verb, pathOf(call), JSON.stringify(call.query ?? {}), call.accept];
+    let sender: ClusterClient | undefined;
+    const { read, leave } = readsInFlight.join(
+      key.join('\n'),
+      writeEpochs.of(this.server),
+      (signal) => {
+        sender = new ClusterClient(this.kubeConfig, { ...this.options, signal }, this.identity);
+        return send(sender);
+      },
+      () => void sender?.close(),
+    );
+    const held = read.then((value) => {
+      this.pool.holdExisting();
+      return value;
+    });
+    if (!run) return held;
     return new Promise<T>((resolve, reject) => {
-      const cancel = () => reject(cancelled());
+      const cancel = () => {
+        leave();
+        reject(cancelled());
+      };
       run.addEventListener('abort', cancel, { once: true });
-      read.then(resolve, reject).finally(() => run.removeEventListener('abort', cancel));
+      held.then(resolve, reject).finally(() => run.removeEventListener('abort', cancel));
     });
   }
 

@@ -23,6 +23,8 @@ export type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>
 interface SharedPool {
   dispatcher: Promise<Dispatcher | undefined>;
   holders: number;
+  /** Its dispatcher could not be made (an auth plugin failing for a proxy): the next request tries again. */
+  failed?: boolean;
 }
 
 const pools = new Map<string, SharedPool>();
@@ -44,7 +46,7 @@ export function openPools(): number {
 /**
  * The pool's dispatcher, from the TLS options client-node read for the first request: an Agent over the
  * process's connector for the server; for a proxy or a SOCKS proxy, the dispatcher client-node builds;
- * none (the global dispatcher) for plain HTTP.
+ * none (client-node's global dispatcher) for a cluster without any TLS settings.
  */
 async function poolDispatcher(kubeConfig: KubeConfig, tls: TlsOptions): Promise<Dispatcher | undefined> {
   const options = kubeConfig.createDispatcherOptions(kubeConfig.getCurrentCluster(), tls);
@@ -65,18 +67,36 @@ export class PoolShare {
 
   /**
    * The dispatcher for a request: the pool's, made with the first request to this server and credentials.
-   * Undefined for plain HTTP (client-node's global dispatcher).
+   * Undefined for a cluster without any TLS settings (client-node's global dispatcher).
    */
   dispatcher(kubeConfig: KubeConfig, tls: TlsOptions): Promise<Dispatcher | undefined> {
+    if (this.pool?.failed) void this.release();
     if (this.pool) return this.pool.dispatcher;
     let pool = pools.get(this.key);
-    if (!pool) {
-      pool = { dispatcher: poolDispatcher(kubeConfig, tls), holders: 0 };
+    if (!pool || pool.failed) {
+      const made: SharedPool = { dispatcher: poolDispatcher(kubeConfig, tls), holders: 0 };
+      made.dispatcher.catch(() => {
+        made.failed = true;
+        if (pools.get(this.key) === made) pools.delete(this.key);
+      });
+      pool = made;
       pools.set(this.key, pool);
     }
     pool.holders++;
     this.pool = pool;
     return pool.dispatcher;
+  }
+
+  /**
+   * A hold on the pool as it is, made by another client's request (a read this client joined): the pool
+   * then stays open for this client until it is closed, as if the request had been its own.
+   */
+  holdExisting(): void {
+    if (this.pool) return;
+    const pool = pools.get(this.key);
+    if (!pool || pool.failed) return;
+    pool.holders++;
+    this.pool = pool;
   }
 
   /** Gives the hold back; the last holder closes the pool (after the requests in flight on it). */

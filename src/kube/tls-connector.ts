@@ -64,7 +64,7 @@ function resumingConnector(options: ConnectOptions): UndiciConnector {
   const secureContext = contextOf(options);
   const sessions = new Map<string, Buffer>();
   return (target, callback) => {
-    const address = `${target.servername ?? options.servername ?? target.hostname}:${target.port}`;
+    const address = `${target.hostname}:${target.port} ${target.servername ?? options.servername ?? ''}`;
     const session = sessions.get(address);
     const connect = buildConnector({ ...options, allowH2: true, secureContext, session });
     const socket = connect(target, callback);
