@@ -17,8 +17,8 @@ import {
   RequestContext,
   undiciRequest,
 } from './client-node.js';
-import type { AgentOptions } from 'node:https';
 import type { KubeConfig } from './client-node.js';
+import type { AgentOptions } from 'node:https';
 import type { Dispatcher } from './pool.js';
 
 /** What client-node's applyToHTTPSOptions fills in: TLS files and settings, and the credentials' headers. */
@@ -155,9 +155,9 @@ async function sendPathText(
 
 /**
  * The request's credentials and dispatcher, as client-node's applySecurityAuthentication sets them, which
- * also builds an undici Agent for every request (options deep-copied, the CA and keys with them: an eighth
- * of what a wave of clusters allocates). A pooled request takes the same headers from applyToHTTPSOptions
- * (the TLS files read and the auth plugins asked as often as before) and the pool's dispatcher instead.
+ * also builds an undici Agent for every request (its options deep-copied, the CA and keys with them) only
+ * for the pool to drop it. A pooled request takes the same headers from applyToHTTPSOptions (the TLS files
+ * read and the auth plugins asked as often as before) and the pool's dispatcher instead.
  */
 async function authenticate(kubeConfig: KubeConfig, request: RequestContext, pool: PoolOf | undefined) {
   if (!pool) return kubeConfig.applySecurityAuthentication(request);

@@ -4,7 +4,7 @@
 // Why: a TLS handshake costs both ends CPU. The client builds a SecureContext from the CA, certificate and
 // key (about 0.3 ms here) and checks the server's certificate chain and name (about 0.3 ms); the server
 // signs the handshake with its key (RSA: about 0.4 ms). A process that runs stage after stage (a library
-// user, a workflow's steps in one job's process) opened and verified a new context for every run's pool.
+// user, the bench) opened and verified a new context for every run's pool.
 // With the context kept, and the last session offered for resumption (TLS 1.3 session tickets, which
 // kube-apiserver's Go TLS stack issues by default), a later connection skips the context, the certificate
 // checks and the server's signature; the server still decides: a ticket it no longer accepts means a full
