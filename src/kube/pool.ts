@@ -12,7 +12,13 @@
 //
 // Sharing is safe for cancellation: a run aborts its own requests through their signals, which ends only
 // their streams (HTTP/2) or the connection carrying that one request (HTTP/1.1), never another run's.
-// A pool is closed when the last client holding it is closed.
+//
+// A pool outlives its last client by a few seconds (IDLE_MS), as client-go's transports keep idle
+// connections: stages run one after another in one process (a script's loop, a wave after a wave, a
+// service releasing several times) take the connection of the one before instead of a TCP and TLS
+// handshake each, which is most of what a cluster of a wave costs besides its requests. An idle
+// connection does not keep the process alive (undici unrefs it, and the timer is unref'd): a CLI or
+// action run exits as soon as its work is done.
 import { createHash } from 'node:crypto';
 import { HttpMethod, RequestContext, UndiciAgent, type KubeConfig } from './client-node.js';
 import type { TlsOptions } from './rest.js';
@@ -25,9 +31,20 @@ interface SharedPool {
   holders: number;
   /** Its dispatcher could not be made (an auth plugin failing for a proxy): the next request tries again. */
   failed?: boolean;
+  /** Closes the pool once it has had no holder for IDLE_MS. */
+  idle?: NodeJS.Timeout;
 }
 
 const pools = new Map<string, SharedPool>();
+
+/** How long a pool without holders stays open for the next client of its server (see the top). */
+const IDLE_MS = 5_000;
+let idleMs = IDLE_MS;
+
+/** For tests: how long an idle pool stays open (0: closed with its last holder, as it is given back). */
+export function setPoolIdleMs(ms: number = IDLE_MS): void {
+  idleMs = ms;
+}
 
 /**
  * What a connection is bound to: the selected cluster (server, CA, TLS name, proxy) and user (client
@@ -38,9 +55,28 @@ export function poolKey(kubeConfig: KubeConfig): string {
   return createHash('sha256').update(identity).digest('hex');
 }
 
-/** How many pools the process holds open (for tests). */
+/** How many pools the process holds open, those kept idle included (for tests). */
 export function openPools(): number {
   return pools.size;
+}
+
+/** How many of them some client holds (for tests): the others are idle, kept for the next client. */
+export function heldPools(): number {
+  return [...pools.values()].filter((pool) => pool.holders > 0).length;
+}
+
+/** Closes every pool no client holds now, without waiting for its idle time (tests; a library user). */
+export async function closeIdlePools(): Promise<void> {
+  const idle = [...pools].filter(([, pool]) => pool.holders === 0);
+  await Promise.all(idle.map(([key, pool]) => closePool(key, pool)));
+}
+
+async function closePool(key: string, pool: SharedPool): Promise<void> {
+  clearTimeout(pool.idle);
+  if (pools.get(key) === pool) pools.delete(key);
+  const dispatcher = await pool.dispatcher.catch(() => undefined);
+  // A connection the server already ended closes with an error: nothing is left to close.
+  await dispatcher?.close().catch(() => undefined);
 }
 
 /**
@@ -82,7 +118,7 @@ export class PoolShare {
       pool = made;
       pools.set(this.key, pool);
     }
-    pool.holders++;
+    hold(pool);
     this.pool = pool;
     return pool.dispatcher;
   }
@@ -95,16 +131,27 @@ export class PoolShare {
     if (this.pool) return;
     const pool = pools.get(this.key);
     if (!pool || pool.failed) return;
-    pool.holders++;
+    hold(pool);
     this.pool = pool;
   }
 
-  /** Gives the hold back; the last holder closes the pool (after the requests in flight on it). */
+  /**
+   * Gives the hold back. A pool left without holders is closed (after the requests in flight on it) once
+   * it has stayed so for its idle time; one that failed, or with no idle time, at once.
+   */
   async release(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
     if (!pool || --pool.holders > 0) return;
-    if (pools.get(this.key) === pool) pools.delete(this.key);
-    await (await pool.dispatcher.catch(() => undefined))?.close();
+    if (pool.failed || idleMs <= 0) return closePool(this.key, pool);
+    const key = this.key;
+    pool.idle = setTimeout(() => void closePool(key, pool), idleMs);
+    pool.idle.unref();
   }
+}
+
+function hold(pool: SharedPool): void {
+  pool.holders++;
+  clearTimeout(pool.idle);
+  pool.idle = undefined;
 }
