@@ -2,8 +2,8 @@
 // else the package would evaluate on import left out.
 //   src/kube/client-node.lean.js    @kubernetes/client-node: KubeConfig with its auth plugins, the HTTP
 //                                   transport, ApiException, Watch, V1MicroTime, and the YAML parser it
-//                                   reads kubeconfigs with (js-yaml's load), the request(), Agent and
-//                                   buildConnector of the undici it sends with
+//                                   reads kubeconfigs with (js-yaml's load), the global dispatcher, Agent
+//                                   and buildConnector of the undici it sends with
 //   src/action/actions-core.lean.js @actions/core: inputs, outputs, masking, log lines, the job summary
 //   src/plan/yaml-diff.lean.js      yaml's parse, parseAllDocuments and stringify, and diff's
 //                                   createTwoFilesPatch
@@ -41,7 +41,7 @@ export { HttpMethod, RequestContext } from '${CLIENT_NODE}/gen/http/http.js';
 export { ApiException } from '${CLIENT_NODE}/gen/apis/exception.js';
 export { V1MicroTime } from '${CLIENT_NODE}/types.js';
 export { load as loadKubeconfigYaml } from 'js-yaml';
-export { request as undiciRequest, Agent as UndiciAgent, buildConnector } from 'undici-of-client-node';
+export { getGlobalDispatcher, Agent as UndiciAgent, buildConnector } from 'undici-of-client-node';
 `,
   },
   {
@@ -65,16 +65,15 @@ export { getInput, group, info, setFailed, setOutput, setSecret, summary, warnin
  * client-node takes three things from undici (fetch, Agent, ProxyAgent), but undici's index loads every one
  * of its features on import (mocks, caches with node:sqlite, WebSocket, EventSource, interceptors …).
  * This module gives client-node those three from undici's own files, fetch wrapped as undici's index wraps
- * it (the caller's stack appended to a failure), and the project undici's request(), made as undici's index
- * makes it from api-request.js (the URL split into origin and path, the global dispatcher by default), and
- * its buildConnector (src/kube/tls-connector.ts keeps one TLS context and session per server).
+ * it (the caller's stack appended to a failure), and the project its global dispatcher (src/kube/dispatch.ts
+ * dispatches on it for a server without TLS settings, as undici's request() would) and its buildConnector
+ * (src/kube/tls-connector.ts keeps one TLS context and session per server).
  */
 function undiciSubset(undiciDir) {
   return `
 import Agent from '${undiciDir}/lib/dispatcher/agent.js';
 import ProxyAgent from '${undiciDir}/lib/dispatcher/proxy-agent.js';
 import fetchModule from '${undiciDir}/lib/web/fetch/index.js';
-import requestOn from '${undiciDir}/lib/api/api-request.js';
 import globalDispatcher from '${undiciDir}/lib/global.js';
 import buildConnector from '${undiciDir}/lib/core/connect.js';
 export { Agent, ProxyAgent, buildConnector };
@@ -84,9 +83,8 @@ export function fetch(init, options = undefined) {
     throw err;
   });
 }
-export function request(url, { dispatcher = globalDispatcher.getGlobalDispatcher(), ...options }) {
-  const { origin, pathname, search } = new URL(url);
-  return requestOn.call(dispatcher, { ...options, origin, path: pathname + search });
+export function getGlobalDispatcher() {
+  return globalDispatcher.getGlobalDispatcher();
 }
 `;
 }

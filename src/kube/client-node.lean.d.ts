@@ -10,21 +10,8 @@ export {
 } from '@kubernetes/client-node';
 export { load as loadKubeconfigYaml } from 'js-yaml';
 
-/** undici's request() (of the undici client-node sends with), with the options and answer used here. */
-export declare function undiciRequest(
-  url: string,
-  options: {
-    dispatcher?: unknown;
-    method: string;
-    headers: Record<string, string>;
-    body?: string;
-    signal?: AbortSignal;
-  },
-): Promise<{
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: { text(): Promise<string> };
-}>;
+/** undici's global dispatcher (of the undici client-node sends with): for a server without TLS settings. */
+export declare function getGlobalDispatcher(): unknown;
 
 /** The options of a TLS connection undici makes (node:tls's, with undici's own). */
 export type UndiciConnectOptions = import('node:tls').ConnectionOptions & {

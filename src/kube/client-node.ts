@@ -1,7 +1,7 @@
 // The one door to @kubernetes/client-node: every src file imports the client from here, so that how the
 // package is loaded is decided in one place. Its values come from client-node.lean.js, the parts of the
 // package the project uses built into one file by scripts/lean-packages.mjs (KubeConfig and its auth
-// plugins, the request context, undici's request(), Agent and connector, ApiException, Watch, and js-yaml's load, with which
+// plugins, the request context, undici's global dispatcher, Agent and connector, ApiException, Watch, and js-yaml's load, with which
 // KubeConfig reads a kubeconfig): the package's own index evaluates every generated API group and model on
 // import, ≈4 MB of code before the first request. Types come from the package itself.
 export {
@@ -11,8 +11,8 @@ export {
   loadKubeconfigYaml,
   RequestContext,
   buildConnector,
+  getGlobalDispatcher,
   UndiciAgent,
-  undiciRequest,
   V1MicroTime,
   Watch,
 } from './client-node.lean.js';

@@ -1,22 +1,18 @@
 // One request to the API server through client-node's own transport: its RequestContext and its
 // KubeConfig's authentication (tokens, client certificates, exec and auth-provider plugins, TLS options,
 // proxies, the undici dispatcher for the server) — the steps a generated API method takes, minus the typed
-// (de)serialization — sent with request() of the undici client-node sends with, rather than its fetch():
-// the WHATWG layer (Request, Headers, Response, web streams) made about half of a request's CPU here, and a
-// wave of clusters or a hundred releases at once is CPU-bound. Watches still go through client-node's fetch.
+// (de)serialization — sent straight through the dispatch() of the undici client-node sends with
+// (dispatch.ts), rather than its fetch(): the WHATWG layer (Request, Headers, Response, web streams) made
+// about half of a request's CPU here, and a wave of clusters or a hundred releases at once is CPU-bound.
+// Watches still go through client-node's fetch.
 //
 // Why not the generated API classes: every object here is read and written as plain JSON (custom resources
 // always were); the typed classes would turn each Deployment of a list into model instances only for us to
 // read a few fields, and importing them loads every API group and model of the package (see
 // scripts/lean-packages.mjs). Failures are client-node's ApiException, shaped as the generated methods
 // shape them, so describeApiError reads both alike.
-import {
-  ApiException,
-  CLIENT_NODE_USER_AGENT,
-  HttpMethod,
-  RequestContext,
-  undiciRequest,
-} from './client-node.js';
+import { ApiException, CLIENT_NODE_USER_AGENT, HttpMethod, RequestContext } from './client-node.js';
+import { exchange, type Answer } from './dispatch.js';
 import type { KubeConfig } from './client-node.js';
 import type { AgentOptions } from 'node:https';
 import type { Dispatcher } from './pool.js';
@@ -132,22 +128,20 @@ async function sendPathText(
   }
   await authenticate(kubeConfig, request, options.pool);
 
-  let response: Awaited<ReturnType<typeof undiciRequest>>;
-  let text: string;
+  let answer: Answer;
   try {
-    response = await undiciRequest(request.getUrl(), {
+    answer = await exchange(request.getUrl(), {
       dispatcher: request.getDispatcher(),
       method: request.getHttpMethod(),
       headers: normalizedHeaders(request.getHeaders()),
       body: request.getBody() as string | undefined,
       signal: options.signal,
     });
-    text = await response.body.text();
   } catch (err) {
     throw asFetchFailure(err);
   }
-  const status = response.statusCode;
-  const headers = response.headers as Record<string, string>;
+  const { statusCode: status, text } = answer;
+  const headers = answer.headers as Record<string, string>;
   if (status === 401) throw new ApiException(status, 'Unauthorized', undefined, headers);
   if (status < 200 || status > 299) throw new ApiException(status, 'Unknown API Status Code!', text, headers);
   return text;
