@@ -3,7 +3,7 @@
 // Paired and interleaved: every round runs the single-cluster stage and each wave size once, in an order
 // that rotates from round to round, so that a drift of the machine's load hits all alike; the figure is
 // the median over rounds of (wave time / the same round's single-cluster time), after WARM_UP_ROUNDS rounds
-// thrown away. Self-contained: its own worker process (the built library under plain node) and its own
+// that are not part of it (the first of them are reported apart: the library not yet at its steady state). Self-contained: its own worker process (the built library under plain node) and its own
 // small helpers; the bench reads its own CPU time (the stand-ins answering) at the edges of each stage.
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,9 +18,21 @@ import { ensureLibraryBuilt } from './support/library.js';
 import type { Target } from './support/targets.js';
 import { extraFlags } from './support/worker-process.js';
 
+/** The wave of 10 (or the largest) in rounds soon after the worker started: not yet the steady state. */
+export interface EarlyFigures {
+  /** 1-based, of all rounds run, warm-up included. */
+  fromRound: number;
+  toRound: number;
+  size: number;
+  medianRatio: number;
+  cpuMs: number;
+}
+
 export interface ClustersFigures {
   latencyMs: number;
   rounds: number;
+  warmUpRounds: number;
+  early: EarlyFigures | undefined;
   /** The single-cluster stage: median wall time. */
   singleMs: number;
   /** New TLS connections of the single-cluster stage (median). */
@@ -48,12 +60,18 @@ export interface ClustersFigures {
 const SINGLE = 'single';
 
 /**
- * Rounds run and thrown away before the measured ones. A wave calls the same code ten times as often as a
- * single stage, and while V8 still compiles it the wave pays most: after one warm-up round the library
- * spent 77–84 ms of CPU per wave of 10 (its compiler threads included), after six 48–51 ms, and the wave's
- * ratio moved from 1.76× to 1.61–1.64×. The figure is the steady state, for the single stage as for the waves.
+ * Rounds run before the measured ones. The figure is the steady state of a process that releases again and
+ * again (the single stage's as the waves'), and the library gets there late: its CPU time per wave of 10,
+ * by blocks of ten rounds of a single stage and a wave (2026-11-30, this machine, four runs): 61–89 ms in
+ * the first block, 29–58 ms in the next four, 16–24 ms from the sixth on, and the wave's ratio 1.4–1.7×,
+ * then 1.23–1.36×. It is V8 compiling (a 9 s pause after ten rounds did not move the change; a heap sized
+ * up front at start did not either): after about 550 stages of one cluster. A round here holds 15 of
+ * them (one cluster, then waves of 1, 3 and 10), so 40 rounds (600). The ratio of rounds 7–16 (what one
+ * warm-up round and then six gave before) is printed beside it.
  */
-const WARM_UP_ROUNDS = 6;
+const WARM_UP_ROUNDS = 40;
+/** The rounds reported as "early": right after the six warm-up rounds an earlier version of this bench threw away. */
+const EARLY_ROUNDS = { from: 7, to: 16 };
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -107,6 +125,7 @@ export async function benchClusters(
   sizes: number[],
   rounds: number,
   latencyMs = 20,
+  warmUpRounds = WARM_UP_ROUNDS,
 ): Promise<ClustersFigures> {
   const names = Array.from({ length: Math.max(...sizes) }, (_, i) => `cluster-${i + 1}`);
   const fleet = await startFleet(names);
@@ -129,32 +148,52 @@ export async function benchClusters(
     const conditions = [SINGLE, ...sizes.map(String)];
     const optionsOf = (label: string): RunOptions =>
       label === SINGLE ? stage({ context: names[0] }) : stage({ clusters: [names.slice(0, Number(label))] });
-    const warmUp = Array.from({ length: WARM_UP_ROUNDS }, () =>
-      conditions.map((label) => ({ label: `warm-up ${label}`, options: optionsOf(label) })),
+    // Every round rotated alike, warm-up included; rounds numbered from 1 over the whole job.
+    const all = Array.from({ length: warmUpRounds + rounds }, (_, index) =>
+      rotated(conditions, index).map((label) => ({
+        label: `${index + 1}:${label}`,
+        options: optionsOf(label),
+      })),
     ).flat();
-    const measured = Array.from({ length: rounds }, (_, round) =>
-      rotated(conditions, round).map((label) => ({ label: `${round}:${label}`, options: optionsOf(label) })),
-    ).flat();
-    const timings = (await runJob({ stages: [...warmUp, ...measured] })).filter(
-      (timing) => !timing.label.startsWith('warm-up'),
-    );
-    const byRound = new Map<string, Map<string, MeasuredStage>>();
+    const timings = await runJob({ stages: all });
+    const byRound = new Map<number, Map<string, MeasuredStage>>();
     for (const timing of timings) {
       const [round = '', label = ''] = timing.label.split(':');
-      const row = byRound.get(round) ?? new Map<string, MeasuredStage>();
+      const row = byRound.get(Number(round)) ?? new Map<string, MeasuredStage>();
       row.set(label, timing);
-      byRound.set(round, row);
+      byRound.set(Number(round), row);
     }
-    const rows = [...byRound.values()];
-    const of = (label: string, pick: (timing: MeasuredStage) => number) =>
-      rows.map((row) => {
+    const roundsFrom = (from: number, to: number) =>
+      [...byRound].filter(([round]) => round >= from && round <= to).map(([, row]) => row);
+    const rows = roundsFrom(warmUpRounds + 1, warmUpRounds + rounds);
+    const of = (label: string, pick: (timing: MeasuredStage) => number, among = rows) =>
+      among.map((row) => {
         const timing = row.get(label);
         return timing ? pick(timing) : NaN;
       });
     const single = of(SINGLE, (timing) => timing.wallMs);
+    const largest = String(Math.max(...sizes));
+    const earlyRows = roundsFrom(EARLY_ROUNDS.from, Math.min(EARLY_ROUNDS.to, warmUpRounds));
+    const earlySingle = of(SINGLE, (timing) => timing.wallMs, earlyRows);
+    const early: EarlyFigures | undefined =
+      earlyRows.length > 0
+        ? {
+            fromRound: EARLY_ROUNDS.from,
+            toRound: EARLY_ROUNDS.from + earlyRows.length - 1,
+            size: Number(largest),
+            medianRatio: median(
+              of(largest, (timing) => timing.wallMs, earlyRows).map(
+                (time, index) => time / (earlySingle[index] ?? NaN),
+              ),
+            ),
+            cpuMs: median(of(largest, (timing) => timing.cpuMs, earlyRows)),
+          }
+        : undefined;
     return {
       latencyMs,
       rounds,
+      warmUpRounds,
+      early,
       singleMs: median(single),
       singleConnections: median(of(SINGLE, (timing) => timing.connections)),
       singleCpuMs: median(of(SINGLE, (timing) => timing.cpuMs)),
@@ -173,7 +212,7 @@ export async function benchClusters(
           standInCpuMs: median(of(String(size), (timing) => timing.standInCpuMs)),
         };
       }),
-      errors: timings.flatMap((timing) => (timing.error ? [`${timing.label}: ${timing.error}`] : [])),
+      errors: timings.flatMap((timing) => (timing.error ? [`round ${timing.label}: ${timing.error}`] : [])),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -215,7 +254,9 @@ export function clustersReport(figures: ClustersFigures): string {
     ? `- Target: a wave of 10 clusters at ${figures.latencyMs} ms RTT within ${WAVE_LIMIT}× one cluster's stage: ${ten.size} clusters ${ten.medianRatio.toFixed(2)}× — ${ten.medianRatio <= WAVE_LIMIT ? 'met' : `missed (${(ten.medianRatio - WAVE_LIMIT).toFixed(2)}× over)`}.`
     : '';
   return [
-    `## 6. Several clusters: one wave (shift, settle 0) vs one cluster's stage — ${figures.latencyMs} ms RTT, ${figures.rounds} paired rounds`,
+    `## 6. Several clusters: one wave (shift, settle 0) vs one cluster's stage — ${figures.latencyMs} ms RTT, ${figures.rounds} paired rounds after ${figures.warmUpRounds}`,
+    '',
+    `The steady state of a process that releases again and again: ${figures.warmUpRounds} rounds run first, as V8 gets the library there late (see WARM_UP_ROUNDS in bench/clusters.ts).${figures.early ? ` Earlier, in rounds ${figures.early.fromRound}–${figures.early.toRound}, the wave of ${figures.early.size} read ${figures.early.medianRatio.toFixed(2)}× (library CPU ${fmt(figures.early.cpuMs)} per wave): a CI step's one release runs colder still.` : ''}`,
     '',
     `One cluster's stage (no \`clusters\`): ${fmt(figures.singleMs)} (median), ${figures.singleConnections} new TLS connections, ${fmt(figures.singleCpuMs)} of CPU time in the library's process (the figure a busy machine does not stretch as much as the wall time), ${fmt(figures.singleStandInCpuMs)} in the stand-in's.`,
     '',

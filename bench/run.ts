@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   await section('analysis', () => benchAnalysisAll(quick ? 200 : 10_000, quick ? 1 : 3), analysisReport);
   await section(
     'clusters',
-    () => benchClusters(quick ? [1, 3] : [1, 3, 10], quick ? 2 : 9),
+    () => benchClusters(quick ? [1, 3] : [1, 3, 10], quick ? 2 : 20, 20, quick ? 2 : undefined),
     clustersReport,
     clustersTargets,
   );

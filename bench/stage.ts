@@ -215,7 +215,9 @@ export function stageReport({ latencies: figures, trips }: StageBench, rounds: n
     '',
     `kubectl (warm cache) at ${at20.latencyMs} ms: ${at20.kubectlWarm.rounds.map((r, i) => `(${i + 1}) ${r}`).join('; ')}.`,
     '',
-    `New TCP+TLS connections the library opened per stage: ${at20.stageConnections} for ${at20.stage.requests} requests. ` +
+    `New TCP+TLS connections the library opened per stage: ${at20.stageConnections} for ${at20.stage.requests} requests ` +
+      '(stages back to back in one process take the connection of the stage before, kept idle for a few seconds: ' +
+      'src/kube/pool.ts; a CLI or action run opens one per cluster, as kubectl opens its own). ' +
       'The injected latency delays each request once; connection set-up is not delayed, so on a real link every ' +
       'new connection adds its handshake round trips on top of the figures above.',
   ].join('\n');

@@ -119,8 +119,8 @@ describe('the benchmark on tiny sizes', () => {
       expect(f.stage.wall.median).toBeGreaterThan(0);
       expect(f.warmRatio.q1).toBeLessThanOrEqual(f.warmRatio.q3);
       expect(f.warmRatio.median).toBeCloseTo(f.kubectlWarm.wall.median / f.stage.wall.median, 0);
-      expect(f.stageConnections).toBeGreaterThanOrEqual(1);
-      expect(f.stageConnections).toBeLessThanOrEqual(f.stage.requests);
+      // Each measured stage takes the connection of the stage before it (the warm-up round opened it).
+      expect(f.stageConnections).toBe(0);
       expect(stageReport(bench, 2)).toContain('kubectl warm / stage (paired)');
       expect(stageTargets(bench).map((t) => t.target)).toEqual([
         'sequential round trips per stage = 3 (the floor)',
