@@ -155,14 +155,54 @@ async function sendPathText(
  */
 async function authenticate(kubeConfig: KubeConfig, request: RequestContext, pool: PoolOf | undefined) {
   if (!pool) return kubeConfig.applySecurityAuthentication(request);
-  const tls: TlsOptions = {};
-  await kubeConfig.applyToHTTPSOptions(tls);
+  const tls = await credentialsOf(kubeConfig);
   // Basic first, as client-node does: a token (or an auth plugin's header) takes precedence.
   if (tls.auth !== undefined)
     request.setHeaderParam('Authorization', `Basic ${Buffer.from(tls.auth).toString('base64')}`);
   for (const [name, value] of Object.entries(tls.headers ?? {})) request.setHeaderParam(name, `${value}`);
   const dispatcher = await pool(kubeConfig, tls);
   if (dispatcher) request.setDispatcher(dispatcher);
+}
+
+type User = NonNullable<ReturnType<KubeConfig['getCurrentUser']>>;
+type Cluster = ReturnType<KubeConfig['getCurrentCluster']>;
+
+/** What applyToHTTPSOptions gave for a user whose credentials cannot change while the process runs. */
+const fixedCredentials = new WeakMap<User, { cluster: Cluster; tls: TlsOptions }>();
+
+/**
+ * applyToHTTPSOptions's answer: asked for every request, except for credentials that are all in the
+ * kubeconfig itself (a token, a password, certificate and key data, no file and no plugin), whose answer
+ * is kept with the user's entry. applyToHTTPSOptions decodes the CA and keys and builds an https.Agent each
+ * time: 6–8 % of the library's CPU time in a wave of ten clusters. Files are read again and plugins asked
+ * again (a token file or an exec plugin refreshes its token), as client-node does.
+ */
+async function credentialsOf(kubeConfig: KubeConfig): Promise<TlsOptions> {
+  const user = kubeConfig.getCurrentUser();
+  const cluster = kubeConfig.getCurrentCluster();
+  const kept = user ? fixedCredentials.get(user) : undefined;
+  if (kept && kept.cluster === cluster) return kept.tls;
+  const tls: TlsOptions = {};
+  await kubeConfig.applyToHTTPSOptions(tls);
+  if (user && cannotChange(kubeConfig, user, cluster)) fixedCredentials.set(user, { cluster, tls });
+  return tls;
+}
+
+/**
+ * No exec or auth-provider plugin, no file, and no authenticator added with addAuthenticator (client-node
+ * keeps them in `custom_authenticators`; when that is not an empty list as expected, nothing is kept).
+ */
+function cannotChange(kubeConfig: KubeConfig, user: User, cluster: Cluster): boolean {
+  const added = (kubeConfig as unknown as { custom_authenticators?: unknown }).custom_authenticators;
+  return (
+    Array.isArray(added) &&
+    added.length === 0 &&
+    !user.exec &&
+    !user.authProvider &&
+    !user.certFile &&
+    !user.keyFile &&
+    !cluster?.caFile
+  );
 }
 
 /**
