@@ -62,12 +62,13 @@ const SINGLE = 'single';
 /**
  * Rounds run before the measured ones. The figure is the steady state of a process that releases again and
  * again (the single stage's as the waves'), and the library gets there late: its CPU time per wave of 10,
- * by blocks of ten rounds of a single stage and a wave (2026-11-30, this machine, four runs): 61–89 ms in
- * the first block, 29–58 ms in the next four, 16–24 ms from the sixth on, and the wave's ratio 1.4–1.7×,
- * then 1.23–1.36×. It is V8 compiling (a 9 s pause after ten rounds did not move the change; a heap sized
- * up front at start did not either): after about 550 stages of one cluster. A round here holds 15 of
- * them (one cluster, then waves of 1, 3 and 10), so 40 rounds (600). The ratio of rounds 7–16 (what one
- * warm-up round and then six gave before) is printed beside it.
+ * by blocks of ten rounds of a single stage and a wave (2026-11-30, this machine, six runs): 45–89 ms in
+ * the first block, 23–67 ms in the next four, 14–39 ms from the sixth on (mostly under 25 ms), and the
+ * wave's ratio 1.44–1.80× in the first block, 1.23–1.46× from the sixth on. It comes with the number of stages
+ * run, not with time (a 9 s pause after ten rounds did not move it) nor with the heap's size (a heap sized
+ * up front did not either): most likely V8 compiling, after about 550 stages of one cluster. A round here holds 15 of them (one cluster, then waves of 1, 3 and
+ * 10), so 40 rounds (600). The ratio of rounds 7–16 (what one warm-up round and then six gave before) is
+ * printed beside it.
  */
 const WARM_UP_ROUNDS = 40;
 /** The rounds reported as "early": right after the six warm-up rounds an earlier version of this bench threw away. */
