@@ -34,15 +34,15 @@ interface Controller {
 }
 
 /**
- * Sends `exchange` to `url` and answers the status, headers and body text; rejects with undici's error
+ * Sends `request` to `url` and answers the status, headers and body text; rejects with undici's error
  * when no answer came, or with the signal's reason once it is aborted (at once, even while the request
  * still waits for its connection: it is then stopped before anything is sent).
  */
-export function exchange(url: string, exchange: Exchange): Promise<Answer> {
-  const { signal } = exchange;
+export function exchange(url: string, request: Exchange): Promise<Answer> {
+  const { signal } = request;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const target = new URL(url);
-  const dispatcher = (exchange.dispatcher ?? getGlobalDispatcher()) as Dispatching;
+  const dispatcher = (request.dispatcher ?? getGlobalDispatcher()) as Dispatching;
   return new Promise<Answer>((resolve, reject) => {
     let controller: Controller | undefined;
     let settled = false;
@@ -90,9 +90,9 @@ export function exchange(url: string, exchange: Exchange): Promise<Answer> {
         {
           origin: target.origin,
           path: `${target.pathname}${target.search}`,
-          method: exchange.method,
-          headers: exchange.headers,
-          body: exchange.body,
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
         },
         handler,
       );

@@ -65,7 +65,7 @@ export function heldPools(): number {
   return [...pools.values()].filter((pool) => pool.holders > 0).length;
 }
 
-/** Closes every pool no client holds now, without waiting for its idle time (tests; a library user). */
+/** Closes every pool no client holds now, without waiting for its idle time (for tests). */
 export async function closeIdlePools(): Promise<void> {
   const idle = [...pools].filter(([, pool]) => pool.holders === 0);
   await Promise.all(idle.map(([key, pool]) => closePool(key, pool)));
