@@ -7,6 +7,7 @@
 // (`split`, ...); the rules of the served CRDs use nothing else (a test compiles every one of them).
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { FieldPath } from '../../../src/plan/crd-schema.js';
 import type { CelRule, Schema } from './schema.js';
 import type { FieldError } from './status.js';
 
@@ -47,7 +48,14 @@ function toCel(v: Json, schema: Schema | undefined): CelInput {
   return v as CelInput;
 }
 
-const isTransition = (rule: CelRule) => /\boldSelf\b/.test(rule.rule);
+const transitions = new Map<string, boolean>();
+
+/** Whether a rule reads `oldSelf` (a transition rule), decided once per rule. */
+function isTransition(rule: CelRule): boolean {
+  let transition = transitions.get(rule.rule);
+  if (transition === undefined) transitions.set(rule.rule, (transition = /\boldSelf\b/.test(rule.rule)));
+  return transition;
+}
 
 /** The type kube-apiserver names as the invalid value of a failed rule (`"object"`, `"string"` ...). */
 function schemaType(schema: Schema): string {
@@ -81,15 +89,25 @@ function ruleError(rule: CelRule, schema: Schema, path: string, detail: string):
   }
 }
 
-function evaluate(rule: CelRule, schema: Schema, path: string, self: Json, old: Json): FieldError[] {
+/** One rule at `place`: its error, if it fails, added to `errors`. */
+function evaluate(
+  rule: CelRule,
+  schema: Schema,
+  place: FieldPath,
+  self: Json,
+  old: Json,
+  errors: FieldError[],
+): void {
   const transition = isTransition(rule);
-  if (transition && old === undefined && !rule.optionalOldSelf) return [];
+  if (transition && old === undefined && !rule.optionalOldSelf) return;
   const bindings: Record<string, CelInput> = { self: toCel(self, schema) };
   if (transition) bindings.oldSelf = old === undefined ? null : toCel(old, schema);
   const result = compileRule(rule.rule)(bindings);
-  if (isCelError(result)) return [ruleError(rule, schema, path, `rule evaluation error: ${result.message}`)];
-  if (result === true) return [];
-  return [ruleError(rule, schema, path, messageOf(rule, bindings))];
+  if (isCelError(result)) {
+    errors.push(ruleError(rule, schema, place.text(), `rule evaluation error: ${result.message}`));
+  } else if (result !== true) {
+    errors.push(ruleError(rule, schema, place.text(), messageOf(rule, bindings)));
+  }
 }
 
 /** The old item a list item replaces: only lists of type map correlate, by their keys. */
@@ -98,7 +116,13 @@ function correlatedItem(item: Json, old: Json, schema: Schema): Json {
   if (schema['x-kubernetes-list-type'] !== 'map' || !keys || !Array.isArray(old) || !isObject(item)) {
     return undefined;
   }
-  return old.find((o) => isObject(o) && keys.every((k) => o[k] === item[k]));
+  return old.find((o) => isObject(o) && sameKeys(o, item, keys));
+}
+
+// Apart from correlatedItem: a callback reading its parameters would make each of its calls (one per list
+// item) allocate a context, correlated or not.
+function sameKeys(a: Record<string, Json>, b: Record<string, Json>, keys: string[]): boolean {
+  return keys.every((key) => a[key] === b[key]);
 }
 
 /**
@@ -106,31 +130,50 @@ function correlatedItem(item: Json, old: Json, schema: Schema): Json {
  * value on an update, undefined on a create.
  */
 export function celErrors(v: Json, schema: Schema | undefined, old: Json, path = ''): FieldError[] {
+  const errors: FieldError[] = [];
+  collectCelErrors(v, schema, old, new FieldPath(path), errors);
+  return errors;
+}
+
+/**
+ * celErrors into `errors`, the path kept as steps and written only for an error: this walks every route of
+ * a large object on each write, and a path string, a result list and a callback per value were most of
+ * what a write of a thousand routes allocated here.
+ */
+function collectCelErrors(
+  v: Json,
+  schema: Schema | undefined,
+  old: Json,
+  place: FieldPath,
+  errors: FieldError[],
+): void {
   // A subtree without rules has nothing to report (of a thousand routes, only their few duration fields do).
-  if (!schema || !hasRules(schema) || v === undefined || v === null) return [];
+  if (!schema || !hasRules(schema) || v === undefined || v === null) return;
   // The node's own rules before its children's, as the validator reports them.
   const rules = schema['x-kubernetes-validations'];
-  const errors = rules ? rules.flatMap((rule) => evaluate(rule, schema, path, v, old)) : [];
+  if (rules)
+    for (let index = 0; index < rules.length; index++) evaluate(rules[index]!, schema, place, v, old, errors);
   if (Array.isArray(v)) {
     const items = schema.items;
-    if (items && hasRules(items)) {
-      v.forEach((item, i) =>
-        errors.push(...celErrors(item, items, correlatedItem(item, old, schema), `${path}[${i}]`)),
-      );
+    if (!items || !hasRules(items)) return;
+    for (let index = 0; index < v.length; index++) {
+      const item: Json = v[index];
+      place.push(index);
+      collectCelErrors(item, items, correlatedItem(item, old, schema), place, errors);
+      place.pop();
     }
   } else if (isObject(v)) {
-    for (const [k, child] of Object.entries(v)) {
-      const childSchema =
-        schema.properties?.[k] ??
-        (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
-      // The child's path is written only where a rule may report it.
+    const additional =
+      typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      const childSchema = schema.properties?.[k] ?? additional;
       if (!childSchema || !hasRules(childSchema)) continue;
-      const oldChild = isObject(old) ? old[k] : undefined;
-      const childPath = path ? `${path}.${k}` : k;
-      errors.push(...celErrors(child, childSchema, oldChild, childPath));
+      place.push(k);
+      collectCelErrors(v[k], childSchema, isObject(old) ? old[k] : undefined, place, errors);
+      place.pop();
     }
   }
-  return errors;
 }
 
 /** Whether a schema (or anything below it) carries a rule `matches` accepts, remembered per schema. */
