@@ -199,4 +199,36 @@ spec:
       'Error [IST0101] (VirtualService default/reviews) Referenced host+subset in DestinationRule not found: "reviews+v1"',
     ]);
   });
+
+  it('IST0131 among a thousand routes: blocks equal in any key order and name, each against its first', () => {
+    const routes = Array.from({ length: 1000 }, (_, index) => ({
+      name: `team-${index}`,
+      match: [{ uri: { prefix: `/team-${index % 700}/` }, ignoreUriCase: index % 700 === 3 }],
+      route: [{ destination: { host: 'reviews', subset: 'v1' } }],
+    }));
+    // Rule 701 repeats rule 1's block with its keys the other way round and a name of its own.
+    routes[701]!.match = [{ ignoreUriCase: false, uri: { prefix: '/team-1/' }, name: 'again' } as never];
+    const vs = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'teams', namespace: 'default' },
+      spec: { hosts: ['teams'], http: routes },
+    };
+    const world = { namespace: 'default', virtualServices: [vs], destinationRules: [] };
+    const duplicates = (world: Parameters<typeof analyzeRouting>[0]) =>
+      analyzeRouting(world, { virtualService: vs, removedSubsets: [] })
+        .filter((finding) => finding.code === 'IST0131')
+        .map((finding) => finding.message.replace('VirtualService ', ''));
+    const expected = Array.from({ length: 300 }, (_, index) => {
+      const rule = 700 + index;
+      return `rule #${rule} match #0 is not used (duplicate/overlapping match in rule #${index} match #0)`;
+    });
+    expect(duplicates(world)).toEqual(expected);
+    // A block that is not plain data (a library caller's class instance) is compared by its JSON alike.
+    class UriMatch {
+      constructor(readonly prefix: string) {}
+    }
+    routes[5]!.match = [{ uri: new UriMatch('/team-5/') as never, ignoreUriCase: false }];
+    expect(duplicates(world)).toEqual(expected);
+  });
 });

@@ -3,7 +3,7 @@
 // JSON round trip or a replacer, give what JSON itself gives.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { canonicalJson, copy, sameJson } from '../../src/plan/objects.js';
+import { canonicalHash, canonicalJson, copy, sameJson } from '../../src/plan/objects.js';
 import { jsonLike } from './support.js';
 
 const value = jsonLike(['host', 'subset', 'weight', 'route']);
@@ -29,6 +29,46 @@ describe('sameJson', () => {
     expect(sameJson({ a: [undefined] }, { a: [null] })).toBe(true);
     expect(sameJson({ a: {} }, { a: [] })).toBe(false);
     expect(sameJson({ a: 1 }, { b: 1 })).toBe(false);
+  });
+});
+
+describe('canonicalHash', () => {
+  test('values with the same canonicalJson have the same hash; different ones (almost always) differ', () => {
+    let differing = 0;
+    let collisions = 0;
+    fc.assert(
+      fc.property(value, value, (a, b) => {
+        const same = canonicalJson(a) === canonicalJson(b);
+        expect(canonicalHash(structuredClone(a))).toBe(canonicalHash(a));
+        if (same) expect(canonicalHash(a)).toBe(canonicalHash(b));
+        else {
+          differing++;
+          if (canonicalHash(a) === canonicalHash(b)) collisions++;
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    expect(differing).toBeGreaterThan(1000);
+    expect(collisions).toBeLessThan(5);
+  });
+
+  test('key order, undefined members and the left-out field do not count; values and nesting do', () => {
+    const block = { name: 'a', uri: { prefix: '/x' }, headers: { u: { exact: 'v' } } };
+    const reordered = { headers: { u: { exact: 'v' } }, uri: { prefix: '/x' }, name: 'b', port: undefined };
+    expect(canonicalHash(block, 'name')).toBe(canonicalHash(reordered, 'name'));
+    expect(canonicalHash(block)).not.toBe(canonicalHash(reordered));
+    expect(canonicalHash({ uri: { prefix: '/x' } })).not.toBe(canonicalHash({ uri: { exact: '/x' } }));
+    expect(canonicalHash({ a: { b: 1 } })).not.toBe(canonicalHash({ a: 1, b: {} }));
+    expect(canonicalHash([1, 2])).not.toBe(canonicalHash([2, 1]));
+    expect(canonicalHash({ n: -0 })).toBe(canonicalHash({ n: 0 }));
+    expect(canonicalHash([undefined])).toBe(canonicalHash([null]));
+  });
+
+  test('is undefined for what only canonicalJson compares exactly', () => {
+    expect(canonicalHash({ at: new Date(0) })).toBeUndefined();
+    expect(canonicalHash({ value: { toJSON: () => 'x' } })).toBeUndefined();
+    expect(canonicalHash({ f: () => 1 })).toBe(canonicalHash({})); // JSON leaves a function member out
+    expect(canonicalHash([() => 1])).toBe(canonicalHash([null])); // … and writes a function item as null
   });
 });
 

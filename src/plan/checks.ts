@@ -2,9 +2,15 @@
 // (and those its changes break) are errors and stop the plan; other objects' problems are warnings.
 import { CanaryError } from '../errors.js';
 import { isCatchAll } from './catch-all.js';
-import { routeTargets } from './mirror.js';
-import { canonicalJson, namespaceOf, qualifyHost, resourceName, sameHost } from './objects.js';
-import type { DestinationRule, Finding, FindingCode, VirtualService } from './types.js';
+import { canonicalHash, canonicalJson, namespaceOf, qualifyHost, resourceName, sameHost } from './objects.js';
+import type {
+  DestinationRule,
+  Finding,
+  FindingCode,
+  HTTPMatchRequest,
+  HTTPRoute,
+  VirtualService,
+} from './types.js';
 
 /** The routing objects of a namespace as they would be after a plan's writes. */
 export interface RoutingWorld {
@@ -62,25 +68,67 @@ function unreachableRules(vs: VirtualService, error: boolean, report: Report): v
   }
 }
 
-/** IST0131: a match block identical to an earlier one can never be reached. */
+/** The canonicalHash of every match block, in order; undefined when a block is not plain data. */
+function matchHashes(http: HTTPRoute[]): number[] | undefined {
+  const hashes: number[] = [];
+  for (const route of http) {
+    for (const block of route.match ?? []) {
+      const hash = canonicalHash(block, 'name');
+      if (hash === undefined) return undefined;
+      hashes.push(hash);
+    }
+  }
+  return hashes;
+}
+
+/**
+ * IST0131: a match block identical to an earlier one can never be reached. Blocks are compared by their
+ * canonical JSON, made only where two blocks' hashes meet (canonicalHash): a thousand routes with a block
+ * each make no string. A block that is not plain data (from a library caller) has no hash: the strings of
+ * all blocks then decide. A block's place is its index in the lists below: no tuple or list per block.
+ */
 function ineffectiveMatches(vs: VirtualService, error: boolean, report: Report): void {
-  // Each block's canonical JSON, to where it was first seen (rule and match index): the place is written
-  // only for a finding, not for each of a thousand routes.
-  let seen: Map<string, [number, number]> | undefined;
   const http = vs.spec.http ?? [];
+  const hashes = matchHashes(http);
+  const blocks: HTTPMatchRequest[] = [];
+  const rules: number[] = [];
+  const matches: number[] = [];
+  const keys = new Map<number, string>();
+  const keyOf = (place: number) => {
+    let key = keys.get(place);
+    if (key === undefined) keys.set(place, (key = canonicalJson(blocks[place], 'name')));
+    return key;
+  };
+  // The first place of each hash (or string), and after each place the next one with the same hash.
+  const firstOf = new Map<number | string, number>();
+  const nextOf: number[] = [];
   for (let ruleIndex = 0; ruleIndex < http.length; ruleIndex++) {
     const match = http[ruleIndex]!.match ?? [];
     for (let matchIndex = 0; matchIndex < match.length; matchIndex++) {
-      const key = canonicalJson(match[matchIndex], 'name');
-      const earlier = seen?.get(key);
-      if (earlier === undefined) {
-        (seen ??= new Map()).set(key, [ruleIndex, matchIndex]);
+      const place = blocks.length;
+      blocks.push(match[matchIndex]!);
+      rules.push(ruleIndex);
+      matches.push(matchIndex);
+      nextOf.push(-1);
+      const bucket = hashes ? hashes[place]! : keyOf(place);
+      let at = firstOf.get(bucket);
+      if (at === undefined) {
+        firstOf.set(bucket, place);
+        continue;
+      }
+      let last = at;
+      while (at !== -1 && keyOf(at) !== keyOf(place)) {
+        last = at;
+        at = nextOf[at]!;
+      }
+      if (at === -1) {
+        nextOf[last] = place; // the same hash, another block: it is the first of its own
         continue;
       }
       report(
         'IST0131',
         error,
-        `VirtualService rule #${ruleIndex} match #${matchIndex} is not used (duplicate/overlapping match in rule #${earlier[0]} match #${earlier[1]})`,
+        `VirtualService rule #${ruleIndex} match #${matchIndex} is not used (duplicate/overlapping match in rule #${rules[at]} match #${matches[at]})`,
       );
     }
   }
@@ -160,39 +208,48 @@ function subsetLookup(world: RoutingWorld): SubsetLookup {
   return (host, subset, namespace) => indexFor(namespace).get(qualify(host, namespace))?.has(subset) ?? false;
 }
 
-/** Every destination a VirtualService names (http routes and their mirrors, tcp, tls), in order. */
-function destinationsOf(vs: VirtualService): { host: string; subset?: string }[] {
-  const destinations: { host: string; subset?: string }[] = [];
-  for (const route of vs.spec.http ?? []) routeTargets(route, destinations);
-  for (const routes of [vs.spec.tcp, vs.spec.tls]) {
-    for (const route of routes ?? []) {
-      for (const destination of route.route ?? []) destinations.push(destination.destination);
-    }
-  }
-  return destinations;
-}
-
-/** Whether `destinations[i]` names the host+subset of one before it (a set only for a long list). */
-function namedBefore(
-  destinations: { host: string; subset?: string }[],
-  i: number,
-  seen: Set<string> | undefined,
-) {
-  const { host, subset } = destinations[i]!;
-  if (seen) return seen.has(`${host}+${subset}`);
-  for (let j = 0; j < i; j++) {
-    if (destinations[j]!.host === host && destinations[j]!.subset === subset) return true;
-  }
-  return false;
-}
-
-/** Lists longer than this look pairs up in a set rather than among the pairs before. */
+/** Lists longer than this look pairs up in a map rather than among the pairs before. */
 const PAIRS_SCANNED = 16;
 
 /**
- * IST0101: every host+subset a route names must be a subset of a DestinationRule for that host. Each pair
- * is looked up and reported once per object: a thousand routes name the same two subsets a thousand times,
- * and a plan checks every object of the namespace, so a short list makes nothing but its own.
+ * The host+subset pairs a check has met, each once: a thousand routes name the same two subsets a
+ * thousand times. A few pairs are compared in place; past PAIRS_SCANNED they are indexed by host. No
+ * string or list is made per destination.
+ */
+class PairsSeen {
+  private readonly hosts: string[] = [];
+  private readonly subsets: string[] = [];
+  private index: Map<string, Set<string>> | undefined;
+
+  /** Whether the pair is new (and from now on, seen). */
+  add(host: string, subset: string): boolean {
+    if (this.index) {
+      let subsets = this.index.get(host);
+      if (subsets?.has(subset)) return false;
+      if (!subsets) this.index.set(host, (subsets = new Set()));
+      subsets.add(subset);
+      return true;
+    }
+    for (let i = 0; i < this.hosts.length; i++) {
+      if (this.hosts[i] === host && this.subsets[i] === subset) return false;
+    }
+    this.hosts.push(host);
+    this.subsets.push(subset);
+    if (this.hosts.length > PAIRS_SCANNED) {
+      this.index = new Map();
+      for (let i = 0; i < this.hosts.length; i++) {
+        const known = this.index.get(this.hosts[i]!) ?? new Set<string>();
+        this.index.set(this.hosts[i]!, known.add(this.subsets[i]!));
+      }
+    }
+    return true;
+  }
+}
+
+/**
+ * IST0101: every host+subset a route names (http routes and their mirrors, tcp, tls) must be a subset of
+ * a DestinationRule for that host. Each pair is looked up and reported once per object, in the order the
+ * object names them; a plan checks every object of the namespace, so a short list makes next to nothing.
  */
 function missingSubsets(
   vs: VirtualService,
@@ -202,13 +259,10 @@ function missingSubsets(
   report: Report,
 ): void {
   const namespace = namespaceOf(vs, world.namespace);
-  const destinations = destinationsOf(vs);
-  const seen = destinations.length > PAIRS_SCANNED ? new Set<string>() : undefined;
-  for (let i = 0; i < destinations.length; i++) {
-    const { host, subset } = destinations[i]!;
-    if (subset === undefined || namedBefore(destinations, i, seen)) continue;
-    seen?.add(`${host}+${subset}`);
-    if (defines(host, subset, namespace)) continue;
+  const seen = new PairsSeen();
+  const check = (destination: { host: string; subset?: string }) => {
+    const { host, subset } = destination;
+    if (subset === undefined || !seen.add(host, subset) || defines(host, subset, namespace)) return;
     const ours = isPlanned(vs, focus);
     const brokenByPlan = focus.removedSubsets.some(
       (removed) => removed.subset === subset && sameHost(removed.host, host, namespace),
@@ -218,6 +272,20 @@ function missingSubsets(
       ours || brokenByPlan,
       `Referenced host+subset in DestinationRule not found: "${host}+${subset}"`,
     );
+  };
+  const http = vs.spec.http ?? [];
+  for (let i = 0; i < http.length; i++) {
+    const route = http[i]!;
+    const destinations = route.route ?? [];
+    for (let j = 0; j < destinations.length; j++) check(destinations[j]!.destination);
+    if (route.mirror) check(route.mirror);
+    const mirrors = route.mirrors ?? [];
+    for (let j = 0; j < mirrors.length; j++) check(mirrors[j]!.destination);
+  }
+  for (const routes of [vs.spec.tcp, vs.spec.tls]) {
+    for (const route of routes ?? []) {
+      for (const destination of route.route ?? []) check(destination.destination);
+    }
   }
 }
 

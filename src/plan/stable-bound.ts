@@ -37,23 +37,24 @@ export function isStableBound(
   options: StageOptions,
   managed: boolean,
 ): boolean {
+  // Indexed loops, no callbacks: this runs for every route of the object, and callbacks reading this
+  // call's values would make each call allocate a context for them.
   const destinations = route.route ?? [];
   if (destinations.length === 0) return false;
-  const allToOurSubsets = destinations.every(
-    ({ destination }) =>
-      reachesHost(destination.host, vsNamespace, options) &&
-      (destination.subset === options.stable || destination.subset === options.canary),
-  );
-  if (!allToOurSubsets) return false;
+  for (let index = 0; index < destinations.length; index++) {
+    const { destination } = destinations[index]!;
+    const ours = destination.subset === options.stable || destination.subset === options.canary;
+    if (!ours || !reachesHost(destination.host, vsNamespace, options)) return false;
+  }
   // One carrying traffic (effective weight above 0) to the stable, or to the canary once managed.
   const lone = destinations.length === 1;
-  return destinations.some(({ destination, weight }) => {
+  for (let index = 0; index < destinations.length; index++) {
+    const { destination, weight } = destinations[index]!;
     const subset = destination.subset ?? '';
-    return (
-      (lone ? 100 : (weight ?? 0)) > 0 &&
-      (subset === options.stable || (managed && subset === options.canary))
-    );
-  });
+    const carries = (lone ? 100 : (weight ?? 0)) > 0;
+    if (carries && (subset === options.stable || (managed && subset === options.canary))) return true;
+  }
+  return false;
 }
 
 /** `reviews-3f2a9c1e`: a name for an unnamed route, from its match (stable while the match is). */
@@ -152,7 +153,7 @@ function twin(
 /** One stable-bound route after the intent, with its twins (header, then sticky) to go right before it. */
 function moveRoute(
   before: HTTPRoute,
-  names: { header: string; sticky: string },
+  knownNames: { header: string; sticky: string } | undefined,
   previousTwins: { header?: HTTPRoute; sticky?: HTTPRoute },
   intent: RoutingIntent,
   options: StageOptions,
@@ -161,24 +162,45 @@ function moveRoute(
   // `before` is the caller's own copy (see moveStableBoundRoutes) and stays as it is: every change below
   // replaces a member of the route, never changes one in place, so the members kept can be shared.
   const moved: HTTPRoute = { ...before };
-  // Without our Set-Cookie first, so the twins built from it do not issue the cookie.
-  moved.route = destinationsFor(before.route ?? [], intent.split, options.host).map(withoutIssuedCookie);
+  // Without our Set-Cookie first, so the twins built from it do not issue the cookie (the list is this
+  // call's own: changed in place).
+  const destinations = destinationsFor(before.route ?? [], intent.split, options.host);
+  for (let index = 0; index < destinations.length; index++)
+    destinations[index] = withoutIssuedCookie(destinations[index]!);
+  moved.route = destinations;
   applyMirror(moved, intent, options, vs);
+  // The twins' names, made when a twin is (an unnamed route's are a digest of its match).
+  let names = knownNames;
   const header =
     intent.headerRoute.kind === 'set'
-      ? twin(moved, matchBlock(intent.headerRoute.match), previousTwins.header, options, names.header)
+      ? twin(
+          moved,
+          matchBlock(intent.headerRoute.match),
+          previousTwins.header,
+          options,
+          (names ??= twinNames(before, options)).header,
+        )
       : intent.headerRoute.kind === 'keep' && previousTwins.header
         ? retargeted(previousTwins.header, options)
         : undefined;
   const cookie = stickyCookieFor(intent, before);
   const sticky = cookie
-    ? twin(moved, stickyMatch(cookie, options.canary), previousTwins.sticky, options, names.sticky)
+    ? twin(
+        moved,
+        stickyMatch(cookie, options.canary),
+        previousTwins.sticky,
+        options,
+        (names ??= twinNames(before, options)).sticky,
+      )
     : undefined;
   if (cookie) {
-    moved.route = moved.route.map((destination) =>
-      destination.destination.subset === options.canary ? withIssuedCookie(destination, cookie) : destination,
-    );
+    for (let index = 0; index < destinations.length; index++) {
+      const destination = destinations[index]!;
+      if (destination.destination.subset === options.canary)
+        destinations[index] = withIssuedCookie(destination, cookie);
+    }
   }
+  if (!header && !sticky) return [moved];
   return [header, sticky, moved].filter((route): route is HTTPRoute => route !== undefined);
 }
 
@@ -231,10 +253,13 @@ export function moveStableBoundRoutes(
       !(route.name !== undefined && skip.has(route.name)) &&
       isStableBound(route, namespace, options, managed),
   );
-  const twinsOf = new Map(candidates.map((route) => [route, twinNames(route, options)]));
   // Only a route named as a twin is named (ends) so: without one, no name below can be a twin's, and the
-  // sets of twin names (thousands of names on a large object) are not made.
+  // twin names of every route and their sets (thousands of names on a large object) are not made; a route
+  // then names its twins only when it makes one (moveRoute).
   const twinNamed = http.some((route) => route.name !== undefined && isTwinName(route.name));
+  const twinsOf = new Map(
+    twinNamed ? candidates.map((route) => [route, twinNames(route, options)] as const) : [],
+  );
   const allTwinNames = twinNamed
     ? new Set([...twinsOf.values()].flatMap(({ header, sticky }) => [header, sticky]))
     : new Set<string>();
@@ -257,15 +282,15 @@ export function moveStableBoundRoutes(
   const next = new PlacedRoutes();
   for (const route of http) {
     if (route.name !== undefined && boundTwinNames.has(route.name)) continue; // re-placed by its route
-    const names = bound.has(route) ? twinsOf.get(route) : undefined;
-    if (!names) {
+    if (!bound.has(route)) {
       next.add(route);
       continue;
     }
+    const names = twinsOf.get(route);
     const routes = moveRoute(
       route,
       names,
-      { header: named.get(names.header), sticky: named.get(names.sticky) },
+      names ? { header: named.get(names.header), sticky: named.get(names.sticky) } : {},
       intent,
       options,
       vs,

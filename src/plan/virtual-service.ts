@@ -155,17 +155,36 @@ export function destinationsFor(
   // Each destination is a new object (its weight is set below), its members shared with the one read: the
   // planner replaces members and never changes one in place (a thousand routes, each copied deep, were
   // most of a large plan's garbage).
-  if (existing.length > 0 && sameSplit(existing, split))
-    return existing.map((destination) => ({ ...destination }));
-  return split.map(({ version, weight }) => {
-    const previous = existing.find((destination) => destination.destination.subset === version);
+  // Indexed loops and no callbacks: this runs for every moved route, and a callback reading this call's
+  // values would make each call allocate a context for them.
+  if (existing.length > 0 && sameSplit(existing, split)) {
+    const same: HTTPRouteDestination[] = new Array<HTTPRouteDestination>(existing.length);
+    for (let index = 0; index < existing.length; index++) same[index] = { ...existing[index]! };
+    return same;
+  }
+  const destinations: HTTPRouteDestination[] = new Array<HTTPRouteDestination>(split.length);
+  for (let index = 0; index < split.length; index++) {
+    const { version, weight } = split[index]!;
+    const previous = destinationTo(existing, version);
     const destination: HTTPRouteDestination = previous
       ? { ...previous }
       : newDestination(existing[0], version, host);
     if (split.length === 1) delete destination.weight;
     else destination.weight = weight;
-    return destination;
-  });
+    destinations[index] = destination;
+  }
+  return destinations;
+}
+
+/** The first of `destinations` to `subset`. */
+function destinationTo(
+  destinations: HTTPRouteDestination[],
+  subset: string,
+): HTTPRouteDestination | undefined {
+  for (let index = 0; index < destinations.length; index++) {
+    if (destinations[index]!.destination.subset === subset) return destinations[index];
+  }
+  return undefined;
 }
 
 export function matchBlock(match: CanaryMatch): HTTPMatchRequest {
@@ -226,8 +245,9 @@ export function stickyCookieFor(
 ): StickyCookie | undefined {
   if (intent.sticky.kind === 'set') return intent.sticky.cookie;
   if (intent.sticky.kind === 'remove') return undefined;
-  for (const destination of previousPrimary?.route ?? []) {
-    const cookie = issuedCookie(destination);
+  const destinations = previousPrimary?.route ?? [];
+  for (let index = 0; index < destinations.length; index++) {
+    const cookie = issuedCookie(destinations[index]!);
     if (cookie !== undefined) return cookie;
   }
   return undefined;
