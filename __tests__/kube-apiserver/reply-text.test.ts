@@ -8,6 +8,9 @@ import { ObjectStore } from '../../test/support/kube-apiserver/store.js';
 import { startApiServer, type ApiServer } from '../../test/support/kube-apiserver/index.js';
 import { rawRequest, virtualService, VS } from './helpers.js';
 
+/** The text of a reply's bytes (written in pieces). */
+const text = (pieces: Buffer[]) => Buffer.concat(pieces).toString();
+
 describe('reply texts', () => {
   const registry = new ResourceRegistry({ istio: true, gatewayApi: true });
   const store = new ObjectStore();
@@ -44,19 +47,15 @@ describe('reply texts', () => {
       for (const version of versions) {
         const items = store.list(t, 'default');
         expect(items).toHaveLength(1);
-        expect(wireBytes(items[0]!, t, version).toString()).toBe(
-          JSON.stringify(replyWire(items[0]!, t, version)),
-        );
+        expect(text(wireBytes(items[0]!, t, version))).toBe(JSON.stringify(replyWire(items[0]!, t, version)));
         const more = { continue: 'token', remainingItemCount: 2 };
-        expect(listBytes(t, version, items, 7, more).toString()).toBe(
+        expect(text(listBytes(t, version, items, 7, more))).toBe(
           JSON.stringify(listOf(t, version, items, 7, more)),
         );
-        expect(listBytes(t, version, [], 7).toString()).toBe(JSON.stringify(listOf(t, version, [], 7)));
+        expect(text(listBytes(t, version, [], 7))).toBe(JSON.stringify(listOf(t, version, [], 7)));
       }
     }
-    const read = JSON.parse(
-      wireBytes(store.list(routes, 'default')[0]!, routes, 'v1').toString(),
-    ) as typeof route;
+    const read = JSON.parse(text(wireBytes(store.list(routes, 'default')[0]!, routes, 'v1'))) as typeof route;
     expect(read.spec.rules[0]!.backendRefs[0]).toEqual({
       group: '',
       kind: 'Service',
@@ -69,12 +68,31 @@ describe('reply texts', () => {
   test('a write stores a new object with a text of its own; the one it replaced keeps its text', () => {
     const t = type('gateway.networking.k8s.io/v1', 'HTTPRoute');
     const before = store.write(t, route);
-    const beforeText = wireBytes(before, t, 'v1').toString();
+    const beforeText = text(wireBytes(before, t, 'v1'));
     const after = store.write(t, { ...route, metadata: { ...route.metadata, labels: { app: 'other' } } });
     expect(after).not.toBe(before);
-    expect(wireBytes(after, t, 'v1').toString()).toContain('"app":"other"');
-    expect(wireBytes(before, t, 'v1').toString()).toBe(beforeText);
+    expect(text(wireBytes(after, t, 'v1'))).toContain('"app":"other"');
+    expect(text(wireBytes(before, t, 'v1'))).toBe(beforeText);
     expect(beforeText).toBe(JSON.stringify(replyWire(before, t, 'v1')));
+  });
+
+  test('a large object is written in pieces well under 128 KiB, and read whole', () => {
+    const t = type('networking.istio.io/v1', 'VirtualService');
+    const http = Array.from({ length: 2000 }, (_, index) => ({
+      name: `team-${index}`,
+      match: [{ uri: { prefix: `/team-${index}/` } }],
+      route: [{ destination: { host: 'reviews', subset: 'v1' } }],
+    }));
+    const stored = store.write(t, {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'crowded', namespace: 'default' },
+      spec: { hosts: ['reviews'], http },
+    });
+    const pieces = wireBytes(stored, t, 'v1');
+    expect(pieces.length).toBeGreaterThan(4);
+    expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThan(64 * 1024);
+    expect(text(pieces)).toBe(JSON.stringify(replyWire(stored, t, 'v1')));
   });
 });
 

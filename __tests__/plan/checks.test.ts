@@ -5,7 +5,7 @@ import {
   planStage,
   readRoutingYaml,
 } from '../../src/plan/index.js';
-import type { ClusterState, Finding } from '../../src/plan/index.js';
+import type { ClusterState, Finding, VirtualService } from '../../src/plan/index.js';
 import { seedState, stageOptions } from './support.js';
 
 const testUser = [{ name: 'end-user', kind: 'exact' as const, value: 'test-user' }];
@@ -208,7 +208,7 @@ spec:
     }));
     // Rule 701 repeats rule 1's block with its keys the other way round and a name of its own.
     routes[701]!.match = [{ ignoreUriCase: false, uri: { prefix: '/team-1/' }, name: 'again' } as never];
-    const vs = {
+    const vs: VirtualService = {
       apiVersion: 'networking.istio.io/v1',
       kind: 'VirtualService',
       metadata: { name: 'teams', namespace: 'default' },

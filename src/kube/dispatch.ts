@@ -13,7 +13,8 @@ export interface Exchange {
   dispatcher?: unknown;
   method: string;
   headers: Record<string, string>;
-  body?: string;
+  /** Pieces go out one after the other (a Content-Length header gives their total). */
+  body?: string | Buffer[];
   signal?: AbortSignal;
 }
 

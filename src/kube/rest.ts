@@ -13,6 +13,7 @@
 // shape them, so describeApiError reads both alike.
 import { ApiException, CLIENT_NODE_USER_AGENT, HttpMethod, RequestContext } from './client-node.js';
 import { exchange, type Answer } from './dispatch.js';
+import { jsonBody } from './json-pieces.js';
 import type { KubeConfig } from './client-node.js';
 import type { AgentOptions } from 'node:https';
 import type { Dispatcher } from './pool.js';
@@ -122,10 +123,11 @@ async function sendPathText(
   request.setHeaderParam('User-Agent', CLIENT_NODE_USER_AGENT);
   for (const [name, value] of Object.entries(query ?? {}))
     if (value !== undefined) request.setQueryParam(name, value);
-  if (body !== undefined) {
-    request.setHeaderParam('Content-Type', contentType ?? 'application/json');
-    request.setBody(JSON.stringify(body));
-  }
+  // A large body goes out in pieces (json-pieces.ts), its length announced; client-node's own steps
+  // below (authentication, the dispatcher) never read the body.
+  const sent = body === undefined ? undefined : jsonBody(body);
+  if (sent !== undefined) request.setHeaderParam('Content-Type', contentType ?? 'application/json');
+  if (typeof sent === 'object') request.setHeaderParam('Content-Length', String(sent.length));
   await authenticate(kubeConfig, request, options.pool);
 
   let answer: Answer;
@@ -134,7 +136,7 @@ async function sendPathText(
       dispatcher: request.getDispatcher(),
       method: request.getHttpMethod(),
       headers: normalizedHeaders(request.getHeaders()),
-      body: request.getBody() as string | undefined,
+      body: typeof sent === 'object' ? sent.pieces : sent,
       signal: options.signal,
     });
   } catch (err) {

@@ -54,7 +54,8 @@ export interface Reply {
   status: number;
   body: unknown;
   /** The body's JSON as UTF-8, when the handler has it faster than JSON.stringify(body) (the same text). */
-  bytes?: () => Buffer;
+  /** The body's JSON as bytes, in pieces written one after the other. */
+  bytes?: () => Buffer[];
   warnings?: string[];
 }
 

@@ -4,6 +4,7 @@ import { schemaOf } from './crds.js';
 import { ResourceRegistry, type ResourceType } from './resources.js';
 import { applyDefaults, hasDefaults, validateAndPrune, type Schema } from './schema.js';
 import { badRequest, invalid, type FieldError } from './status.js';
+import { jsonPieces } from '../../../src/kube/json-pieces.js';
 import { clone, type KubeObject } from './store.js';
 
 /**
@@ -49,20 +50,21 @@ export function listOf(
   };
 }
 
-const wireTexts = new WeakMap<KubeObject, Map<string, Buffer>>();
+const wireTexts = new WeakMap<KubeObject, Map<string, Buffer[]>>();
 
 /**
  * `JSON.stringify(replyWire(obj, t, version))` as UTF-8 bytes, written once per stored object and version: a
  * stored object is never changed in place (every write stores a new object), so its text holds until it is
  * replaced, and a large object read by several clients, or read right after the write that answered with
- * it, is neither written out nor encoded again for each.
+ * it, is neither written out nor encoded again for each. In pieces (jsonPieces), as the client sends a
+ * large body: a string or buffer of a whole large object would be paid for in fresh pages each time.
  */
-export function wireBytes(obj: KubeObject, t: ResourceType, version: string): Buffer {
+export function wireBytes(obj: KubeObject, t: ResourceType, version: string): Buffer[] {
   let texts = wireTexts.get(obj);
   if (!texts) wireTexts.set(obj, (texts = new Map()));
   let bytes = texts.get(version);
   if (bytes === undefined) {
-    texts.set(version, (bytes = Buffer.from(JSON.stringify(replyWire(obj, t, version)))));
+    texts.set(version, (bytes = jsonPieces(replyWire(obj, t, version)).map((piece) => Buffer.from(piece))));
   }
   return bytes;
 }
@@ -74,7 +76,7 @@ export function listBytes(
   items: KubeObject[],
   resourceVersion: number,
   more: Record<string, unknown> = {},
-): Buffer {
+): Buffer[] {
   const head = listOf(t, version, [], resourceVersion, more);
   const parts: Buffer[] = [
     Buffer.from(
@@ -83,10 +85,10 @@ export function listBytes(
   ];
   items.forEach((o, i) => {
     if (i > 0) parts.push(COMMA);
-    parts.push(wireBytes(o, t, version));
+    parts.push(...wireBytes(o, t, version));
   });
   parts.push(LIST_END);
-  return Buffer.concat(parts);
+  return parts;
 }
 
 const COMMA = Buffer.from(',');

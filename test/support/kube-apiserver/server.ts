@@ -199,16 +199,22 @@ function sendJson(
   sendJsonText(res, status, JSON.stringify(body), headers);
 }
 
-/** A JSON body, encoded once (a large text measured for Content-Length and then encoded is read twice). */
+/**
+ * A JSON body, encoded once (a large text measured for Content-Length and then encoded is read twice), or
+ * its bytes in pieces, written one after the other.
+ */
 function sendJsonText(
   res: ServerResponse,
   status: number,
-  json: string | Buffer,
+  json: string | Buffer[],
   headers: Record<string, string>,
 ): void {
-  const body = typeof json === 'string' ? Buffer.from(json) : json;
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length, ...headers });
-  res.end(body);
+  const pieces = typeof json === 'string' ? [Buffer.from(json)] : json;
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': length, ...headers });
+  for (let index = 0; index < pieces.length - 1; index++) res.write(pieces[index]);
+  res.end(pieces[pieces.length - 1]);
 }
 
 function injectedFailure(status: 500 | 503 | 429, retryAfterSeconds: number | undefined): ApiError {
