@@ -51,19 +51,28 @@ const TYPE_NAMES: Record<string, string> = {
   boolean: 'a boolean',
 };
 
-function typeMatches(schema: CrdSchema, value: unknown): boolean {
-  if (schema['x-kubernetes-int-or-string']) return typeof value === 'string' || Number.isInteger(value);
+const anyType = () => true;
+const isIntOrString = (value: unknown) => typeof value === 'string' || Number.isInteger(value);
+const isString = (value: unknown) => typeof value === 'string';
+
+/** The test of a schema node's type, chosen once per node (not a switch on its name per value). */
+function typeTest(schema: CrdSchema): (value: unknown) => boolean {
+  if (schema['x-kubernetes-int-or-string']) return isIntOrString;
   switch (schema.type) {
     case undefined:
-      return true;
+      return anyType;
     case 'object':
-      return isMap(value);
+      return isMap;
     case 'array':
-      return Array.isArray(value);
+      return Array.isArray;
     case 'integer':
-      return Number.isInteger(value);
-    default:
-      return typeof value === schema.type;
+      return Number.isInteger;
+    case 'string':
+      return isString;
+    default: {
+      const type = schema.type;
+      return (value) => typeof value === type;
+    }
   }
 }
 
@@ -163,8 +172,9 @@ function exclusiveGroups(schema: CrdSchema): CrdSchema[][] {
   return groups;
 }
 
-function exclusiveViolation(value: unknown, schema: CrdSchema, place: FieldPath): string | undefined {
-  for (const branches of exclusiveGroups(schema)) {
+function exclusiveViolation(value: unknown, groups: CrdSchema[][], place: FieldPath): string | undefined {
+  for (let group = 0; group < groups.length; group++) {
+    const branches = groups[group] as CrdSchema[];
     let met = 0;
     for (let i = 0; i < branches.length; i++) if (satisfies(value, branches[i] as CrdSchema)) met++;
     if (met !== 1) {
@@ -196,8 +206,12 @@ function compile(schema: CrdSchema): Check {
     schema.maxItems,
     schema.maxProperties,
   ].some((bound) => bound !== undefined);
-  const exclusive = exclusiveGroups(schema).length > 0;
+  const groups = exclusiveGroups(schema);
+  const exclusive = groups.length > 0;
+  const matchesType = typeTest(schema);
   const items = schema.items;
+  // The items' check, found on the first list (compiling it here would recurse into itself).
+  let itemCheck: Check | undefined;
   const required = schema.required ?? [];
   const keepsUnknown =
     Boolean(schema['x-kubernetes-preserve-unknown-fields']) || schema.additionalProperties === true;
@@ -240,7 +254,7 @@ function compile(schema: CrdSchema): Check {
   };
   return (value, place, refuseUnknown) => {
     if (value === null && nullAllowed) return undefined;
-    if (value === null || !typeMatches(schema, value)) {
+    if (value === null || !matchesType(value)) {
       return `${place.text()} must be ${expected}, got ${kindOf(value)}`;
     }
     if (enumValues && !enumValues.includes(value)) {
@@ -248,11 +262,11 @@ function compile(schema: CrdSchema): Check {
     }
     const violation =
       (bounded ? boundsViolation(value, schema, place) : undefined) ??
-      (exclusive ? exclusiveViolation(value, schema, place) : undefined);
+      (exclusive ? exclusiveViolation(value, groups, place) : undefined);
     if (violation) return violation;
     if (Array.isArray(value)) {
       if (!items) return undefined;
-      const item = checkOf(items);
+      const item = (itemCheck ??= checkOf(items));
       for (let index = 0; index < value.length; index++) {
         place.push(index);
         const found = item(value[index], place, refuseUnknown);
