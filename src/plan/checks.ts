@@ -75,7 +75,7 @@ function matchHashes(http: HTTPRoute[]): number[] | undefined {
     for (const block of route.match ?? []) {
       const hash = canonicalHash(block, 'name');
       if (hash === undefined) return undefined;
-      hashes.push(hash);
+      hashes.push(hash & 0x3fffffff); // a small integer: a map key and list item of its own, not a boxed number
     }
   }
   return hashes;
