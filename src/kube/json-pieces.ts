@@ -5,25 +5,13 @@
 // pages is faulted in again on each allocation. On the virtual machine the benchmark runs on (GitHub's
 // runners are virtual machines too) a page fault costs ~17 µs: the body of a 1,000-route VirtualService
 // (194 KB) cost 1.3–1.8 ms as one string and one buffer, and 0.45–0.6 ms as pieces of 32 K characters.
+import { isPlainRecord, omittedByJson } from '../plan/objects.js';
+
 const PIECE_CHARS = 32 * 1024;
 /** Items of a long list written by one JSON.stringify call: a few kilobytes each for routes. */
 const ITEMS_PER_CALL = 64;
 /** How far down the pieces are cut: the object, its spec, the spec's lists (a VirtualService's http). */
 const DEPTH = 3;
-
-/** An object literal's kind: written member by member as JSON.stringify writes it. */
-function isPlainRecord(value: object): value is Record<string, unknown> {
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return (
-    (prototype === Object.prototype || prototype === null) &&
-    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
-  );
-}
-
-/** A member JSON.stringify leaves out of an object. */
-function omitted(value: unknown): boolean {
-  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
-}
 
 /** Collects text into pieces of about PIECE_CHARS characters. */
 class Pieces {
@@ -59,7 +47,7 @@ function write(value: unknown, depth: number, out: Pieces): void {
     let first = true;
     for (const key of Object.keys(value)) {
       const member = value[key];
-      if (omitted(member)) continue;
+      if (omittedByJson(member)) continue;
       out.add(`${first ? '' : ','}${JSON.stringify(key)}:`);
       first = false;
       write(member, depth + 1, out);

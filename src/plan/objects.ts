@@ -162,7 +162,7 @@ const NULL_HASH = 0x6e756c6c;
  * An object literal's kind, of this realm or another (a test's sandbox): its prototype is null or an
  * Object.prototype, and it has no toJSON. Class instances, Dates, Maps and boxed values are not.
  */
-function isPlainRecord(value: object): boolean {
+export function isPlainRecord(value: object): value is Record<string, unknown> {
   const prototype = Object.getPrototypeOf(value) as object | null;
   if (prototype !== null && Object.getPrototypeOf(prototype) !== null) return false;
   if (Object.prototype.toString.call(value) !== '[object Object]') return false;
@@ -170,7 +170,7 @@ function isPlainRecord(value: object): boolean {
 }
 
 /** A member JSON leaves out of an object (and writes as null in a list). */
-function omittedByJson(value: unknown): boolean {
+export function omittedByJson(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
